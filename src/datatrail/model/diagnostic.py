@@ -1,0 +1,52 @@
+"""Diagnostics: everything odd a parser met, with where it was."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+__all__ = ["Severity", "Diagnostic", "DiagnosticLog"]
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    """Stable identifier of the kind of oddity, e.g. ``zip.local-header-mismatch``."""
+    message: str
+    location: str
+    """Where it was: ``<entry or file>`` optionally followed by ``@0xOFFSET``."""
+    severity: Severity = Severity.WARNING
+
+
+@dataclass(slots=True)
+class DiagnosticLog:
+    """Append-only collector handed to parsers; the report keeps what it holds.
+
+    A cap keeps a file with millions of broken records from flooding memory:
+    past it, diagnostics are counted but not stored.
+    """
+
+    cap: int = 1000
+    items: list[Diagnostic] = field(default_factory=list)
+    dropped: int = 0
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        location: str,
+        severity: Severity = Severity.WARNING,
+    ) -> None:
+        if len(self.items) >= self.cap:
+            self.dropped += 1
+            return
+        self.items.append(Diagnostic(code, message, location, severity))
+
+    def __len__(self) -> int:
+        return len(self.items) + self.dropped
