@@ -25,6 +25,8 @@ class XmlElement:
     children: list["XmlElement"] = field(default_factory=list)
     resource_ids: dict[str, int] = field(default_factory=dict)
     """Attribute name -> resource id (0x0101xxxx) where the file gave one."""
+    text: str = ""
+    """Character data directly inside the element (e.g. a <domain> name), stripped."""
 
     def get(self, name: str, default: XmlValue = None) -> XmlValue:
         """Attribute by local name in the android namespace, then plain name."""

@@ -1,0 +1,34 @@
+# datatrail - quick start: `make demo` (scan a real app) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DEMO_APK := demo/app-uiautomator-androidx.apk
+
+.PHONY: demo test bench venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# A real, MIT-licensed app shipped inside a PyPI sdist; both hashes are pinned.
+$(DEMO_APK): | $(STAMP)
+	bash tools/fetch-demo-apk.sh demo
+
+demo: $(STAMP) $(DEMO_APK)
+	$(PY) -m datatrail.cli scan $(DEMO_APK) --format json -o demo/report.json
+	$(PY) -m datatrail.cli scan $(DEMO_APK)
+	@echo "JSON report written to demo/report.json"
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) demo build *.egg-info

@@ -1,0 +1,393 @@
+"""A ZIP reader that reads archives the way Android installs them.
+
+Packers and malware tamper with ZIP structures to break analysis tools while
+the device still installs the app. Android trusts the central directory for
+names, sizes and compression method, and the local header only for the length
+of its variable fields. This reader does the same, notes every disagreement as
+a diagnostic, and bounds inflation by size and ratio so zip bombs cost nothing.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import Iterator
+
+from datatrail.errors import CorruptInput, LimitExceeded
+from datatrail.limits import DEFAULT_LIMITS, Limits
+from datatrail.model.diagnostic import DiagnosticLog, Severity
+
+__all__ = ["ZipEntry", "ZipArchive", "is_zip"]
+
+_EOCD = struct.Struct("<4sHHHHIIH")  # sig, disk, cd disk, n here, n total, cd size, cd offset, comment len
+_EOCD64_LOCATOR = struct.Struct("<4sIQI")
+_EOCD64 = struct.Struct("<4sQHHIIQQQQ")
+_CDH = struct.Struct("<4sHHHHHHIIIHHHHHII")
+_LFH = struct.Struct("<4sHHHHHIIIHH")
+
+_SIG_EOCD = b"PK\x05\x06"
+_SIG_EOCD64_LOCATOR = b"PK\x06\x07"
+_SIG_EOCD64 = b"PK\x06\x06"
+_SIG_CDH = b"PK\x01\x02"
+_SIG_LFH = b"PK\x03\x04"
+
+_STORED = 0
+_DEFLATED = 8
+_FLAG_ENCRYPTED = 0x1
+_FLAG_UTF8 = 0x800
+_MAX_COMMENT = 0xFFFF
+_CHUNK = 1 << 20
+
+
+def is_zip(head: bytes) -> bool:
+    """True for data that starts like a ZIP (local header or empty archive)."""
+    return head[:4] in (_SIG_LFH, _SIG_EOCD)
+
+
+@dataclass(frozen=True, slots=True)
+class ZipEntry:
+    name: str
+    method: int
+    flags: int
+    compressed_size: int
+    size: int
+    crc32: int
+    local_offset: int
+    """Offset of the local header, already corrected for prepended data."""
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
+
+
+class ZipArchive:
+    """Read-only view of a ZIP held in memory or memory-mapped.
+
+    Entries come from the central directory. When there is none (truncated
+    download, deliberately wiped directory), local headers are scanned instead
+    and that is reported as a diagnostic.
+    """
+
+    def __init__(
+        self,
+        data: bytes | memoryview,
+        name: str = "",
+        log: DiagnosticLog | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self._data = data
+        self._view = memoryview(data)
+        self.name = name
+        self.log = log if log is not None else DiagnosticLog()
+        self.limits = limits
+        self._inflated_total = 0
+        self.central_directory_offset: int | None = None
+        """Where the central directory starts (needed to find the APK Signing Block)."""
+        self.prepended = 0
+        """Bytes of foreign data before the first entry."""
+        entries = self._read_central_directory()
+        if entries is None:
+            entries = self._scan_local_headers()
+        self.entries: list[ZipEntry] = entries
+        self._by_name: dict[str, ZipEntry] = {}
+        for entry in entries:
+            if entry.name in self._by_name:
+                self.log.add(
+                    "zip.duplicate-name",
+                    "duplicate entry name; the first one is used",
+                    self._where(entry.name),
+                )
+                continue
+            self._by_name[entry.name] = entry
+
+    def _where(self, entry: str = "", offset: int | None = None) -> str:
+        where = f"{self.name}!{entry}" if entry else self.name
+        return where if offset is None else f"{where}@0x{offset:x}"
+
+    # -- structure -----------------------------------------------------
+
+    def _find_eocd(self) -> int | None:
+        data = self._data
+        start = max(0, len(data) - (_MAX_COMMENT + _EOCD.size))
+        pos = len(data)
+        while True:
+            pos = data.rfind(_SIG_EOCD, start, pos)
+            if pos < 0:
+                return None
+            if pos + _EOCD.size <= len(data):
+                comment_len = _EOCD.unpack_from(data, pos)[7]
+                if pos + _EOCD.size + comment_len <= len(data):
+                    return pos
+            pos += 3  # keep searching earlier: rfind's end is exclusive
+
+    def _read_central_directory(self) -> list[ZipEntry] | None:
+        data = self._data
+        eocd = self._find_eocd()
+        if eocd is None:
+            self.log.add(
+                "zip.no-central-directory",
+                "no end-of-central-directory record; entries recovered from local headers",
+                self._where(),
+                Severity.ERROR,
+            )
+            return None
+        _, _, _, _, count, cd_size, cd_offset, _ = _EOCD.unpack_from(data, eocd)
+        if 0xFFFF in (count,) or 0xFFFFFFFF in (cd_size, cd_offset):
+            z64 = self._read_zip64(eocd)
+            if z64 is not None:
+                count, cd_size, cd_offset = z64
+        cd_end_expected = eocd
+        if cd_offset + cd_size != cd_end_expected and cd_size <= eocd:
+            # Data prepended to the archive shifts every offset by the same amount.
+            delta = cd_end_expected - (cd_offset + cd_size)
+            if 0 < delta and data[cd_offset + delta : cd_offset + delta + 4] == _SIG_CDH:
+                self.prepended = delta
+                self.log.add(
+                    "zip.prepended-data",
+                    f"{delta} bytes precede the archive; offsets corrected",
+                    self._where(offset=0),
+                )
+                cd_offset += delta
+        if count > self.limits.max_entries:
+            raise LimitExceeded(
+                f"{self.name}: archive declares {count} entries (limit {self.limits.max_entries})"
+            )
+        if cd_offset >= len(data) or data[cd_offset : cd_offset + 4] != _SIG_CDH:
+            if count == 0:
+                self.central_directory_offset = cd_offset
+                return []
+            self.log.add(
+                "zip.bad-central-directory-offset",
+                "central directory offset does not point at a directory header; scanning local headers",
+                self._where(offset=cd_offset),
+                Severity.ERROR,
+            )
+            return None
+        self.central_directory_offset = cd_offset
+        return self._parse_entries(cd_offset, count)
+
+    def _read_zip64(self, eocd: int) -> tuple[int, int, int] | None:
+        data = self._data
+        loc = eocd - _EOCD64_LOCATOR.size
+        if loc < 0 or data[loc : loc + 4] != _SIG_EOCD64_LOCATOR:
+            return None
+        z64_off = _EOCD64_LOCATOR.unpack_from(data, loc)[2]
+        if z64_off + _EOCD64.size > len(data) or data[z64_off : z64_off + 4] != _SIG_EOCD64:
+            self.log.add("zip.bad-zip64", "zip64 locator points nowhere", self._where(offset=loc))
+            return None
+        fields = _EOCD64.unpack_from(data, z64_off)
+        return fields[7], fields[8], fields[9]
+
+    def _parse_entries(self, offset: int, count: int) -> list[ZipEntry]:
+        data = self._data
+        entries: list[ZipEntry] = []
+        pos = offset
+        end = len(data)
+        # The declared count may lie (either way); walk headers while they are valid.
+        while pos + _CDH.size <= end and data[pos : pos + 4] == _SIG_CDH:
+            if len(entries) >= self.limits.max_entries:
+                raise LimitExceeded(f"{self.name}: more than {self.limits.max_entries} entries")
+            (
+                _sig, _vm, _vn, flags, method, _t, _d, crc, csize, usize,
+                name_len, extra_len, comment_len, _disk, _iattr, _eattr, local,
+            ) = _CDH.unpack_from(data, pos)
+            name_start = pos + _CDH.size
+            extra_start = name_start + name_len
+            if extra_start + extra_len > end:
+                self.log.add("zip.truncated-directory", "central directory entry runs past the end", self._where(offset=pos), Severity.ERROR)
+                break
+            raw_name = bytes(data[name_start:extra_start])
+            if 0xFFFFFFFF in (csize, usize, local):
+                usize, csize, local = self._zip64_extra(
+                    data[extra_start : extra_start + extra_len], usize, csize, local
+                )
+            name = _decode_name(raw_name, flags)
+            if flags & _FLAG_ENCRYPTED:
+                self.log.add(
+                    "zip.encryption-flag",
+                    "entry is flagged encrypted; Android ignores the flag, so it is read as plain",
+                    self._where(name),
+                )
+            entries.append(
+                ZipEntry(name, method, flags, csize, usize, crc, local + self.prepended)
+            )
+            pos = extra_start + extra_len + comment_len
+        if len(entries) != count:
+            self.log.add(
+                "zip.entry-count-mismatch",
+                f"end record declares {count} entries, directory holds {len(entries)}",
+                self._where(offset=offset),
+            )
+        return entries
+
+    @staticmethod
+    def _zip64_extra(extra: memoryview | bytes, usize: int, csize: int, local: int) -> tuple[int, int, int]:
+        pos = 0
+        while pos + 4 <= len(extra):
+            tag, size = struct.unpack_from("<HH", extra, pos)
+            body = pos + 4
+            if tag == 0x0001:
+                vals: list[int] = []
+                p = body
+                while p + 8 <= min(body + size, len(extra)):
+                    vals.append(struct.unpack_from("<Q", extra, p)[0])
+                    p += 8
+                it = iter(vals)
+                if usize == 0xFFFFFFFF:
+                    usize = next(it, usize)
+                if csize == 0xFFFFFFFF:
+                    csize = next(it, csize)
+                if local == 0xFFFFFFFF:
+                    local = next(it, local)
+                break
+            pos = body + size
+        return usize, csize, local
+
+    def _scan_local_headers(self) -> list[ZipEntry]:
+        data = self._data
+        entries: list[ZipEntry] = []
+        pos = data.find(_SIG_LFH)
+        while 0 <= pos and pos + _LFH.size <= len(data):
+            if len(entries) >= self.limits.max_entries:
+                raise LimitExceeded(f"{self.name}: more than {self.limits.max_entries} entries")
+            _s, _v, flags, method, _t, _d, crc, csize, usize, name_len, extra_len = _LFH.unpack_from(data, pos)
+            name = _decode_name(bytes(data[pos + _LFH.size : pos + _LFH.size + name_len]), flags)
+            body = pos + _LFH.size + name_len + extra_len
+            if flags & 0x8 or body + csize > len(data):
+                # Sizes live in a data descriptor after the data: find the next header instead.
+                nxt = data.find(_SIG_LFH, body)
+                nxt_cd = data.find(_SIG_CDH, body)
+                stops = [p for p in (nxt, nxt_cd) if p >= 0]
+                stop = min(stops) if stops else len(data)
+                if flags & 0x8 and stop - body >= 16:
+                    dd = stop - 16 if data[stop - 16 : stop - 12] == b"PK\x07\x08" else stop - 12
+                    crc, csize, usize = struct.unpack_from("<III", data, dd + (4 if dd == stop - 16 else 0))
+                else:
+                    csize = max(0, stop - body)
+                    usize = 0
+                nxt_pos = stop
+            else:
+                nxt_pos = body + csize
+            if name:
+                entries.append(ZipEntry(name, method, flags, csize, usize, crc, pos))
+            pos = data.find(_SIG_LFH, nxt_pos)
+        if not entries:
+            raise CorruptInput(f"{self.name}: not a readable ZIP archive (no entries found)")
+        return entries
+
+    # -- access --------------------------------------------------------
+
+    @property
+    def data(self) -> bytes | memoryview:
+        """The whole archive, as given."""
+        return self._data
+
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    def get(self, name: str) -> ZipEntry | None:
+        return self._by_name.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __iter__(self) -> Iterator[ZipEntry]:
+        return iter(self._by_name.values())
+
+    def _data_offset(self, entry: ZipEntry) -> int:
+        data = self._data
+        pos = entry.local_offset
+        if pos + _LFH.size > len(data) or data[pos : pos + 4] != _SIG_LFH:
+            raise CorruptInput(f"{self._where(entry.name, pos)}: no local header where the directory points")
+        _s, _v, lflags, lmethod, _t, _d, _c, _cs, _us, name_len, extra_len = _LFH.unpack_from(data, pos)
+        if lmethod != entry.method:
+            self.log.add(
+                "zip.local-header-mismatch",
+                f"local header says method {lmethod}, directory says {entry.method}; directory used",
+                self._where(entry.name, pos),
+            )
+        return pos + _LFH.size + name_len + extra_len
+
+    def read(self, name_or_entry: str | ZipEntry, max_size: int | None = None) -> bytes:
+        """Inflate one entry, bounded by size, ratio and the archive-wide budget.
+
+        ``max_size`` lets callers that need only a prefix (sniffing) stop early.
+        """
+        entry = self._by_name.get(name_or_entry) if isinstance(name_or_entry, str) else name_or_entry
+        if entry is None:
+            raise KeyError(name_or_entry)
+        start = self._data_offset(entry)
+        end = start + entry.compressed_size
+        if end > len(self._data):
+            self.log.add("zip.truncated-entry", "entry data runs past the end of the file", self._where(entry.name, start), Severity.ERROR)
+            end = len(self._data)
+        raw = self._view[start:end]
+        method = entry.method
+        if method not in (_STORED, _DEFLATED):
+            guess = _STORED if entry.compressed_size == entry.size else _DEFLATED
+            self.log.add(
+                "zip.unknown-method",
+                f"compression method {method} is not one Android supports; read as {'stored' if guess == _STORED else 'deflated'}",
+                self._where(entry.name),
+            )
+            method = guess
+        cap = self.limits.max_entry_size if max_size is None else min(max_size, self.limits.max_entry_size)
+        if method == _STORED:
+            out = bytes(raw[:cap])
+        else:
+            out = self._inflate(entry, raw, cap, partial=max_size is not None)
+        if max_size is None:
+            if len(out) != entry.size:
+                self.log.add(
+                    "zip.size-mismatch",
+                    f"directory says {entry.size} bytes, data gives {len(out)}",
+                    self._where(entry.name),
+                )
+            elif zlib.crc32(out) != entry.crc32:
+                self.log.add("zip.crc-mismatch", "CRC-32 does not match the directory", self._where(entry.name))
+        return out
+
+    def _inflate(self, entry: ZipEntry, raw: memoryview, cap: int, partial: bool) -> bytes:
+        inflater = zlib.decompressobj(-15)
+        pieces: list[bytes] = []
+        produced = 0
+        pos = 0
+        budget_left = self.limits.max_total_inflated - self._inflated_total
+        try:
+            while pos < len(raw) or inflater.unconsumed_tail:
+                src = inflater.unconsumed_tail or raw[pos : pos + _CHUNK]
+                if not inflater.unconsumed_tail:
+                    pos += len(src)
+                piece = inflater.decompress(src, _CHUNK)
+                produced += len(piece)
+                pieces.append(piece)
+                if produced >= cap:
+                    if partial:
+                        break
+                    raise LimitExceeded(f"{self._where(entry.name)}: inflates past {cap} bytes")
+                if produced > budget_left:
+                    raise LimitExceeded(f"{self.name}: archive inflates past {self.limits.max_total_inflated} bytes in total")
+                consumed = pos - len(inflater.unconsumed_tail)
+                if produced > (1 << 20) and produced > self.limits.max_ratio * max(consumed, 1):
+                    raise LimitExceeded(
+                        f"{self._where(entry.name)}: compression ratio above {self.limits.max_ratio}:1 (zip bomb?)"
+                    )
+                if inflater.eof:
+                    break
+        except zlib.error as exc:
+            self.log.add("zip.inflate-error", f"deflate stream is damaged ({exc}); kept what inflated", self._where(entry.name), Severity.ERROR)
+        out = b"".join(pieces)
+        if produced > cap:
+            out = out[:cap]
+        self._inflated_total += len(out)
+        return out
+
+
+def _decode_name(raw: bytes, flags: int) -> str:
+    if flags & _FLAG_UTF8:
+        return raw.decode("utf-8", "replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp437")

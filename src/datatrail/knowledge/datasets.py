@@ -1,0 +1,39 @@
+"""Every offline dataset a scan used, with version, source, license and sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from importlib import resources
+
+from datatrail.knowledge.permissions import dataset_info
+from datatrail.model.report import DatasetRef
+
+__all__ = ["dataset_refs"]
+
+
+@cache
+def _attrs_ref() -> DatasetRef:
+    raw = resources.files("datatrail.knowledge").joinpath("data/android_attrs.json").read_bytes()
+    doc = json.loads(raw)
+    return DatasetRef(
+        name="android-attrs",
+        version=str(doc["format"]),
+        source=doc["source"],
+        license=doc["license"],
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+@cache
+def dataset_refs() -> tuple[DatasetRef, ...]:
+    refs = [
+        DatasetRef(
+            name=d["name"], version=d.get("version", ""), source=d.get("source", ""),
+            license=d.get("license", ""), sha256=d.get("sha256", ""), date=d.get("date", ""),
+        )
+        for d in dataset_info()
+    ]
+    refs.append(_attrs_ref())
+    return tuple(refs)

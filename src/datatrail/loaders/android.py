@@ -1,0 +1,313 @@
+"""Files to Android artifacts: APK, split sets, AAB, JAR, AAR, DEX, class files.
+
+Formats are told apart by content (``sniff``). Archives nested in a package
+(an APK or DEX hidden in assets/, a JAR inside an AAR) are opened too, down to
+``Limits.max_nesting`` levels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import re
+from pathlib import Path
+from typing import Callable
+
+from datatrail.errors import CorruptInput, InputError, LimitExceeded, UnsupportedInput
+from datatrail.formats.aab_manifest import parse_proto_xml
+from datatrail.formats.axml import parse_axml
+from datatrail.formats.classfile import parse_class
+from datatrail.formats.dex import DexFile
+from datatrail.formats.signing import (
+    certificates_from_pkcs7,
+    certificates_from_signing_block,
+    find_signing_block,
+    is_v1_signature_file,
+)
+from datatrail.formats.xmltree import XmlElement
+from datatrail.formats.zip import ZipArchive
+from datatrail.limits import DEFAULT_LIMITS, Limits
+from datatrail.loaders.artifact import AndroidArtifact
+from datatrail.loaders.sniff import Kind, sniff_archive, sniff_bytes
+from datatrail.loaders.textxml import parse_text_xml
+from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.report import InputFile
+
+__all__ = ["load_android", "open_input"]
+
+_DEX_NAME = re.compile(r"^classes(\d*)\.dex$")
+_AAB_DEX = re.compile(r"^[^/]+/dex/classes(\d*)\.dex$")
+# Where apps hide extra code; everything there is sniffed by content.
+_NESTED_DIRS = ("assets/", "res/raw/", "lib/", "libs/", "jni/")
+_SNIFF_BYTES = 8
+
+
+def open_input(path: Path) -> tuple[bytes | mmap.mmap, InputFile]:
+    """Map a file read-only and describe it; raises InputError when unreadable."""
+    try:
+        with path.open("rb") as fh:
+            size = path.stat().st_size
+            if size == 0:
+                raise CorruptInput(f"{path}: file is empty")
+            data: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except IsADirectoryError as exc:
+        raise UnsupportedInput(f"{path}: is a directory") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    return data, InputFile(str(path), digest, size, Kind.UNKNOWN.value)
+
+
+def _dex_order(name: str, pattern: re.Pattern[str]) -> int:
+    m = pattern.match(name)
+    assert m is not None
+    return int(m.group(1) or 1)
+
+
+class _Loader:
+    def __init__(self, art: AndroidArtifact, limits: Limits) -> None:
+        self.art = art
+        self.log = art.log
+        self.limits = limits
+
+    # -- code ------------------------------------------------------------
+
+    def add_dex(self, data: bytes | memoryview, where: str) -> None:
+        try:
+            self.art.dex_files.append(DexFile(data, where, self.log, self.limits))
+        except LimitExceeded as exc:
+            self.log.add("dex.limit", str(exc), where, Severity.ERROR)
+        except CorruptInput as exc:
+            self.log.add("dex.unreadable", str(exc), where, Severity.ERROR)
+
+    def add_class(self, data: bytes, where: str) -> None:
+        try:
+            self.art.class_files.append(parse_class(data, where, self.log))
+        except CorruptInput as exc:
+            self.log.add("class.unreadable", str(exc), where, Severity.ERROR)
+
+    def read_entry(self, z: ZipArchive, name: str, where: str) -> bytes | None:
+        try:
+            return z.read(name)
+        except CorruptInput as exc:  # LimitExceeded included: one bomb entry spoils only itself
+            self.log.add("zip.unreadable-entry", str(exc), where, Severity.ERROR)
+            return None
+
+    # -- containers --------------------------------------------------------
+
+    def apk(self, z: ZipArchive, prefix: str, depth: int, is_base: bool = True) -> XmlElement | None:
+        """Load one APK's code and signatures; return its manifest."""
+        names = z.names()
+        self.art.file_names.extend(prefix + n for n in names)
+        manifest: XmlElement | None = None
+        raw = self.read_entry(z, "AndroidManifest.xml", prefix + "AndroidManifest.xml") if "AndroidManifest.xml" in z else None
+        if raw is not None:
+            try:
+                manifest = parse_axml(raw, prefix + "AndroidManifest.xml", self.log, self.limits)
+            except CorruptInput as exc:
+                self.log.add("axml.unreadable", str(exc), prefix + "AndroidManifest.xml", Severity.ERROR)
+        elif is_base:
+            self.log.add("apk.no-manifest", "the package has no AndroidManifest.xml", prefix or z.name, Severity.ERROR)
+        if is_base and "resources.arsc" in z:
+            self.art.resources_arsc = self.read_entry(z, "resources.arsc", prefix + "resources.arsc")
+        dex_names = sorted((n for n in names if _DEX_NAME.match(n)), key=lambda n: _dex_order(n, _DEX_NAME))
+        for n in dex_names:
+            data = self.read_entry(z, n, prefix + n)
+            if data is not None:
+                self.add_dex(data, prefix + n)
+        self.signatures(z, prefix)
+        self.nested(z, prefix, depth, skip=set(dex_names))
+        return manifest
+
+    def signatures(self, z: ZipArchive, prefix: str) -> None:
+        certs = self.art.certificates
+        if z.central_directory_offset is not None:
+            pairs = find_signing_block(z.data, z.central_directory_offset, self.log)
+            if pairs:
+                certs.extend(certificates_from_signing_block(pairs, self.log))
+        for n in z.names():
+            if is_v1_signature_file(n):
+                der = self.read_entry(z, n, prefix + n)
+                if der is not None:
+                    certs.extend(certificates_from_pkcs7(der, prefix + n, self.log))
+
+    def nested(self, z: ZipArchive, prefix: str, depth: int, skip: set[str], dirs: tuple[str, ...] = _NESTED_DIRS) -> None:
+        for entry in z:
+            n = entry.name
+            if n in skip or entry.is_dir or not n.startswith(dirs) or entry.size < 0x70:
+                continue
+            head = z.read(entry, max_size=_SNIFF_BYTES)
+            kind = sniff_bytes(head)
+            if kind not in (Kind.DEX, Kind.ZIP):
+                continue
+            where = prefix + n
+            if depth >= self.limits.max_nesting:
+                self.log.add("nesting.too-deep", f"archive nested deeper than {self.limits.max_nesting} levels not opened", where)
+                continue
+            data = self.read_entry(z, n, where)
+            if data is None:
+                continue
+            self.art.nested.append(where)
+            if kind is Kind.DEX:
+                self.add_dex(data, where)
+            else:
+                self.archive(data, where + "!", depth + 1)
+
+    def archive(self, data: bytes | memoryview, prefix: str, depth: int) -> None:
+        """A ZIP found inside the input: open it for whatever code it holds."""
+        try:
+            inner = ZipArchive(data, prefix.rstrip("!"), self.log, self.limits)
+        except CorruptInput as exc:
+            self.log.add("nested.unreadable", str(exc), prefix.rstrip("!"))
+            return
+        kind = sniff_archive(inner)
+        if kind is Kind.APK:
+            self.apk(inner, prefix, depth, is_base=False)
+        elif kind in (Kind.JAR, Kind.ZIP, Kind.AAR):
+            self.jar(inner, prefix, depth)
+
+    def jar(self, z: ZipArchive, prefix: str, depth: int) -> None:
+        self.art.file_names.extend(prefix + n for n in z.names())
+        dex_names: set[str] = set()
+        for entry in z:
+            n = entry.name
+            if n.endswith(".class") and not entry.is_dir:
+                data = self.read_entry(z, n, prefix + n)
+                if data is not None:
+                    self.add_class(data, prefix + n)
+            elif _DEX_NAME.match(n.rsplit("/", 1)[-1]):
+                dex_names.add(n)
+                data = self.read_entry(z, n, prefix + n)
+                if data is not None:
+                    self.add_dex(data, prefix + n)
+        self.signatures(z, prefix)
+        self.nested(z, prefix, depth, skip=dex_names, dirs=("",))
+
+    def aar(self, z: ZipArchive, depth: int) -> XmlElement | None:
+        self.art.file_names.extend(z.names())
+        manifest: XmlElement | None = None
+        raw = self.read_entry(z, "AndroidManifest.xml", "AndroidManifest.xml")
+        if raw is not None:
+            try:
+                manifest = parse_text_xml(raw, "AndroidManifest.xml")
+                self.art.manifest_is_source = True
+            except CorruptInput as exc:
+                self.log.add("manifest.unreadable", str(exc), "AndroidManifest.xml", Severity.ERROR)
+        for entry in z:
+            n = entry.name
+            if n == "classes.jar" or (n.startswith("libs/") and n.endswith(".jar")):
+                data = self.read_entry(z, n, n)
+                if data is not None:
+                    self.art.nested.append(n)
+                    self.archive(data, n + "!", depth + 1)
+        return manifest
+
+    def aab(self, z: ZipArchive, depth: int) -> XmlElement | None:
+        self.art.file_names.extend(z.names())
+        manifest: XmlElement | None = None
+        where = "base/manifest/AndroidManifest.xml"
+        raw = self.read_entry(z, where, where) if where in z else None
+        if raw is not None:
+            try:
+                manifest = parse_proto_xml(raw, self.log, where)
+            except CorruptInput as exc:
+                self.log.add("aab.manifest-unreadable", str(exc), where, Severity.ERROR)
+        else:
+            self.log.add("aab.no-manifest", "no base/manifest/AndroidManifest.xml", z.name, Severity.ERROR)
+        dex_names = sorted((n for n in z.names() if _AAB_DEX.match(n)), key=lambda n: (not n.startswith("base/"), n.split("/")[0], _dex_order(n, _AAB_DEX)))
+        for n in dex_names:
+            data = self.read_entry(z, n, n)
+            if data is not None:
+                self.add_dex(data, n)
+        self.log.add(
+            "aab.resources-not-resolved",
+            "resource references in an AAB manifest are not resolved (resources.pb is not read)",
+            "base/resources.pb",
+            Severity.INFO,
+        )
+        self.nested(z, "", depth, skip=set(dex_names), dirs=tuple(f"{m}/{d}" for m in {n.split('/')[0] for n in z.names()} for d in ("assets/", "root/")))
+        return manifest
+
+    def split_set(self, z: ZipArchive, depth: int) -> XmlElement | None:
+        """APKS / XAPK / APKM: base and split APKs merged into one artifact."""
+        apk_names = [n for n in z.names() if n.lower().endswith(".apk")]
+        loaded: list[tuple[str, ZipArchive, XmlElement | None]] = []
+        for n in apk_names:
+            data = self.read_entry(z, n, n)
+            if data is None:
+                continue
+            try:
+                inner = ZipArchive(data, n, self.log, self.limits)
+            except CorruptInput as exc:
+                self.log.add("split.unreadable", str(exc), n, Severity.ERROR)
+                continue
+            loaded.append((n, inner, None))
+        if not loaded:
+            raise CorruptInput(f"{z.name}: split set holds no readable APK")
+        # The base is the APK whose manifest names no split; look before loading code.
+        base_idx = 0
+        for i, (n, inner, _) in enumerate(loaded):
+            if "AndroidManifest.xml" not in inner:
+                continue
+            try:
+                m = parse_axml(inner.read("AndroidManifest.xml"), n + "!AndroidManifest.xml", DiagnosticLog(), self.limits)
+            except CorruptInput:
+                continue
+            if m.get("split") is None:
+                base_idx = i
+                break
+        order = [loaded[base_idx]] + [x for i, x in enumerate(loaded) if i != base_idx]
+        manifest: XmlElement | None = None
+        for i, (n, inner, _) in enumerate(order):
+            self.art.splits.append(n)
+            m = self.apk(inner, n + "!", depth + 1, is_base=i == 0)
+            if i == 0:
+                manifest = m
+                self.art.base = inner
+        return manifest
+
+
+def load_android(path: Path, limits: Limits = DEFAULT_LIMITS, progress: Callable[[str], None] | None = None) -> AndroidArtifact:
+    """Open one input file and build its artifact.
+
+    Raises UnsupportedInput for files that are not Android packages or code,
+    CorruptInput when nothing can be analysed.
+    """
+    data, info = open_input(path)
+    log = DiagnosticLog()
+    kind = sniff_bytes(bytes(data[:_SNIFF_BYTES]))
+    art = AndroidArtifact(input=info, log=log)
+    loader = _Loader(art, limits)
+    if kind is Kind.DEX:
+        loader.add_dex(data, path.name)
+        if not art.dex_files:
+            raise CorruptInput(f"{path}: DEX file is unreadable: {log.items[-1].message if log.items else ''}")
+    elif kind is Kind.CLASS:
+        loader.add_class(bytes(data), path.name)
+        if not art.class_files:
+            raise CorruptInput(f"{path}: class file is unreadable")
+    elif kind is Kind.ZIP:
+        z = ZipArchive(data, path.name, log, limits)
+        kind = sniff_archive(z)
+        if kind is Kind.APK:
+            art.base = z
+            art.manifest = loader.apk(z, "", 0)
+        elif kind in (Kind.APKS, Kind.XAPK, Kind.APKM):
+            art.manifest = loader.split_set(z, 0)
+        elif kind is Kind.AAB:
+            art.base = z
+            art.manifest = loader.aab(z, 0)
+            art.manifest_where = "base/manifest/AndroidManifest.xml"
+        elif kind is Kind.AAR:
+            art.base = z
+            art.manifest = loader.aar(z, 0)
+        elif kind is Kind.JAR:
+            loader.jar(z, "", 0)
+        else:
+            raise UnsupportedInput(f"{path}: a ZIP archive, but not an Android package, bundle, JAR or AAR")
+    else:
+        raise UnsupportedInput(f"{path}: not a format datatrail reads (APK, APKS/XAPK/APKM, AAB, JAR, AAR, DEX)")
+    art.input = InputFile(info.path, info.sha256, info.size, kind.value)
+    if art.manifest is None and not art.dex_files and not art.class_files and not art.certificates:
+        raise CorruptInput(f"{path}: nothing analysable inside (no readable manifest, code or signature)")
+    return art

@@ -1,0 +1,119 @@
+"""Terminal view of a report, readable at a glance (rich)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from datatrail.model.report import Report, Severity
+
+__all__ = ["render_terminal"]
+
+_SEV_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+_LEVEL_STYLE = {"dangerous": "bold red", "signature": "magenta", "signatureOrSystem": "magenta", "normal": "green"}
+_MAX_ROWS = 40
+
+
+def _identity(report: Report) -> Panel:
+    app = report.app
+    inp = report.inputs[0]
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row("Package", app.package or "?")
+    if app.label:
+        grid.add_row("Label", app.label)
+    version = app.version_name or "?"
+    grid.add_row("Version", f"{version} (code {app.version_code})" if app.version_code is not None else version)
+    grid.add_row("SDK", f"min {app.min_sdk}  target {app.target_sdk}  compile {app.compile_sdk}")
+    grid.add_row("Code", f"{app.dex_count} dex, {app.class_count:,} classes")
+    grid.add_row("Input", f"{inp.kind}, {inp.size:,} bytes, sha256 {inp.sha256[:16]}…")
+    if app.splits:
+        grid.add_row("Splits", ", ".join(app.splits))
+    if app.nested:
+        grid.add_row("Nested", ", ".join(app.nested[:6]) + (" …" if len(app.nested) > 6 else ""))
+    return Panel(grid, title=f"[bold]{app.label or app.package or inp.path}[/bold]", expand=False)
+
+
+def _verdict(report: Report) -> Text:
+    dangerous = [p for p in report.permissions if p.protection_level == "dangerous"]
+    cats = sorted({c for p in dangerous for c in p.data_categories})
+    counts = Counter(f.severity for f in report.findings)
+    text = Text()
+    text.append(f"{len(report.permissions)} permissions requested, ")
+    text.append(f"{len(dangerous)} dangerous", style="bold red" if dangerous else "green")
+    if cats:
+        text.append(f" (can reach: {', '.join(cats)})")
+    text.append(". Findings: ")
+    parts = [f"{counts[s]} {s.value}" for s in sorted(counts, key=lambda s: -s.rank)]
+    text.append(", ".join(parts) if parts else "none")
+    text.append(".")
+    return text
+
+
+def _permissions(report: Report) -> Table:
+    table = Table(title="Permissions", title_justify="left", show_lines=False)
+    table.add_column("Permission")
+    table.add_column("Level")
+    table.add_column("Gives access to")
+    order = {"dangerous": 0, "signature": 1, "signatureOrSystem": 1, "unknown": 2, "normal": 3}
+    perms = sorted(report.permissions, key=lambda p: (order.get(p.protection_level, 2), p.name))
+    for p in perms[:_MAX_ROWS]:
+        name = p.name.removeprefix("android.permission.")
+        level = p.protection_level + (" (app)" if p.declared_by_app else "")
+        table.add_row(name, Text(level, style=_LEVEL_STYLE.get(p.protection_level, "")), p.access or ", ".join(p.data_categories))
+    if len(perms) > _MAX_ROWS:
+        table.caption = f"… and {len(perms) - _MAX_ROWS} more (see the JSON report)"
+    return table
+
+
+def _findings(report: Report) -> Table:
+    table = Table(title="Findings", title_justify="left")
+    table.add_column("Severity")
+    table.add_column("Rule")
+    table.add_column("What")
+    for f in report.findings[:_MAX_ROWS]:
+        table.add_row(Text(f.severity.value, style=_SEV_STYLE[f.severity]), f.rule_id, f.message)
+    if len(report.findings) > _MAX_ROWS:
+        table.caption = f"… and {len(report.findings) - _MAX_ROWS} more (see the JSON report)"
+    return table
+
+
+def _certificates(report: Report) -> Table:
+    table = Table(title="Signing certificates", title_justify="left")
+    table.add_column("Scheme")
+    table.add_column("Subject")
+    table.add_column("Valid until")
+    table.add_column("SHA-256")
+    seen: set[tuple[str, str]] = set()
+    for c in report.certificates:
+        if (c.scheme, c.sha256) in seen:
+            continue
+        seen.add((c.scheme, c.sha256))
+        subject = c.subject + ("  [debug]" if c.is_debug else "")
+        table.add_row(c.scheme, subject, c.not_after[:10], c.sha256[:16] + "…")
+    return table
+
+
+def render_terminal(report: Report, console: Console) -> None:
+    parts: list[object] = [_identity(report), _verdict(report)]
+    if report.permissions:
+        parts.append(_permissions(report))
+    if report.findings:
+        parts.append(_findings(report))
+    if report.certificates:
+        parts.append(_certificates(report))
+    n_diag = len(report.diagnostics) + report.diagnostics_dropped
+    if n_diag:
+        parts.append(Text(f"{n_diag} parser diagnostics (odd or damaged structures) are listed in the JSON report.", style="dim"))
+    console.print(Group(*parts))  # type: ignore[arg-type]

@@ -1,0 +1,41 @@
+"""Shared test helpers: where the corpus is, and small public factories."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+__all__ = ["corpus_dir", "corpus_files"]
+
+
+def _find_corpus() -> Path | None:
+    env = os.environ.get("DATATRAIL_CORPUS")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "shared" / "corpus"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+CORPUS = _find_corpus()
+
+
+def corpus_dir() -> Path:
+    if CORPUS is None or not CORPUS.is_dir():
+        pytest.skip("test corpus not found (set DATATRAIL_CORPUS)")
+    return CORPUS
+
+
+def corpus_files(*patterns: str) -> list[Path]:
+    """Corpus files matching glob patterns, sorted; empty when there is no corpus."""
+    if CORPUS is None:
+        return []
+    out: set[Path] = set()
+    for pattern in patterns:
+        out.update(p for p in CORPUS.glob(pattern) if p.is_file())
+    return sorted(out)
