@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, TextIO
 
 from rich.console import Console
 
@@ -86,7 +86,18 @@ def _write(text: str, out: Path | None) -> None:
     tmp.replace(out)  # never leave a half-written report where a good one was
 
 
-def _scan(args: argparse.Namespace, err: Console) -> int:
+class _Errors:
+    """One plain line per problem on stderr: people read it, scripts grep it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def print(self, message: str) -> None:
+        self.stream.write(message.replace("\n", " ") + "\n")
+        self.stream.flush()
+
+
+def _scan(args: argparse.Namespace, err: _Errors) -> int:
     files: list[Path] = args.files
     out: Path | None = args.output
     if args.format == "json" and len(files) > 1 and (out is None or not out.is_dir()):
@@ -104,11 +115,11 @@ def _scan(args: argparse.Namespace, err: Console) -> int:
         try:
             report = scan_file(path, ScanOptions())
         except InputError as exc:
-            err.print(f"datatrail: cannot analyse {exc}", markup=False, highlight=False)
+            err.print(f"datatrail: cannot analyse {exc}")
             status = EXIT_INPUT
             continue
         except Exception as exc:  # a bug of ours must not hide the other inputs' results
-            err.print(f"datatrail: internal error on {path}: {type(exc).__name__}: {exc} (please report this)", markup=False, highlight=False)
+            err.print(f"datatrail: internal error on {path}: {type(exc).__name__}: {exc} (please report this)")
             status = EXIT_INPUT
             continue
         reports.append(report)
@@ -136,7 +147,7 @@ def _scan(args: argparse.Namespace, err: Console) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
-    err = Console(stderr=True, highlight=False)
+    err = _Errors(sys.stderr)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -146,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print("datatrail: interrupted")
         return 130
     except OSError as exc:
-        err.print(f"datatrail: error: {exc}", markup=False)
+        err.print(f"datatrail: error: {exc}")
         return EXIT_INPUT
 
 

@@ -84,6 +84,9 @@ def read_manifest(art: AndroidArtifact) -> ManifestFacts:
     if target_sdk is None and _sdk(m, "targetSdkVersion") is None:
         target_sdk = min_sdk  # the platform's own default when the attribute is absent
     label = art.resolve(app.get("label"))
+    if isinstance(label, str) and label.startswith("@"):
+        art.log.add("manifest.label-unresolved", f"application label {label} could not be resolved", art.manifest_where)
+        label = None
     version_code = as_int(m.get("versionCode"))
     version_code_major = as_int(m.get("versionCodeMajor"))
     if version_code is not None and version_code_major:

@@ -44,6 +44,10 @@ def manifest_findings(art: AndroidArtifact, facts: ManifestFacts) -> list[Findin
     subject = facts.identity.package or art.input.sha256
     where = art.manifest_where
     app = next(iter(art.manifest.findall("application")), XmlElement("application"))
+    if art.input.kind == "aar":
+        # A library's <application> attributes are overridden in the app's merged
+        # manifest; only the components it contributes end up in every app.
+        return _component_findings(facts, subject, where)
     out: list[Finding] = []
 
     def flag(attr: str) -> bool | None:

@@ -53,9 +53,10 @@ def is_axml(head: bytes) -> bool:
 
 
 def _complex(data: int) -> float:
-    mantissa = (data >> 8) & 0xFFFFFF
-    if mantissa & 0x800000:
-        mantissa -= 1 << 24
+    # The multipliers apply to the mantissa left in place (bits 8-31), as a signed int32.
+    mantissa = data & 0xFFFFFF00
+    if mantissa & 0x80000000:
+        mantissa -= 1 << 32
     return mantissa * _RADIX_MULT[(data >> 4) & 0x3]
 
 
