@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datatrail.formats.xmltree import ANDROID_NS
 from datatrail.knowledge.android_attrs import _table
 
-__all__ = ["Elem", "build_axml", "build_apk", "zip_bytes"]
+__all__ = ["Elem", "build_axml", "build_arsc", "build_apk", "zip_bytes"]
 
 _ATTR_IDS = {name: rid for rid, name in _table().items()}
 
@@ -104,6 +104,50 @@ def build_axml(root: Elem) -> bytes:
     chunks.append(struct.pack("<HHIIIII", 0x0101, 16, 24, 1, 0xFFFFFFFF, index["android"], index[ANDROID_NS]))
     body = b"".join(chunks)
     return struct.pack("<HHI", 0x0003, 8, 8 + len(body)) + body
+
+
+def build_arsc(package: str, values: dict[str, dict[str, str | bool]]) -> tuple[bytes, dict[str, str]]:
+    """A resources.arsc with one package (id 0x7f) and one default config per type.
+
+    ``values`` maps type name -> entry name -> string or bool value. Returns the
+    table and ``{"type/name": "@0x7fTTEEEE"}`` references for use in manifests.
+    """
+    global_strings = [v for entries in values.values() for v in entries.values() if isinstance(v, str)]
+    type_names = list(values)
+    key_names = [k for entries in values.values() for k in entries]
+    type_chunks = b""
+    refs: dict[str, str] = {}
+    for t_index, (type_name, entries) in enumerate(values.items()):
+        type_id = t_index + 1
+        n = len(entries)
+        spec = struct.pack("<HHIBBHI", 0x0202, 16, 16 + 4 * n, type_id, 0, 0, n) + b"\0" * (4 * n)
+        config = struct.pack("<I", 64) + b"\0" * 60
+        header_size = 20 + len(config)
+        body = b""
+        offsets = []
+        for e_index, (key, value) in enumerate(entries.items()):
+            offsets.append(len(body))
+            if isinstance(value, bool):
+                res_value = struct.pack("<HBBI", 8, 0, T_INT_BOOLEAN, 0xFFFFFFFF if value else 0)
+            else:
+                res_value = struct.pack("<HBBI", 8, 0, T_STRING, global_strings.index(value))
+            body += struct.pack("<HHI", 8, 0, key_names.index(key)) + res_value
+            refs[f"{type_name}/{key}"] = f"@0x7f{type_id:02x}{e_index:04x}"
+        entries_start = header_size + 4 * n
+        size = entries_start + len(body)
+        head = struct.pack("<HHIBBHII", 0x0201, header_size, size, type_id, 0, 0, n, entries_start) + config
+        type_chunks += spec + head + struct.pack(f"<{n}I", *offsets) + body
+    type_pool, key_pool = _string_pool(type_names), _string_pool(key_names)
+    pkg_header = 288
+    name16 = package.encode("utf-16-le")[:254].ljust(256, b"\0")
+    pkg_size = pkg_header + len(type_pool) + len(key_pool) + len(type_chunks)
+    pkg = struct.pack("<HHII", 0x0200, pkg_header, pkg_size, 0x7F) + name16 + struct.pack(
+        "<IIIII", pkg_header, len(type_names), pkg_header + len(type_pool), len(key_names), 0
+    )
+    pkg += type_pool + key_pool + type_chunks
+    strings = _string_pool(global_strings)
+    table = struct.pack("<HHII", 0x0002, 12, 12 + len(strings) + len(pkg), 1) + strings + pkg
+    return table, refs
 
 
 def zip_bytes(files: dict[str, bytes], compress: bool = True) -> bytes:
