@@ -134,7 +134,12 @@ class _Parser:
                 break
             if ctype == RES_STRING_POOL:
                 if self.pool is None:
-                    self.pool, _ = StringPool.parse(data, pos, self.log, self.where, self.limits)
+                    try:
+                        self.pool, _ = StringPool.parse(data, pos, self.log, self.where, self.limits)
+                    except LimitExceeded:
+                        raise
+                    except CorruptInput as exc:
+                        self.log.add("axml.bad-string-pool", str(exc), self._at(pos), Severity.ERROR)
                 else:
                     self.log.add("axml.extra-string-pool", "second string pool ignored", self._at(pos))
             elif ctype == RES_XML_RESOURCE_MAP:

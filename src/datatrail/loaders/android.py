@@ -22,7 +22,7 @@ from datatrail.formats.signing import (
     certificates_from_pkcs7,
     certificates_from_signing_block,
     find_signing_block,
-    is_v1_signature_file,
+    v1_signature_pairs,
 )
 from datatrail.formats.xmltree import XmlElement
 from datatrail.formats.zip import ZipArchive
@@ -125,11 +125,14 @@ class _Loader:
             pairs = find_signing_block(z.data, z.central_directory_offset, self.log)
             if pairs:
                 certs.extend(certificates_from_signing_block(pairs, self.log))
-        for n in z.names():
-            if is_v1_signature_file(n):
-                der = self.read_entry(z, n, prefix + n)
-                if der is not None:
-                    certs.extend(certificates_from_pkcs7(der, prefix + n, self.log))
+        for index, (block, sf) in enumerate(v1_signature_pairs(z.names())):
+            if sf is None:
+                # Android ignores a signature block without its .SF file.
+                self.log.add("signing.v1-unpaired", "v1 signature block has no matching .SF file; ignored as Android does", prefix + block)
+                continue
+            der = self.read_entry(z, block, prefix + block)
+            if der is not None:
+                certs.extend(certificates_from_pkcs7(der, prefix + block, self.log, signer_index=index))
 
     def nested(self, z: ZipArchive, prefix: str, depth: int, skip: set[str], dirs: tuple[str, ...] = _NESTED_DIRS) -> None:
         for entry in z:
