@@ -13,7 +13,7 @@ __all__ = ["corpus_dir", "corpus_files"]
 def _find_corpus() -> Path | None:
     env = os.environ.get("DATATRAIL_CORPUS")
     if env:
-        return Path(env)
+        return Path(env) if Path(env).is_dir() else None
     here = Path(__file__).resolve()
     for parent in here.parents:
         candidate = parent / "shared" / "corpus"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import shutil
@@ -23,15 +22,7 @@ from datatrail.limits import Limits
 from datatrail.model.diagnostic import DiagnosticLog
 
 
-def _corpus() -> Path | None:
-    here = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-    if here.is_dir():
-        return here
-    env = os.environ.get("DATATRAIL_CORPUS")
-    return Path(env) if env and Path(env).is_dir() else None
-
-
-CORPUS = _corpus()
+from tests.conftest import CORPUS
 AAB = CORPUS / "apk" / "app-info" / "android.aab" if CORPUS else None
 APK = CORPUS / "apk" / "app-info" / "android.apk" if CORPUS else None
 MANIFEST = "base/manifest/AndroidManifest.xml"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import struct
@@ -39,15 +38,7 @@ from datatrail.limits import Limits
 from datatrail.model.diagnostic import DiagnosticLog, Severity
 
 
-def _corpus() -> Path | None:
-    here = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-    if here.is_dir():
-        return here
-    env = os.environ.get("DATATRAIL_CORPUS")
-    return Path(env) if env and Path(env).is_dir() else None
-
-
-CORPUS = _corpus()
+from tests.conftest import CORPUS
 needs_corpus = pytest.mark.skipif(CORPUS is None, reason="test corpus not available "
                                   "(set DATATRAIL_CORPUS)")
 needs_aapt = pytest.mark.skipif(shutil.which("aapt") is None, reason="aapt not installed")

@@ -21,15 +21,7 @@ from datatrail.formats.classfile import ClassFile, decode_modified_utf8, is_clas
 from datatrail.model.diagnostic import DiagnosticLog, Severity
 
 
-def _corpus() -> Path | None:
-    here = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-    if here.is_dir():
-        return here
-    env = os.environ.get("DATATRAIL_CORPUS")
-    return Path(env) if env and Path(env).is_dir() else None
-
-
-CORPUS = _corpus()
+from tests.conftest import CORPUS
 needs_corpus = pytest.mark.skipif(CORPUS is None, reason="test corpus not found (set DATATRAIL_CORPUS)")
 needs_javap = pytest.mark.skipif(shutil.which("javap") is None, reason="javap (JDK) not on PATH")
 needs_javac = pytest.mark.skipif(shutil.which("javac") is None, reason="javac (JDK) not on PATH")

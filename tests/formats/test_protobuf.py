@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import struct
 import subprocess
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -20,15 +18,7 @@ from datatrail.formats import protobuf as pb
 from datatrail.model.diagnostic import DiagnosticLog
 
 
-def _corpus() -> Path | None:
-    here = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-    if here.is_dir():
-        return here
-    env = os.environ.get("DATATRAIL_CORPUS")
-    return Path(env) if env and Path(env).is_dir() else None
-
-
-CORPUS = _corpus()
+from tests.conftest import CORPUS
 AAB = CORPUS / "apk" / "app-info" / "android.aab" if CORPUS else None
 
 

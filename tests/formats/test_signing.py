@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import os
 import random
 import re
 import shutil
@@ -57,17 +56,8 @@ from datatrail.model.diagnostic import DiagnosticLog
 # --------------------------------------------------------------------------
 
 
-def _corpus() -> Path | None:
-    candidate = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-    if candidate.is_dir():
-        return candidate
-    env = os.environ.get("DATATRAIL_CORPUS")
-    if env and Path(env).is_dir():
-        return Path(env)
-    return None
+from tests.conftest import CORPUS
 
-
-CORPUS = _corpus()
 APK_ROOT = CORPUS / "apk" if CORPUS else None
 APKS = sorted(APK_ROOT.rglob("*.apk")) if APK_ROOT and APK_ROOT.is_dir() else []
 APKSIGNER = shutil.which("apksigner")

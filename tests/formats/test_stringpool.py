@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import struct
 import zipfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,15 +15,7 @@ from datatrail.limits import Limits
 from datatrail.model.diagnostic import DiagnosticLog
 
 
-def _corpus() -> Path | None:
-    here = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-    if here.is_dir():
-        return here
-    env = os.environ.get("DATATRAIL_CORPUS")
-    return Path(env) if env and Path(env).is_dir() else None
-
-
-CORPUS = _corpus()
+from tests.conftest import CORPUS
 needs_corpus = pytest.mark.skipif(CORPUS is None, reason="test corpus not available "
                                   "(set DATATRAIL_CORPUS)")
 

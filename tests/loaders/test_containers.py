@@ -15,7 +15,7 @@ from datatrail.formats.dex import DexFile
 from datatrail.loaders.android import load_android
 from datatrail.scan import scan_file
 from tests.conftest import corpus_dir
-from tests.factories import Elem, build_apk, zip_bytes
+from tests.factories import build_apk, zip_bytes
 
 
 def _dex(name: str) -> bytes:

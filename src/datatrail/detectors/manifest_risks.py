@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datatrail.detectors.manifest import ManifestFacts, as_bool, as_int
+from datatrail.detectors.manifest import ManifestFacts, as_bool
 from datatrail.detectors.rules import make_finding
 from datatrail.errors import CorruptInput
 from datatrail.formats.axml import parse_axml
