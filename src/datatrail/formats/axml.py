@@ -99,6 +99,7 @@ class _Parser:
         self.res_map: tuple[int, ...] = ()
         self.nodes = 0
         self.bad_strings = 0
+        self.blank_names = 0
 
     def _at(self, offset: int) -> str:
         return f"{self.where}@0x{offset:x}"
@@ -177,6 +178,8 @@ class _Parser:
             self.log.add("axml.trailing-data", f"{end - pos} bytes after the last readable chunk", self._at(pos))
         if self.bad_strings:
             self.log.add("axml.bad-string-index", f"{self.bad_strings} string references point outside the pool", self.where)
+        if self.blank_names:
+            self.log.add("axml.blank-attribute-name", f"{self.blank_names} attribute names are blank; named by their resource id", self.where)
         if not root.children:
             raise CorruptInput(f"{self.where}: binary XML holds no element")
         if len(root.children) > 1:
@@ -212,7 +215,9 @@ class _Parser:
             name = self.string(aname_idx) or ""
             platform_name = attr_name(res_id) if (res_id >> 16) == 0x0101 else None
             if platform_name is not None:
-                if name and name != platform_name:
+                if not name:
+                    self.blank_names += 1
+                elif name != platform_name:
                     self.log.add("axml.renamed-attribute", f"attribute string '{name}' has the id of '{platform_name}'; the id wins", self._at(a))
                 name, ns = platform_name, ANDROID_NS
             if not name:

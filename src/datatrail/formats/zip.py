@@ -4,11 +4,15 @@ Packers and malware tamper with ZIP structures to break analysis tools while
 the device still installs the app. Android trusts the central directory for
 names, sizes and compression method, and the local header only for the length
 of its variable fields. This reader does the same, notes every disagreement as
-a diagnostic, and bounds inflation by size and ratio so zip bombs cost nothing.
+a diagnostic, and bounds inflation by size and ratio so zip bombs cost nothing:
+declared sizes are checked before inflating, no entry inflates past what it
+declares, entries whose data overlaps are refused, and archives nested in one
+input share one inflation budget.
 """
 
 from __future__ import annotations
 
+import mmap
 import struct
 import zlib
 from dataclasses import dataclass
@@ -18,7 +22,7 @@ from datatrail.errors import CorruptInput, LimitExceeded
 from datatrail.limits import DEFAULT_LIMITS, Limits
 from datatrail.model.diagnostic import DiagnosticLog, Severity
 
-__all__ = ["ZipEntry", "ZipArchive", "is_zip"]
+__all__ = ["ZipEntry", "ZipArchive", "InflationBudget", "is_zip", "has_end_record"]
 
 _EOCD = struct.Struct("<4sHHHHIIH")  # sig, disk, cd disk, n here, n total, cd size, cd offset, comment len
 _EOCD64_LOCATOR = struct.Struct("<4sIQI")
@@ -43,6 +47,38 @@ _CHUNK = 1 << 20
 def is_zip(head: bytes) -> bool:
     """True for data that starts like a ZIP (local header or empty archive)."""
     return head[:4] in (_SIG_LFH, _SIG_EOCD)
+
+
+def _find_eocd(data: bytes | memoryview | mmap.mmap) -> int | None:
+    start = max(0, len(data) - (_MAX_COMMENT + _EOCD.size))
+    pos = len(data)
+    while True:
+        pos = data.rfind(_SIG_EOCD, start, pos)  # type: ignore[union-attr]
+        if pos < 0:
+            return None
+        if pos + _EOCD.size <= len(data):
+            comment_len = _EOCD.unpack_from(data, pos)[7]
+            if pos + _EOCD.size + comment_len <= len(data):
+                return pos
+        pos += 3  # keep searching earlier: rfind's end is exclusive
+
+
+def has_end_record(data: bytes | memoryview | mmap.mmap) -> bool:
+    """True when the data ends like a ZIP, whatever precedes it (self-extractors, junk)."""
+    return _find_eocd(data) is not None
+
+
+class InflationBudget:
+    """Bytes inflated so far for one input, shared by the archives nested in it.
+
+    ``Limits.max_total_inflated`` bounds one input, not each archive in it;
+    without sharing, every level of a nested bomb would get a fresh budget.
+    """
+
+    __slots__ = ("used",)
+
+    def __init__(self) -> None:
+        self.used = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,25 +107,30 @@ class ZipArchive:
 
     def __init__(
         self,
-        data: bytes | memoryview,
+        data: bytes | memoryview | mmap.mmap,
         name: str = "",
         log: DiagnosticLog | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        budget: InflationBudget | None = None,
     ) -> None:
         self._data = data
         self._view = memoryview(data)
         self.name = name
         self.log = log if log is not None else DiagnosticLog()
         self.limits = limits
-        self._inflated_total = 0
+        self.budget = budget if budget is not None else InflationBudget()
+        """Pass it to archives opened from this one's entries."""
         self.central_directory_offset: int | None = None
         """Where the central directory starts (needed to find the APK Signing Block)."""
         self.prepended = 0
         """Bytes of foreign data before the first entry."""
         entries = self._read_central_directory()
+        self.recovered = entries is None
+        """True when entries come from local headers because the directory is unusable."""
         if entries is None:
             entries = self._scan_local_headers()
         self.entries: list[ZipEntry] = entries
+        self._overlapping = set() if self.recovered else self._find_overlaps(entries)
         self._by_name: dict[str, ZipEntry] = {}
         for entry in entries:
             if entry.name in self._by_name:
@@ -107,23 +148,9 @@ class ZipArchive:
 
     # -- structure -----------------------------------------------------
 
-    def _find_eocd(self) -> int | None:
-        data = self._data
-        start = max(0, len(data) - (_MAX_COMMENT + _EOCD.size))
-        pos = len(data)
-        while True:
-            pos = data.rfind(_SIG_EOCD, start, pos)
-            if pos < 0:
-                return None
-            if pos + _EOCD.size <= len(data):
-                comment_len = _EOCD.unpack_from(data, pos)[7]
-                if pos + _EOCD.size + comment_len <= len(data):
-                    return pos
-            pos += 3  # keep searching earlier: rfind's end is exclusive
-
     def _read_central_directory(self) -> list[ZipEntry] | None:
         data = self._data
-        eocd = self._find_eocd()
+        eocd = _find_eocd(data)
         if eocd is None:
             self.log.add(
                 "zip.no-central-directory",
@@ -132,7 +159,10 @@ class ZipArchive:
                 Severity.ERROR,
             )
             return None
-        _, _, _, _, count, cd_size, cd_offset, _ = _EOCD.unpack_from(data, eocd)
+        _, _, _, _, count, cd_size, cd_offset, comment_len = _EOCD.unpack_from(data, eocd)
+        tail = len(data) - (eocd + _EOCD.size + comment_len)
+        if tail:
+            self.log.add("zip.appended-data", f"{tail} bytes follow the end record", self._where(offset=len(data) - tail))
         if 0xFFFF in (count,) or 0xFFFFFFFF in (cd_size, cd_offset):
             z64 = self._read_zip64(eocd)
             if z64 is not None:
@@ -166,6 +196,36 @@ class ZipArchive:
             return None
         self.central_directory_offset = cd_offset
         return self._parse_entries(cd_offset, count)
+
+    def _find_overlaps(self, entries: list[ZipEntry]) -> set[int]:
+        """Local offsets of entries whose data runs into another entry or the directory.
+
+        That is how a non-recursive zip bomb makes one compressed kernel count
+        for every entry; Android refuses such data, and so do we. Entries
+        sharing one local header (aliases) do not overlap.
+        """
+        data = self._data
+        starts = sorted({e.local_offset for e in entries})
+        nxt = {a: b for a, b in zip(starts, starts[1:])}
+        cd = self.central_directory_offset
+        bad: set[int] = set()
+        for e in entries:
+            pos = e.local_offset
+            if pos + _LFH.size > len(data) or data[pos : pos + 4] != _SIG_LFH:
+                continue  # read() reports it
+            name_len, extra_len = struct.unpack_from("<HH", data, pos + 26)
+            end = pos + _LFH.size + name_len + extra_len + e.compressed_size
+            bounds = [b for b in (nxt.get(pos), cd) if b is not None and b > pos]
+            if bounds and end > min(bounds):
+                bad.add(pos)
+        if bad:
+            self.log.add(
+                "zip.overlapping-entries",
+                f"{len(bad)} entries' data overlaps other entries or the directory (zip bomb?); they are not read",
+                self._where(),
+                Severity.ERROR,
+            )
+        return bad
 
     def _read_zip64(self, eocd: int) -> tuple[int, int, int] | None:
         data = self._data
@@ -279,7 +339,7 @@ class ZipArchive:
     # -- access --------------------------------------------------------
 
     @property
-    def data(self) -> bytes | memoryview:
+    def data(self) -> bytes | memoryview | mmap.mmap:
         """The whole archive, as given."""
         return self._data
 
@@ -300,11 +360,23 @@ class ZipArchive:
         pos = entry.local_offset
         if pos + _LFH.size > len(data) or data[pos : pos + 4] != _SIG_LFH:
             raise CorruptInput(f"{self._where(entry.name, pos)}: no local header where the directory points")
-        _s, _v, lflags, lmethod, _t, _d, _c, _cs, _us, name_len, extra_len = _LFH.unpack_from(data, pos)
+        _s, _v, lflags, lmethod, _t, _d, _c, lcsize, lusize, name_len, extra_len = _LFH.unpack_from(data, pos)
+        if self.recovered:  # the entry was made from this very header
+            return pos + _LFH.size + name_len + extra_len
+        odd: list[str] = []
         if lmethod != entry.method:
+            odd.append(f"method {lmethod} (directory: {entry.method})")
+        # Zero sizes are normal with a data descriptor; 0xFFFFFFFF defers to a zip64 extra.
+        if not (lflags & 0x8 and lcsize == lusize == 0) and 0xFFFFFFFF not in (lcsize, lusize):
+            if (lcsize, lusize) != (entry.compressed_size, entry.size):
+                odd.append(f"sizes {lcsize}/{lusize} (directory: {entry.compressed_size}/{entry.size})")
+        lname = _decode_name(bytes(data[pos + _LFH.size : pos + _LFH.size + name_len]), lflags)
+        if lname != entry.name:
+            odd.append(f"name {lname!r}")
+        if odd:
             self.log.add(
                 "zip.local-header-mismatch",
-                f"local header says method {lmethod}, directory says {entry.method}; directory used",
+                f"local header says {', '.join(odd)}; directory used",
                 self._where(entry.name, pos),
             )
         return pos + _LFH.size + name_len + extra_len
@@ -317,6 +389,8 @@ class ZipArchive:
         entry = self._by_name.get(name_or_entry) if isinstance(name_or_entry, str) else name_or_entry
         if entry is None:
             raise KeyError(name_or_entry)
+        if entry.local_offset in self._overlapping:
+            raise CorruptInput(f"{self._where(entry.name, entry.local_offset)}: data overlaps another entry; not read")
         start = self._data_offset(entry)
         end = start + entry.compressed_size
         if end > len(self._data):
@@ -336,7 +410,23 @@ class ZipArchive:
         if method == _STORED:
             out = bytes(raw[:cap])
         else:
-            out = self._inflate(entry, raw, cap, partial=max_size is not None)
+            if max_size is None:
+                self._check_declared(entry)
+            # Android inflates no more than the declared size. Only an entry
+            # recovered from a bare local header can have an unknown (zero) size.
+            declared = None if self.recovered and entry.size == 0 else entry.size
+            if declared is not None and declared >= cap:
+                declared = None
+            stop = cap if declared is None else declared + 1
+            out = self._inflate(entry, raw, stop, partial=max_size is not None or declared is not None)
+            if declared is not None and len(out) > declared:
+                out = out[:declared]
+                self.log.add(
+                    "zip.size-mismatch",
+                    f"data inflates past the {declared} bytes the directory declares; cut there",
+                    self._where(entry.name),
+                )
+                return out
         if max_size is None:
             if len(out) != entry.size:
                 self.log.add(
@@ -348,12 +438,24 @@ class ZipArchive:
                 self.log.add("zip.crc-mismatch", "CRC-32 does not match the directory", self._where(entry.name))
         return out
 
+    def _check_declared(self, entry: ZipEntry) -> None:
+        """Refuse a bomb by its declared sizes before inflating a byte of it."""
+        limits = self.limits
+        if entry.size > limits.max_entry_size:
+            raise LimitExceeded(f"{self._where(entry.name)}: declares {entry.size} bytes (limit {limits.max_entry_size})")
+        if entry.size > (1 << 20) and entry.size > limits.max_ratio * max(entry.compressed_size, 1):
+            raise LimitExceeded(
+                f"{self._where(entry.name)}: declared compression ratio above {limits.max_ratio}:1 (zip bomb?)"
+            )
+        if self.budget.used + entry.size > limits.max_total_inflated:
+            raise LimitExceeded(f"{self.name}: archive inflates past {limits.max_total_inflated} bytes in total")
+
     def _inflate(self, entry: ZipEntry, raw: memoryview, cap: int, partial: bool) -> bytes:
         inflater = zlib.decompressobj(-15)
         pieces: list[bytes] = []
         produced = 0
         pos = 0
-        budget_left = self.limits.max_total_inflated - self._inflated_total
+        budget_left = self.limits.max_total_inflated - self.budget.used
         try:
             while pos < len(raw) or inflater.unconsumed_tail:
                 src = inflater.unconsumed_tail or raw[pos : pos + _CHUNK]
@@ -377,10 +479,11 @@ class ZipArchive:
                     break
         except zlib.error as exc:
             self.log.add("zip.inflate-error", f"deflate stream is damaged ({exc}); kept what inflated", self._where(entry.name), Severity.ERROR)
+        finally:
+            self.budget.used += produced  # an aborted bomb costs its share too
         out = b"".join(pieces)
         if produced > cap:
             out = out[:cap]
-        self._inflated_total += len(out)
         return out
 
 

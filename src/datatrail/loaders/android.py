@@ -25,7 +25,7 @@ from datatrail.formats.signing import (
     v1_signature_pairs,
 )
 from datatrail.formats.xmltree import XmlElement
-from datatrail.formats.zip import ZipArchive
+from datatrail.formats.zip import InflationBudget, ZipArchive, has_end_record
 from datatrail.limits import DEFAULT_LIMITS, Limits
 from datatrail.loaders.artifact import AndroidArtifact
 from datatrail.loaders.sniff import Kind, sniff_archive, sniff_bytes
@@ -69,6 +69,10 @@ class _Loader:
         self.art = art
         self.log = art.log
         self.limits = limits
+        self.budget = InflationBudget()
+        """One inflation budget for the input and every archive nested in it."""
+        self.nested_depth = 0
+        """How many nested archives (opened by ``archive``) enclose the current work."""
 
     # -- code ------------------------------------------------------------
 
@@ -89,7 +93,14 @@ class _Loader:
     def read_entry(self, z: ZipArchive, name: str, where: str) -> bytes | None:
         try:
             return z.read(name)
-        except CorruptInput as exc:  # LimitExceeded included: one bomb entry spoils only itself
+        except LimitExceeded as exc:
+            if self.nested_depth:
+                # A bomb inside a nested archive: ``archive`` abandons the outermost
+                # one, or a 42.zip-style tree would trip the limit thousands of times.
+                raise
+            self.log.add("zip.unreadable-entry", str(exc), where, Severity.ERROR)
+            return None
+        except CorruptInput as exc:  # one damaged entry spoils only itself
             self.log.add("zip.unreadable-entry", str(exc), where, Severity.ERROR)
             return None
 
@@ -139,7 +150,11 @@ class _Loader:
             n = entry.name
             if n in skip or entry.is_dir or not n.startswith(dirs) or entry.size < 0x70:
                 continue
-            head = z.read(entry, max_size=_SNIFF_BYTES)
+            try:
+                head = z.read(entry, max_size=_SNIFF_BYTES)
+            except CorruptInput as exc:
+                self.log.add("zip.unreadable-entry", str(exc), prefix + n, Severity.ERROR)
+                continue
             kind = sniff_bytes(head)
             if kind not in (Kind.DEX, Kind.ZIP):
                 continue
@@ -158,16 +173,27 @@ class _Loader:
 
     def archive(self, data: bytes | memoryview, prefix: str, depth: int) -> None:
         """A ZIP found inside the input: open it for whatever code it holds."""
+        where = prefix.rstrip("!")
+        self.nested_depth += 1
         try:
-            inner = ZipArchive(data, prefix.rstrip("!"), self.log, self.limits)
-        except CorruptInput as exc:
-            self.log.add("nested.unreadable", str(exc), prefix.rstrip("!"))
-            return
-        kind = sniff_archive(inner)
-        if kind is Kind.APK:
-            self.apk(inner, prefix, depth, is_base=False)
-        elif kind in (Kind.JAR, Kind.ZIP, Kind.AAR):
-            self.jar(inner, prefix, depth)
+            try:
+                inner = ZipArchive(data, where, self.log, self.limits, self.budget)
+            except LimitExceeded:
+                raise
+            except CorruptInput as exc:
+                self.log.add("nested.unreadable", str(exc), where)
+                return
+            kind = sniff_archive(inner)
+            if kind is Kind.APK:
+                self.apk(inner, prefix, depth, is_base=False)
+            elif kind in (Kind.JAR, Kind.ZIP, Kind.AAR):
+                self.jar(inner, prefix, depth)
+        except LimitExceeded as exc:
+            if self.nested_depth > 1:
+                raise
+            self.log.add("nested.bomb", f"{exc}; nothing more is read from {where}", where, Severity.ERROR)
+        finally:
+            self.nested_depth -= 1
 
     def jar(self, z: ZipArchive, prefix: str, depth: int) -> None:
         self.art.file_names.extend(prefix + n for n in z.names())
@@ -240,7 +266,7 @@ class _Loader:
             if data is None:
                 continue
             try:
-                inner = ZipArchive(data, n, self.log, self.limits)
+                inner = ZipArchive(data, n, self.log, self.limits, self.budget)
             except CorruptInput as exc:
                 self.log.add("split.unreadable", str(exc), n, Severity.ERROR)
                 continue
@@ -270,6 +296,21 @@ class _Loader:
         return manifest
 
 
+def _apk_behind_dex(data: bytes | mmap.mmap, name: str, limits: Limits) -> ZipArchive | None:
+    """The APK a DEX file was prepended to, if it is one.
+
+    Code often holds the end-record signature as a constant, so only a
+    directory that reads cleanly and describes an APK counts.
+    """
+    if not has_end_record(data):
+        return None
+    try:
+        z = ZipArchive(data, name, DiagnosticLog(), limits)
+    except CorruptInput:
+        return None
+    return z if not z.recovered and sniff_archive(z) is Kind.APK else None
+
+
 def load_android(path: Path, limits: Limits = DEFAULT_LIMITS, progress: Callable[[str], None] | None = None) -> AndroidArtifact:
     """Open one input file and build its artifact.
 
@@ -279,18 +320,32 @@ def load_android(path: Path, limits: Limits = DEFAULT_LIMITS, progress: Callable
     data, info = open_input(path)
     log = DiagnosticLog()
     kind = sniff_bytes(bytes(data[:_SNIFF_BYTES]))
+    if kind is Kind.UNKNOWN and has_end_record(data):
+        kind = Kind.ZIP  # data prepended to an archive (a self-extractor stub, junk)
     art = AndroidArtifact(input=info, log=log)
     loader = _Loader(art, limits)
     if kind is Kind.DEX:
         loader.add_dex(data, path.name)
-        if not art.dex_files:
+        behind = _apk_behind_dex(data, path.name, limits)
+        if behind is not None:
+            log.add(
+                "apk.dex-prepended",
+                "a DEX file precedes the APK (Janus, CVE-2017-13156): the installer reads the APK, "
+                "the runtime may execute the DEX; both are analysed",
+                path.name,
+                Severity.ERROR,
+            )
+            art.base = ZipArchive(data, path.name, log, limits, loader.budget)
+            art.manifest = loader.apk(art.base, "", 0)
+            kind = Kind.APK
+        elif not art.dex_files:
             raise CorruptInput(f"{path}: DEX file is unreadable: {log.items[-1].message if log.items else ''}")
     elif kind is Kind.CLASS:
         loader.add_class(bytes(data), path.name)
         if not art.class_files:
             raise CorruptInput(f"{path}: class file is unreadable")
     elif kind is Kind.ZIP:
-        z = ZipArchive(data, path.name, log, limits)
+        z = ZipArchive(data, path.name, log, limits, loader.budget)
         kind = sniff_archive(z)
         if kind is Kind.APK:
             art.base = z

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from datatrail.errors import CorruptInput
 from datatrail.formats.axml import is_axml
 from datatrail.formats.classfile import is_class_file
 from datatrail.formats.dex import is_dex
@@ -43,7 +44,10 @@ def sniff_archive(z: ZipArchive) -> Kind:
     """Tell the ZIP-based formats apart by the entries they hold."""
     names = set(z.names())
     if "AndroidManifest.xml" in names:
-        head = z.read("AndroidManifest.xml", max_size=64)
+        try:
+            head = z.read("AndroidManifest.xml", max_size=64)
+        except CorruptInput:  # the loader reports it when it reads the manifest for real
+            head = b""
         # A tampered AXML header can hide the magic; an APK still has its other parts.
         if is_axml(head) or "resources.arsc" in names or "classes.dex" in names:
             return Kind.APK
