@@ -119,7 +119,7 @@ def _reference(msg: pb.FieldValue, st: _State) -> str:
     name = ""
     for number, wire, value in pb.fields(msg, st.where, st.log):
         if number == _REF_TYPE and wire == pb.WIRE_VARINT:
-            ref_type = int(value)  # type: ignore[arg-type]
+            ref_type = int(value)
         elif number == _REF_ID and wire == pb.WIRE_VARINT:
             res_id = pb.as_uint32(value)
         elif number == _REF_NAME and wire == pb.WIRE_LEN:
@@ -216,12 +216,12 @@ def _attribute(msg: memoryview, element: XmlElement, index: int, st: _State) -> 
     if not name:
         name = f"0x{res_id:08x}" if res_id else f"attr{index}"
     key = "{" + ns + "}" + name if ns else name
-    value: XmlValue = raw
+    rendered: XmlValue = raw
     if item is not None:
-        value = _item(item, raw, st)
+        rendered = _item(item, raw, st)
     if key in element.attrs:
         st.log.add("aab.duplicate-attribute", f"attribute {key} repeated on <{element.tag}>; the last wins", st.where)
-    element.attrs[key] = value
+    element.attrs[key] = rendered
     if res_id:
         element.resource_ids[key] = res_id
 

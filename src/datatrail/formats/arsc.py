@@ -163,7 +163,7 @@ def _complex_to_float(data: int) -> float:
 
 def _f32(data: int) -> float:
     raw = _U32.pack(data & 0xFFFFFFFF)
-    value = _F32.unpack(raw)[0]
+    value: float = _F32.unpack(raw)[0]
     if value != value or value in (float("inf"), float("-inf")):
         return value
     # Shortest decimal that reads back as the same 32-bit float.

@@ -75,7 +75,8 @@ def render_value(data_type: int, data: int, string: str | None) -> XmlValue:
     if data_type in (T_ATTRIBUTE, T_DYNAMIC_ATTRIBUTE):
         return f"?0x{data:08x}"
     if data_type == T_FLOAT:
-        return struct.unpack("<f", struct.pack("<I", data))[0]
+        value: float = struct.unpack("<f", struct.pack("<I", data))[0]
+        return value
     if data_type == T_DIMENSION:
         unit = data & 0xF
         return f"{_complex(data):g}{_DIMENSION_UNITS[unit] if unit < len(_DIMENSION_UNITS) else ''}"

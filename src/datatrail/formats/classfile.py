@@ -96,7 +96,7 @@ def is_class_file(data: bytes | memoryview) -> bool:
     if len(data) < 10:
         return False
     magic, _minor, major, _count = _HEAD.unpack_from(data, 0)
-    return magic == MAGIC and _MIN_MAJOR <= major <= _MAX_SANE_MAJOR
+    return bool(magic == MAGIC and _MIN_MAJOR <= major <= _MAX_SANE_MAJOR)
 
 
 def decode_modified_utf8(raw: bytes) -> tuple[str, bool]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import mmap
 import struct
 import warnings
 from typing import Iterable, Iterator, NamedTuple
@@ -284,7 +285,7 @@ def _certificate_or_placeholder(
 
 
 def find_signing_block(
-    data: bytes | memoryview, central_directory_offset: int, log: DiagnosticLog
+    data: bytes | bytearray | memoryview | mmap.mmap, central_directory_offset: int, log: DiagnosticLog
 ) -> dict[int, bytes] | None:
     """The id -> value pairs of the APK Signing Block just before the central directory.
 
@@ -418,7 +419,7 @@ class _Reader:
     def u32(self, what: str) -> int:
         if self.remaining < 4:
             raise _Truncated(f"{what}: need 4 bytes, {self.remaining} left")
-        (value,) = struct.unpack_from("<I", self.buf, self.pos)
+        value: int = struct.unpack_from("<I", self.buf, self.pos)[0]
         self.pos += 4
         return value
 

@@ -12,13 +12,13 @@ input share one inflation budget.
 
 from __future__ import annotations
 
-import mmap
 import struct
 import zlib
 from dataclasses import dataclass
 from typing import Iterator
 
 from datatrail.errors import CorruptInput, LimitExceeded
+from datatrail.formats.buffer import Buffer, as_buffer
 from datatrail.limits import DEFAULT_LIMITS, Limits
 from datatrail.model.diagnostic import DiagnosticLog, Severity
 
@@ -49,11 +49,11 @@ def is_zip(head: bytes) -> bool:
     return head[:4] in (_SIG_LFH, _SIG_EOCD)
 
 
-def _find_eocd(data: bytes | memoryview | mmap.mmap) -> int | None:
+def _find_eocd(data: Buffer) -> int | None:
     start = max(0, len(data) - (_MAX_COMMENT + _EOCD.size))
     pos = len(data)
     while True:
-        pos = data.rfind(_SIG_EOCD, start, pos)  # type: ignore[union-attr]
+        pos = data.rfind(_SIG_EOCD, start, pos)
         if pos < 0:
             return None
         if pos + _EOCD.size <= len(data):
@@ -63,7 +63,7 @@ def _find_eocd(data: bytes | memoryview | mmap.mmap) -> int | None:
         pos += 3  # keep searching earlier: rfind's end is exclusive
 
 
-def has_end_record(data: bytes | memoryview | mmap.mmap) -> bool:
+def has_end_record(data: Buffer) -> bool:
     """True when the data ends like a ZIP, whatever precedes it (self-extractors, junk)."""
     return _find_eocd(data) is not None
 
@@ -107,14 +107,14 @@ class ZipArchive:
 
     def __init__(
         self,
-        data: bytes | memoryview | mmap.mmap,
+        data: Buffer | memoryview,
         name: str = "",
         log: DiagnosticLog | None = None,
         limits: Limits = DEFAULT_LIMITS,
         budget: InflationBudget | None = None,
     ) -> None:
-        self._data = data
-        self._view = memoryview(data)
+        self._data = as_buffer(data)
+        self._view = memoryview(self._data)
         self.name = name
         self.log = log if log is not None else DiagnosticLog()
         self.limits = limits
@@ -282,7 +282,7 @@ class ZipArchive:
         return entries
 
     @staticmethod
-    def _zip64_extra(extra: memoryview | bytes, usize: int, csize: int, local: int) -> tuple[int, int, int]:
+    def _zip64_extra(extra: memoryview | bytes | bytearray, usize: int, csize: int, local: int) -> tuple[int, int, int]:
         pos = 0
         while pos + 4 <= len(extra):
             tag, size = struct.unpack_from("<HH", extra, pos)
@@ -339,7 +339,7 @@ class ZipArchive:
     # -- access --------------------------------------------------------
 
     @property
-    def data(self) -> bytes | memoryview | mmap.mmap:
+    def data(self) -> Buffer:
         """The whole archive, as given."""
         return self._data
 
@@ -361,8 +361,9 @@ class ZipArchive:
         if pos + _LFH.size > len(data) or data[pos : pos + 4] != _SIG_LFH:
             raise CorruptInput(f"{self._where(entry.name, pos)}: no local header where the directory points")
         _s, _v, lflags, lmethod, _t, _d, _c, lcsize, lusize, name_len, extra_len = _LFH.unpack_from(data, pos)
+        body: int = pos + _LFH.size + name_len + extra_len
         if self.recovered:  # the entry was made from this very header
-            return pos + _LFH.size + name_len + extra_len
+            return body
         odd: list[str] = []
         if lmethod != entry.method:
             odd.append(f"method {lmethod} (directory: {entry.method})")
@@ -379,7 +380,7 @@ class ZipArchive:
                 f"local header says {', '.join(odd)}; directory used",
                 self._where(entry.name, pos),
             )
-        return pos + _LFH.size + name_len + extra_len
+        return body
 
     def read(self, name_or_entry: str | ZipEntry, max_size: int | None = None) -> bytes:
         """Inflate one entry, bounded by size, ratio and the archive-wide budget.

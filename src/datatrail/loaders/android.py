@@ -16,6 +16,7 @@ from typing import Callable
 from datatrail.errors import CorruptInput, InputError, LimitExceeded, UnsupportedInput
 from datatrail.formats.aab_manifest import parse_proto_xml
 from datatrail.formats.axml import parse_axml
+from datatrail.formats.buffer import Buffer
 from datatrail.formats.classfile import parse_class
 from datatrail.formats.dex import DexFile
 from datatrail.formats.signing import (
@@ -76,7 +77,7 @@ class _Loader:
 
     # -- code ------------------------------------------------------------
 
-    def add_dex(self, data: bytes | memoryview, where: str) -> None:
+    def add_dex(self, data: Buffer | memoryview, where: str) -> None:
         try:
             self.art.dex_files.append(DexFile(data, where, self.log, self.limits))
         except LimitExceeded as exc:
@@ -279,10 +280,10 @@ class _Loader:
             if "AndroidManifest.xml" not in inner:
                 continue
             try:
-                m = parse_axml(inner.read("AndroidManifest.xml"), n + "!AndroidManifest.xml", DiagnosticLog(), self.limits)
+                probe = parse_axml(inner.read("AndroidManifest.xml"), n + "!AndroidManifest.xml", DiagnosticLog(), self.limits)
             except CorruptInput:
                 continue
-            if m.get("split") is None:
+            if probe.get("split") is None:
                 base_idx = i
                 break
         order = [loaded[base_idx]] + [x for i, x in enumerate(loaded) if i != base_idx]
