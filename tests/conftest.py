@@ -39,3 +39,9 @@ def corpus_files(*patterns: str) -> list[Path]:
     for pattern in patterns:
         out.update(p for p in CORPUS.glob(pattern) if p.is_file())
     return sorted(out)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI the corpus must be there: a suite that skips its oracles proves nothing."""
+    if os.environ.get("CI") and CORPUS is None:
+        raise pytest.UsageError("CI run without the test corpus (../shared/corpus or DATATRAIL_CORPUS)")
