@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datatrail.detectors.manifest import ManifestFacts, as_bool
 from datatrail.detectors.rules import make_finding
-from datatrail.errors import CorruptInput
-from datatrail.formats.axml import parse_axml
 from datatrail.formats.xmltree import XmlElement
 from datatrail.loaders.artifact import AndroidArtifact
 from datatrail.model.report import Evidence, Finding, Severity
@@ -27,15 +25,11 @@ def network_security_config(art: AndroidArtifact, app: XmlElement) -> tuple[str,
     if not isinstance(path, str) or path.startswith("@"):
         art.log.add("nsc.unresolved", f"networkSecurityConfig {ref!r} could not be resolved to a file", art.manifest_where)
         return None
-    raw = art.read_file(path)
-    if raw is None:
+    if not art.has_file(path):
         art.log.add("nsc.missing", f"network security config {path} is not in the package", path)
         return None
-    try:
-        return path, parse_axml(raw, path, art.log)
-    except CorruptInput as exc:
-        art.log.add("nsc.unreadable", str(exc), path)
-        return None
+    tree = art.read_xml(path)
+    return None if tree is None else (path, tree)
 
 
 def manifest_findings(art: AndroidArtifact, facts: ManifestFacts) -> list[Finding]:

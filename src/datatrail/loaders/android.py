@@ -121,7 +121,7 @@ class _Loader:
         elif is_base:
             self.log.add("apk.no-manifest", "the package has no AndroidManifest.xml", prefix or z.name, Severity.ERROR)
         if is_base and "resources.arsc" in z:
-            self.art.resources_arsc = self.read_entry(z, "resources.arsc", prefix + "resources.arsc")
+            self.art.resource_data = self.read_entry(z, "resources.arsc", prefix + "resources.arsc")
         dex_names = sorted((n for n in names if _DEX_NAME.match(n)), key=lambda n: _dex_order(n, _DEX_NAME))
         for n in dex_names:
             data = self.read_entry(z, n, prefix + n)
@@ -249,12 +249,10 @@ class _Loader:
             data = self.read_entry(z, n, n)
             if data is not None:
                 self.add_dex(data, n)
-        self.log.add(
-            "aab.resources-not-resolved",
-            "resource references in an AAB manifest are not resolved (resources.pb is not read)",
-            "base/resources.pb",
-            Severity.INFO,
-        )
+        if "base/resources.pb" in z:
+            self.art.resource_data = self.read_entry(z, "base/resources.pb", "base/resources.pb")
+            self.art.resource_format = "pb"
+            self.art.res_root = "base/"
         self.nested(z, "", depth, skip=set(dex_names), dirs=tuple(f"{m}/{d}" for m in {n.split('/')[0] for n in z.names()} for d in ("assets/", "root/")))
         return manifest
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Literal, Protocol
 
 from datatrail.errors import CorruptInput
+from datatrail.formats.aab_manifest import parse_proto_xml
+from datatrail.formats.aab_resources import ProtoResourceTable
 from datatrail.formats.arsc import ResourceTable
+from datatrail.formats.axml import is_axml, parse_axml
 from datatrail.formats.classfile import ClassFile
 from datatrail.formats.dex import DexFile
 from datatrail.formats.xmltree import XmlElement
@@ -19,7 +23,17 @@ from datatrail.model.certificate import Certificate
 from datatrail.model.diagnostic import DiagnosticLog
 from datatrail.model.report import InputFile
 
-__all__ = ["AndroidArtifact"]
+__all__ = ["AndroidArtifact", "Resources"]
+
+Rendered = str | int | bool | float | None
+
+
+class Resources(Protocol):
+    """What both resource tables (APK resources.arsc, AAB resources.pb) answer."""
+
+    def resolve(self, res_id: int, max_depth: int = 8) -> Rendered: ...
+    def entry_name(self, res_id: int) -> str | None: ...
+    def resource_ids(self) -> list[int]: ...
 
 
 @dataclass(eq=False)
@@ -32,7 +46,11 @@ class AndroidArtifact:
     """True for AAR text manifests, whose values are unresolved source strings."""
     base: ZipArchive | None = None
     """The archive holding the base APK's files (resources, res/xml)."""
-    resources_arsc: bytes | None = None
+    resource_data: bytes | None = None
+    resource_format: Literal["arsc", "pb"] = "arsc"
+    """resources.arsc in APKs, aapt2's protobuf table (base/resources.pb) in bundles."""
+    res_root: str = ""
+    """Where the base module's files sit inside ``base``: "" in an APK, "base/" in an AAB."""
     dex_files: list[DexFile] = field(default_factory=list)
     class_files: list[ClassFile] = field(default_factory=list)
     certificates: list[Certificate] = field(default_factory=list)
@@ -42,20 +60,46 @@ class AndroidArtifact:
     """Every entry name in the package (and splits), for native libs and assets."""
 
     @cached_property
-    def resources(self) -> ResourceTable | None:
-        if self.resources_arsc is None:
+    def resources(self) -> Resources | None:
+        if self.resource_data is None:
             return None
+        where = self.res_root + ("resources.pb" if self.resource_format == "pb" else "resources.arsc")
         try:
-            return ResourceTable.parse(self.resources_arsc, self.log)
+            if self.resource_format == "pb":
+                return ProtoResourceTable.parse(self.resource_data, self.log, where=where)
+            return ResourceTable.parse(self.resource_data, self.log, where=where)
         except CorruptInput as exc:
-            self.log.add("arsc.unreadable", str(exc), "resources.arsc")
+            code = "aab.resources-unreadable" if self.resource_format == "pb" else "arsc.unreadable"
+            self.log.add(code, str(exc), where)
             return None
 
+    def has_file(self, name: str) -> bool:
+        return self.base is not None and (self.res_root + name) in self.base
+
     def read_file(self, name: str) -> bytes | None:
-        """A file of the base package by path (e.g. a res/xml resource), or None."""
-        if self.base is None or name not in self.base:
+        """A file of the base module by its resource path (e.g. res/xml/x.xml), or None."""
+        path = self.res_root + name
+        if self.base is None or path not in self.base:
             return None
-        return self.base.read(name)
+        try:
+            return self.base.read(path)
+        except CorruptInput as exc:
+            self.log.add("zip.unreadable-entry", str(exc), path)
+            return None
+
+    def read_xml(self, name: str) -> XmlElement | None:
+        """A compiled XML resource (binary XML in APKs, proto XML in bundles), or None."""
+        raw = self.read_file(name)
+        if raw is None:
+            return None
+        where = self.res_root + name
+        try:
+            if is_axml(raw[:8]) or self.resource_format == "arsc":
+                return parse_axml(raw, where, self.log)
+            return parse_proto_xml(raw, self.log, where)
+        except CorruptInput as exc:
+            self.log.add("xml.unreadable", str(exc), where)
+            return None
 
     @cached_property
     def class_names(self) -> list[str]:
