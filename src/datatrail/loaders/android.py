@@ -11,7 +11,6 @@ import hashlib
 import mmap
 import re
 from pathlib import Path
-from typing import Callable
 
 from datatrail.errors import CorruptInput, InputError, LimitExceeded, UnsupportedInput
 from datatrail.formats.aab_manifest import parse_proto_xml
@@ -310,7 +309,7 @@ def _apk_behind_dex(data: bytes | mmap.mmap, name: str, limits: Limits) -> ZipAr
     return z if not z.recovered and sniff_archive(z) is Kind.APK else None
 
 
-def load_android(path: Path, limits: Limits = DEFAULT_LIMITS, progress: Callable[[str], None] | None = None) -> AndroidArtifact:
+def load_android(path: Path, limits: Limits = DEFAULT_LIMITS) -> AndroidArtifact:
     """Open one input file and build its artifact.
 
     Raises UnsupportedInput for files that are not Android packages or code,
