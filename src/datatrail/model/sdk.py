@@ -1,0 +1,194 @@
+"""Who is inside an app: SDK findings, their evidence, and big unidentified libraries.
+
+Every finding carries the evidence that produced it, so a reader can check the
+claim against the package: which class prefixes matched and how many classes,
+which native libraries, manifest components, meta-data keys, permissions or
+assets. "Present in code" is all a static finding says; it never claims the
+SDK ran.
+
+Evidence kinds:
+
+* ``class-prefix``: defined classes whose dotted name starts with the pattern
+  (``com.tencent.bugly.``); a pattern without the trailing dot is a raw string
+  prefix (``com.facebook.Facebook`` matches ``FacebookSdk`` and
+  ``FacebookActivity``).
+* ``class-package``: defined classes directly in the package named by the
+  pattern, not in its sub-packages (the Facebook SDK keeps its core classes
+  in ``com.facebook`` itself, next to unrelated Meta libraries in
+  ``com.facebook.react`` and friends).
+* ``class-regex``: defined classes matched by one of the few Exodus
+  signatures that are real regular expressions, not prefixes.
+* ``native-lib``: a ``.so`` file anywhere in the package whose file name
+  matches the glob.
+* ``manifest-component``: an activity, service, receiver or provider whose
+  class name matches a class pattern or a component glob
+  (``*.wxapi.WXEntryActivity``).
+* ``manifest-meta-data``: an ``<meta-data android:name>`` key.
+* ``manifest-permission``: a declared or requested permission name.
+* ``asset``: a file path under ``assets/`` matching the glob.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+__all__ = [
+    "EVIDENCE_KINDS",
+    "SdkEvidence",
+    "SdkFinding",
+    "UnidentifiedLibrary",
+    "OwnerRule",
+    "SdkReport",
+]
+
+EVIDENCE_KINDS = (
+    "class-prefix",
+    "class-package",
+    "class-regex",
+    "native-lib",
+    "manifest-component",
+    "manifest-meta-data",
+    "manifest-permission",
+    "asset",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SdkEvidence:
+    kind: str
+    """One of ``EVIDENCE_KINDS``."""
+    pattern: str
+    """The signature element that matched (e.g. "com.tencent.bugly.")."""
+    count: int
+    """How many items matched it (classes, files, components, keys)."""
+    examples: tuple[str, ...]
+    """Up to five of the matched items."""
+
+
+@dataclass(frozen=True, slots=True)
+class SdkFinding:
+    id: str
+    """Stable id: "tencent-bugly" for datatrail signatures, "exodus-52" for Exodus ones."""
+    name: str
+    vendor: str
+    """The company behind the SDK; "unknown" for Exodus-only entries (Exodus records none)."""
+    vendor_country: str | None
+    """ISO 3166-1 alpha-2 code of the vendor's home (headquarters) country."""
+    categories: tuple[str, ...]
+    website: str | None
+    source: str
+    """"datatrail" or "exodus-etip": which signature set identified the SDK."""
+    confidence: str
+    """"high", "medium" or "low"; see ``datatrail.detectors.sdks`` for the rule."""
+    obfuscated: bool
+    """Most matched classes have short, meaningless names (renamed by R8/ProGuard or the vendor)."""
+    class_count: int
+    """Defined classes attributed to this SDK (each class counts for one SDK only)."""
+    evidence: tuple[SdkEvidence, ...]
+    aliases: tuple[str, ...] = ()
+    """Ids of other signatures folded into this finding (e.g. the Exodus entry for the same SDK)."""
+    parent: str | None = None
+    """The vendor's owner when that differs (Adjust -> AppLovin), else None."""
+    parent_country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnidentifiedLibrary:
+    package: str
+    """A large third-party package root that no signature matched, e.g. "com.squareup.okhttp3"."""
+    class_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerRule:
+    """One class pattern that owned at least one class in this app, and the SDK it names."""
+
+    kind: str
+    """"class-prefix", "class-package" or "class" (one exact class name, from a regex match)."""
+    pattern: str
+    sdk_id: str
+
+
+def _package(name: str) -> str:
+    return name.rpartition(".")[0]
+
+
+@dataclass(frozen=True, slots=True)
+class SdkReport:
+    sdks: tuple[SdkFinding, ...]
+    unidentified: tuple[UnidentifiedLibrary, ...]
+    app_packages: tuple[str, ...] = ()
+    """The app's own package first, then its organisation root when it has one
+    ("fr.mobdev.blooddonation", "fr.mobdev"); empty for libraries (JAR, AAR, DEX)."""
+    owner_rules: tuple[OwnerRule, ...] = ()
+    """Every class pattern that owned a class here; ``owner_of`` answers from these."""
+    first_party_package: str | None = None
+    """The package whose classes are never attributed to an SDK (the app's own)."""
+    _prefixes: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    _packages: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    _classes: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    _raw: tuple[OwnerRule, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Lookup tables for owner_of, built once; the rule tuple stays the serialisable form.
+        prefixes: dict[str, str] = {}
+        packages: dict[str, str] = {}
+        classes: dict[str, str] = {}
+        raw: list[OwnerRule] = []
+        for rule in self.owner_rules:
+            if rule.kind == "class-package":
+                packages.setdefault(rule.pattern, rule.sdk_id)
+            elif rule.kind == "class":
+                classes.setdefault(rule.pattern, rule.sdk_id)
+            elif rule.pattern.endswith("."):
+                prefixes.setdefault(rule.pattern, rule.sdk_id)
+            else:
+                raw.append(rule)
+        raw.sort(key=lambda r: len(r.pattern), reverse=True)
+        object.__setattr__(self, "_prefixes", MappingProxyType(prefixes))
+        object.__setattr__(self, "_packages", MappingProxyType(packages))
+        object.__setattr__(self, "_classes", MappingProxyType(classes))
+        object.__setattr__(self, "_raw", tuple(raw))
+
+    def owner_of(self, class_name: str) -> str | None:
+        """Id of the SDK whose matching class pattern is the longest prefix of ``class_name``.
+
+        None for first-party classes (under the app's own package) and for classes no
+        SDK found in this app claims. Only patterns that matched a defined class here
+        count, so a referenced-but-absent SDK type is never attributed.
+        """
+        first = self.first_party_package
+        if first and (class_name == first or class_name.startswith(first + ".")):
+            return None
+        exact = self._classes.get(class_name)
+        if exact is not None:
+            return exact
+        best_len = -1
+        best: str | None = None
+        package = _package(class_name)
+        owner = self._packages.get(package)
+        if owner is not None:
+            best_len, best = len(package) + 1, owner
+        # Dotted prefixes end at a package boundary, so only those lengths can match.
+        end = class_name.find(".")
+        while end != -1:
+            head = class_name[: end + 1]
+            owner = self._prefixes.get(head)
+            if owner is not None and len(head) > best_len:
+                best_len, best = len(head), owner
+            end = class_name.find(".", end + 1)
+        for rule in self._raw:
+            if len(rule.pattern) <= best_len:
+                break
+            if class_name.startswith(rule.pattern):
+                return rule.sdk_id
+        return best
+
+    def finding(self, sdk_id: str) -> SdkFinding | None:
+        """The finding with this id, or the one that lists it among its aliases."""
+        for sdk in self.sdks:
+            if sdk.id == sdk_id or sdk_id in sdk.aliases:
+                return sdk
+        return None
