@@ -582,6 +582,11 @@ class DexFile:
             return -1
         return p + 1
 
+    @property
+    def buffer(self) -> bytes | bytearray | mmap.mmap:
+        """The whole DEX file, read-only by contract (code scanners search it directly)."""
+        return self._buf
+
     def string(self, idx: int) -> str:
         """String ``idx`` of the pool; ``<bad-string:idx>`` if unusable."""
         if self._strings is not None:
