@@ -42,7 +42,7 @@ def _nsc_app(tmp_path: Path, nsc: Elem) -> Report:
 
 def test_rule_catalogue_is_well_formed() -> None:
     for rule_id, rule in RULES.items():
-        assert re.fullmatch(r"(AND|SIG)\d{3}", rule_id) and rule.id == rule_id
+        assert re.fullmatch(r"(AND|SIG|DST)\d{3}", rule_id) and rule.id == rule_id
         assert rule.title and rule.help and rule.name
     assert len({r.name for r in RULES.values()}) == len(RULES)
 

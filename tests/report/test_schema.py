@@ -45,6 +45,14 @@ def test_report_validates(path: Path, validator: jsonschema.protocols.Validator)
     assert {d["name"] for d in doc["datasets"]} >= {"aosp-permissions", "permission-categories", "android-attrs"}
 
 
+def test_committed_schema_is_the_generated_one() -> None:
+    """Changing the model changes the contract: regenerate with tools/gen_report_schema.py and review the diff."""
+    from datatrail.report.schema_gen import report_schema
+
+    committed = json.loads(resources.files("datatrail.report").joinpath("schema/report.schema.json").read_text("utf-8"))
+    assert committed == report_schema()
+
+
 def test_schema_rejects_a_renamed_field(validator: jsonschema.protocols.Validator) -> None:
     """The schema is strict: a renamed key is a schema change, not a silent drift."""
     path = next(p for p in INPUTS if p.name == "a2dp.Vol_137.apk") if INPUTS else pytest.skip("no corpus")

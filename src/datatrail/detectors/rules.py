@@ -1,7 +1,7 @@
 """The rule catalogue: stable IDs, names and default severities.
 
 IDs are ``PREFIX###`` and are never reused; a retired rule keeps its number.
-AND = Android manifest and configuration, SIG = signing.
+AND = Android manifest and configuration, SIG = signing, DST = destinations.
 """
 
 from __future__ import annotations
@@ -46,6 +46,12 @@ RULES: dict[str, Rule] = {
              "The Android debug key is public to every developer; an app signed with it can be replaced by anyone."),
         Rule("SIG002", "unsigned", "No signature found", Severity.MEDIUM,
              "No v1 JAR signature nor APK Signing Block was found; Android will not install the package as is."),
+        Rule("DST001", "state-access-destination", "Destination reachable by a state-access law", Severity.HIGH,
+             "The code names hosts run by an organisation (or located in a country) whose law compels handing data to the state."),
+        Rule("DST002", "third-country-destination", "Destination in a third country without adequacy", Severity.MEDIUM,
+             "For a viewer in the EU/EEA: the organisation or server is outside the EEA in a country without an EU adequacy decision."),
+        Rule("DST003", "cleartext-endpoint", "Unencrypted URL in the package", Severity.LOW,
+             "The package names http:// or ws:// URLs; data sent there can be read and altered in transit."),
     )
 }
 

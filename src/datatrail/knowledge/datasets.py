@@ -7,6 +7,8 @@ import json
 from functools import cache
 from importlib import resources
 
+from datatrail.knowledge import api_access, sdks
+from datatrail.knowledge.geo import attribution_dataset_info
 from datatrail.knowledge.permissions import dataset_info
 from datatrail.model.report import DatasetRef
 
@@ -36,4 +38,10 @@ def dataset_refs() -> tuple[DatasetRef, ...]:
         for d in dataset_info()
     ]
     refs.append(_attrs_ref())
+    extra = [*sdks.dataset_info(), api_access.dataset_info(), *attribution_dataset_info()]
+    seen = {r.name for r in refs}
+    for d in extra:
+        if d["name"] not in seen:
+            seen.add(d["name"])
+            refs.append(DatasetRef(**{k: d.get(k, "") for k in ("name", "version", "source", "license", "sha256", "date")}))
     return tuple(refs)

@@ -17,6 +17,7 @@ from datatrail.formats.arsc import ResourceTable
 from datatrail.formats.axml import is_axml, parse_axml
 from datatrail.formats.classfile import ClassFile
 from datatrail.formats.dex import DexFile
+from datatrail.formats.dex_code import CodeRefs
 from datatrail.formats.xmltree import XmlElement
 from datatrail.formats.zip import ZipArchive
 from datatrail.model.certificate import Certificate
@@ -58,6 +59,7 @@ class AndroidArtifact:
     nested: list[str] = field(default_factory=list)
     file_names: list[str] = field(default_factory=list)
     """Every entry name in the package (and splits), for native libs and assets."""
+    _code_refs: dict[int, CodeRefs] = field(default_factory=dict, repr=False)
 
     @cached_property
     def resources(self) -> Resources | None:
@@ -72,6 +74,14 @@ class AndroidArtifact:
             code = "aab.resources-unreadable" if self.resource_format == "pb" else "arsc.unreadable"
             self.log.add(code, str(exc), where)
             return None
+
+    def code_refs(self, dex: DexFile) -> CodeRefs:
+        """The bytecode reference scanner of one of this artifact's DEX files, built once."""
+        key = id(dex)
+        refs = self._code_refs.get(key)
+        if refs is None:
+            refs = self._code_refs[key] = CodeRefs(dex)
+        return refs
 
     def has_file(self, name: str) -> bool:
         return self.base is not None and (self.res_root + name) in self.base

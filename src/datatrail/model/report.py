@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from datatrail.model.attribution import Attribution
 from datatrail.model.certificate import Certificate
 from datatrail.model.diagnostic import Diagnostic
+from datatrail.model.endpoint import AppLink, Endpoint
+from datatrail.model.sdk import SdkFinding, UnidentifiedLibrary
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -22,12 +25,15 @@ __all__ = [
     "Component",
     "Evidence",
     "Finding",
+    "CodeOwner",
+    "DataAccess",
+    "Destination",
     "DatasetRef",
     "ToolInfo",
     "Report",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Severity(str, Enum):
@@ -127,6 +133,46 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeOwner:
+    """Whose code is involved: a detected SDK, the app itself, or an unidentified library."""
+
+    kind: str
+    """"sdk", "app" or "library"."""
+    id: str
+    """The SDK id ("tencent-bugly"), the app's package, or the library's package root."""
+    name: str
+    classes: tuple[str, ...]
+    """Up to five of that owner's classes whose code is involved."""
+    class_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DataAccess:
+    """Code that can read a kind of data: an invoke of the API was found in it.
+
+    Present in code, not proof that it runs.
+    """
+
+    api: str
+    data: str
+    data_categories: tuple[str, ...]
+    permission: str | None
+    permission_requested: bool | None
+    """Whether the manifest requests ``permission``; None when the API needs none."""
+    owners: tuple[CodeOwner, ...]
+    locations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A host named in the package, whose code names it, and who runs it under which law."""
+
+    endpoint: Endpoint
+    owners: tuple[CodeOwner, ...]
+    attribution: Attribution
+
+
+@dataclass(frozen=True, slots=True)
 class DatasetRef:
     name: str
     version: str
@@ -155,6 +201,13 @@ class Report:
     certificates: tuple[Certificate, ...]
     diagnostics: tuple[Diagnostic, ...]
     datasets: tuple[DatasetRef, ...]
+    sdks: tuple[SdkFinding, ...] = ()
+    unidentified_libraries: tuple[UnidentifiedLibrary, ...] = ()
+    data_access: tuple[DataAccess, ...] = ()
+    destinations: tuple[Destination, ...] = ()
+    app_links: tuple[AppLink, ...] = ()
+    viewer: str = "eu"
+    """Whose point of view the jurisdiction flags take (``--viewer``)."""
     diagnostics_dropped: int = 0
     schema_version: str = SCHEMA_VERSION
     timings: dict[str, float] = field(default_factory=dict)

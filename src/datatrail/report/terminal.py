@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from datatrail.model.report import Report, Severity
+from datatrail.model.report import Destination, Report, Severity
 
 __all__ = ["render_terminal"]
 
@@ -46,19 +46,108 @@ def _identity(report: Report) -> Panel:
 
 
 def _verdict(report: Report) -> Text:
+    """The answer first, in words a non-expert understands."""
+    text = Text()
     dangerous = [p for p in report.permissions if p.protection_level == "dangerous"]
     cats = sorted({c for p in dangerous for c in p.data_categories})
-    counts = Counter(f.severity for f in report.findings)
-    text = Text()
     text.append(f"{len(report.permissions)} permissions requested, ")
     text.append(f"{len(dangerous)} dangerous", style="bold red" if dangerous else "green")
     if cats:
         text.append(f" (can reach: {', '.join(cats)})")
-    text.append(". Findings: ")
+    text.append(".\n")
+    if report.sdks:
+        by_country = Counter(s.vendor_country or "?" for s in report.sdks)
+        countries = ", ".join(f"{n} from {c}" for c, n in by_country.most_common())
+        text.append(f"{len(report.sdks)} third-party SDKs ({countries}). ")
+    sdk_reads = sorted({a.data for a in report.data_access for o in a.owners if o.kind == "sdk"})
+    if sdk_reads:
+        text.append("SDK code can read: ")
+        text.append(", ".join(sdk_reads[:8]) + (" …" if len(sdk_reads) > 8 else ""), style="bold")
+        text.append(". ")
+    reached = sorted({(f.country, _org(d)) for d in report.destinations for f in d.attribution.flags if f.id == "compelled-access"})
+    if reached:
+        text.append("Names servers under state-access law: ", style="bold red")
+        text.append("; ".join(f"{org} ({c})" for c, org in reached[:6]) + ". ")
+    counts = Counter(f.severity for f in report.findings)
+    text.append("Findings: ")
     parts = [f"{counts[s]} {s.value}" for s in sorted(counts, key=lambda s: -s.rank)]
     text.append(", ".join(parts) if parts else "none")
     text.append(".")
     return text
+
+
+def _org(d: Destination) -> str:
+    a = d.attribution
+    return a.parent or a.organisation or d.endpoint.registrable_domain or d.endpoint.host
+
+
+def _sdks(report: Report) -> Table:
+    table = Table(title="SDKs inside (present in code)", title_justify="left")
+    table.add_column("SDK")
+    table.add_column("Vendor")
+    table.add_column("Country")
+    table.add_column("Categories")
+    table.add_column("Classes", justify="right")
+    table.add_column("Confidence")
+    for sdk in report.sdks[:_MAX_ROWS]:
+        name = sdk.name + (" (renamed)" if sdk.obfuscated else "")
+        table.add_row(name, sdk.vendor, sdk.vendor_country or "?", ", ".join(sdk.categories), str(sdk.class_count), sdk.confidence)
+    if report.unidentified_libraries:
+        libs = ", ".join(f"{u.package} ({u.class_count})" for u in report.unidentified_libraries[:6])
+        table.caption = f"Unidentified libraries: {libs}"
+    return table
+
+
+def _data_access(report: Report) -> Table:
+    table = Table(title="What the code can read", title_justify="left")
+    table.add_column("Data")
+    table.add_column("Whose code")
+    table.add_column("Via")
+    table.add_column("Permission")
+    order = {"sdk": 0, "library": 1, "app": 2}
+    rows = sorted(report.data_access, key=lambda a: (min((order[o.kind] for o in a.owners), default=3), a.data))
+    for a in rows[:_MAX_ROWS]:
+        owners = ", ".join(o.name for o in a.owners[:3]) + (" …" if len(a.owners) > 3 else "")
+        if a.permission is None:
+            perm = Text("none needed", style="dim")
+        else:
+            perm = Text(a.permission.removeprefix("android.permission."), style="" if a.permission_requested else "dim")
+            if not a.permission_requested:
+                perm.append(" (not requested)")
+        table.add_row(a.data, owners, a.api.rsplit(".", 2)[-2] + "." + a.api.rsplit(".", 1)[-1], perm)
+    return table
+
+
+def _destinations(report: Report) -> Table:
+    table = Table(title="Where data can go (hosts named in the package)", title_justify="left")
+    table.add_column("Organisation")
+    table.add_column("Home")
+    table.add_column("Hosts")
+    table.add_column("In code of")
+    table.add_column("Flags")
+    groups: dict[str, list[Destination]] = {}
+    for d in report.destinations:
+        groups.setdefault(_org(d), []).append(d)
+
+    def weight(item: tuple[str, list[Destination]]) -> tuple[int, str]:
+        flagged = any(f.id == "compelled-access" for d in item[1] for f in d.attribution.flags)
+        return (0 if flagged else 1, item[0])
+
+    for org, dests in sorted(groups.items(), key=weight)[:_MAX_ROWS]:
+        a = dests[0].attribution
+        hosts = sorted({d.endpoint.host for d in dests})
+        owners = sorted({o.name for d in dests for o in d.owners})
+        flags = sorted({f.title for d in dests for f in d.attribution.flags})
+        style = "bold red" if any(f.id == "compelled-access" for d in dests for f in d.attribution.flags) else ""
+        table.add_row(
+            Text(org, style=style), a.org_country or a.cctld_country or "?",
+            ", ".join(hosts[:3]) + (f" +{len(hosts) - 3}" if len(hosts) > 3 else ""),
+            ", ".join(owners[:3]) + (" …" if len(owners) > 3 else ""),
+            "; ".join(flags),
+        )
+    if len(groups) > _MAX_ROWS:
+        table.caption = f"… and {len(groups) - _MAX_ROWS} more organisations (see the JSON report)"
+    return table
 
 
 def _permissions(report: Report) -> Table:
@@ -107,6 +196,12 @@ def _certificates(report: Report) -> Table:
 
 def render_terminal(report: Report, console: Console) -> None:
     parts: list[object] = [_identity(report), _verdict(report)]
+    if report.sdks:
+        parts.append(_sdks(report))
+    if report.data_access:
+        parts.append(_data_access(report))
+    if report.destinations:
+        parts.append(_destinations(report))
     if report.permissions:
         parts.append(_permissions(report))
     if report.findings:
