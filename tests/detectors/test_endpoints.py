@@ -407,7 +407,9 @@ def test_the_public_suffix_list_is_bundled() -> None:
 
     assert publicsuffixlist.__version__ == "1.1.2.20261023"
     assert Path(publicsuffixlist.PSLFILE).is_file()
-    assert endpoints_module._psl().publicsuffix("x.example-co.com") == "com"
+    from datatrail.knowledge.psl import public_suffix_list
+
+    assert public_suffix_list().publicsuffix("x.example-co.com") == "com"
 
 
 def test_bounds_on_urls_and_sources() -> None:

@@ -52,9 +52,8 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Callable, Final, Iterable, Iterator, Sequence
 
-from publicsuffixlist import PublicSuffixList
-
 from datatrail.detectors.manifest import as_bool
+from datatrail.knowledge.psl import public_suffix_list, registrable_domain
 from datatrail.errors import CorruptInput
 from datatrail.formats.aab_manifest import is_proto_xml, parse_proto_xml
 from datatrail.formats.aab_resources import ProtoResourceTable
@@ -224,18 +223,6 @@ _EMAIL_LOCAL: Final = re.compile(r"[A-Za-z0-9._%+\-]{1,64}$")
 _URL_TRAILING: Final = ".,;:!?)]}*'\""
 
 
-@lru_cache(maxsize=1)
-def _psl() -> PublicSuffixList:
-    # accept_unknown=False: a name under a TLD ICANN never delegated is no host.
-    return PublicSuffixList(only_icann=True, accept_unknown=False)
-
-
-def registrable_domain(host: str) -> str | None:
-    """eTLD+1 of a lowercase hostname under the ICANN PSL rules, or None."""
-    result = _psl().privatesuffix(host)
-    return result if isinstance(result, str) else None
-
-
 @dataclass(frozen=True, slots=True)
 class HostVerdict:
     """What :func:`check_host` decided about one candidate."""
@@ -292,7 +279,7 @@ def _syntax(text: str) -> HostVerdict:
         return _reject("bad-label")
     if labels[-1].isdigit():
         return _reject("bad-ip")
-    psl = _psl()
+    psl = public_suffix_list()
     if psl.publicsuffix(host) is None:
         return _reject("unknown-tld")
     domain = registrable_domain(host)

@@ -31,14 +31,12 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import metadata, resources
+from importlib import resources
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
-from pathlib import Path
 from typing import Any
 
-from publicsuffixlist import PSLFILE, PublicSuffixList
-
 from datatrail.errors import DatatrailError
+from datatrail.knowledge import psl
 
 __all__ = [
     "Organisation",
@@ -181,9 +179,6 @@ def _table() -> _Table:
         raise DatatrailError(f"organisation knowledge file {_FILE} is missing or malformed: {exc}") from exc
 
 
-@functools.cache
-def _psl() -> PublicSuffixList:
-    return PublicSuffixList(only_icann=True)
 
 
 def normalise_host(text: str) -> str | None:
@@ -217,8 +212,7 @@ def registrable_domain(host: str) -> str | None:
     """The ICANN-registrable domain of a normalised host ("weixin.qq.com" -> "qq.com")."""
     if special_use_domain(host) is not None:
         return None
-    result = _psl().privatesuffix(host)
-    return str(result) if result else None
+    return psl.registrable_domain(host)
 
 
 def organisation(org_id: str) -> Organisation:
@@ -272,21 +266,8 @@ def anycast_prefix(ip: IPv4Address | IPv6Address) -> AnycastPrefix | None:
     return None
 
 
-@functools.cache
-def _psl_info() -> dict[str, str]:
-    version = metadata.version("publicsuffixlist")
-    stamp = version.rsplit(".", 1)[-1]
-    date = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}" if len(stamp) == 8 and stamp.isdigit() else ""
-    return {
-        "name": "public-suffix-list",
-        "version": version,
-        "source": f"Public Suffix List snapshot bundled in PyPI publicsuffixlist {version} (ICANN section only)",
-        "license": "MPL-2.0",
-        "sha256": hashlib.sha256(Path(PSLFILE).read_bytes()).hexdigest(),
-        "date": date,
-    }
 
 
 def dataset_info() -> list[dict[str, str]]:
     """Provenance of the organisation table and the Public Suffix List snapshot."""
-    return [dict(_table().meta), dict(_psl_info())]
+    return [dict(_table().meta), dict(psl.dataset_info())]
