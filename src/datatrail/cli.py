@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Sequence, TextIO
 
@@ -23,7 +24,7 @@ from datatrail.model.attribution import Attribution
 from datatrail.model.report import Report, Severity
 from datatrail.report.json import to_json
 from datatrail.report.terminal import render_terminal
-from datatrail.scan import ScanOptions, scan_file
+from datatrail.scan import VIEWERS, ScanOptions, scan_file
 
 __all__ = ["main", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT"]
 
@@ -62,8 +63,12 @@ def _build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser(
         "scan",
         help="analyse Android packages and code (APK, APKS/XAPK/APKM, AAB, JAR, AAR, DEX)",
-        description="Analyse apps offline: identity, permissions and the data they reach, manifest risks, signing certificates. "
-        "Inputs are recognised by content, not by file name.",
+        description=textwrap.fill(
+            "Analyse apps offline: identity, permissions, the SDKs inside and what their code can read, the hosts the "
+            "package names with who runs them and whose law reaches them, manifest risks and signing certificates. "
+            "Inputs are recognised by content, not by file name.",
+            width=79,
+        ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -75,6 +80,12 @@ def _build_parser() -> argparse.ArgumentParser:
         choices=[s.value for s in Severity] + ["none"],
         default="none",
         help="exit 1 when a finding has this severity or higher (default: none)",
+    )
+    scan.add_argument(
+        "--viewer",
+        choices=VIEWERS,
+        default="eu",
+        help="region of the people whose data it is: selects which transfer rules are flagged (default: eu)",
     )
     _add_lookup_parsers(sub)
     return parser
@@ -236,7 +247,7 @@ def _scan(args: argparse.Namespace, err: _Errors) -> int:
     console = Console(file=sys.stdout if out is None else None, record=out is not None, width=None if out is None else 120)
     for path in files:
         try:
-            report = scan_file(path, ScanOptions())
+            report = scan_file(path, ScanOptions(viewer=args.viewer))
         except InputError as exc:
             err.print(f"datatrail: cannot analyse {exc}")
             status = EXIT_INPUT
