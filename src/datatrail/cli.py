@@ -87,6 +87,12 @@ def _build_parser() -> argparse.ArgumentParser:
         default="eu",
         help="region of the people whose data it is: selects which transfer rules are flagged (default: eu)",
     )
+    scan.add_argument(
+        "--resolve",
+        action="store_true",
+        help="resolve the hosts found with the system resolver and attribute their addresses; "
+        "the only option that uses the network (answers are recorded with resolver and time)",
+    )
     _add_lookup_parsers(sub)
     return parser
 
@@ -247,7 +253,7 @@ def _scan(args: argparse.Namespace, err: _Errors) -> int:
     console = Console(file=sys.stdout if out is None else None, record=out is not None, width=None if out is None else 120)
     for path in files:
         try:
-            report = scan_file(path, ScanOptions(viewer=args.viewer))
+            report = scan_file(path, ScanOptions(viewer=args.viewer, resolve=args.resolve))
         except InputError as exc:
             err.print(f"datatrail: cannot analyse {exc}")
             status = EXIT_INPUT

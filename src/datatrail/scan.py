@@ -10,6 +10,7 @@ from pathlib import Path
 from datatrail.assess.data_access import attribute_data_access
 from datatrail.assess.destinations import build_destinations
 from datatrail.assess.ownership import Ownership
+from datatrail.assess.resolve import Resolver, resolve_hosts, system_resolver
 from datatrail.detectors.data_access import detect_data_access
 from datatrail.detectors.destination_risks import destination_findings
 from datatrail.detectors.endpoints import extract_endpoints
@@ -33,6 +34,11 @@ class ScanOptions:
     limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
     viewer: str = "eu"
     """Whose law the destination flags take the point of view of (GDPR third countries for "eu")."""
+    resolve: bool = False
+    """Resolve the hosts found (the only network use, and off by default)."""
+    resolver: Resolver = system_resolver
+    resolver_name: str | None = None
+    resolve_timeout: float = 10.0
 
 
 class _Clock:
@@ -63,7 +69,12 @@ def scan_file(path: Path | str, options: ScanOptions = ScanOptions()) -> Report:
     clock.lap("data_access")
     endpoints = extract_endpoints(art)
     clock.lap("endpoints")
-    destinations = build_destinations(art, endpoints.endpoints, sdks, ownership, options.viewer)
+    resolutions = None
+    if options.resolve:
+        hosts = [e.host for e in endpoints.endpoints if not e.is_ip]
+        resolutions = resolve_hosts(hosts, options.resolver, options.resolver_name, options.resolve_timeout)
+        clock.lap("resolve")
+    destinations = build_destinations(art, endpoints.endpoints, sdks, ownership, options.viewer, resolutions)
     clock.lap("attribution")
     findings = manifest_findings(art, facts) + signing_findings(art, subject) + destination_findings(destinations, subject)
     findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.fingerprint))

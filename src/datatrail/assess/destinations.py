@@ -11,10 +11,12 @@ from datatrail.loaders.artifact import AndroidArtifact
 from datatrail.model.attribution import Attribution
 from datatrail.model.endpoint import Endpoint, EndpointSource
 from datatrail.model.report import CodeOwner, Destination
+from datatrail.model.resolution import Resolution
 from datatrail.model.sdk import SdkReport
 
 __all__ = ["build_destinations"]
 
+_MAX_ADDRESSES = 8
 _DEX_SOURCE = re.compile(r"^(?P<dex>.+\.dex) string (?P<index>\d+)$")
 
 
@@ -66,6 +68,7 @@ def build_destinations(
     sdks: SdkReport,
     ownership: Ownership,
     viewer: str,
+    resolutions: dict[str, Resolution] | None = None,
 ) -> tuple[Destination, ...]:
     users = _string_users(art, endpoints)
     natives = _native_owners(sdks)
@@ -77,5 +80,7 @@ def build_destinations(
             lib = source.location.split(" ", 1)[0]
             if lib in natives and not any(o.id == natives[lib][0] for o in owners):
                 owners.append(CodeOwner("sdk", natives[lib][0], natives[lib][1], (lib,), 0))
-        out.append(Destination(endpoint, tuple(owners), _attribute(endpoint, viewer)))
+        resolution = (resolutions or {}).get(endpoint.host)
+        addresses = tuple(attribute_ip(ip, viewer) for ip in resolution.answers[:_MAX_ADDRESSES]) if resolution else ()
+        out.append(Destination(endpoint, tuple(owners), _attribute(endpoint, viewer), resolution, addresses))
     return tuple(out)

@@ -41,14 +41,20 @@ def _evidence(dests: Iterable[Destination]) -> tuple[Evidence, ...]:
     return tuple(out)
 
 
+def _flags(d: Destination) -> list[Flag]:
+    """The host's own flags, then those of the addresses it resolved to (``--resolve``)."""
+    return [*d.attribution.flags, *(f for a in d.addresses for f in a.flags)]
+
+
 def _by_flag(destinations: tuple[Destination, ...], flag_id: str) -> dict[str, tuple[Flag, list[Destination]]]:
     groups: dict[str, tuple[Flag, list[Destination]]] = {}
     for d in destinations:
-        for flag in d.attribution.flags:
-            if flag.id == flag_id:
+        seen: set[tuple[str, str]] = set()
+        for flag in _flags(d):
+            if flag.id == flag_id and (flag.country, flag.basis) not in seen:
+                seen.add((flag.country, flag.basis))
                 key = f"{_group_key(d)}|{flag.country}|{flag.basis}"
                 groups.setdefault(key, (flag, []))[1].append(d)
-                break
     return groups
 
 

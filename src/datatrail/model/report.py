@@ -13,6 +13,7 @@ from datatrail.model.attribution import Attribution
 from datatrail.model.certificate import Certificate
 from datatrail.model.diagnostic import Diagnostic
 from datatrail.model.endpoint import AppLink, Endpoint
+from datatrail.model.resolution import Resolution
 from datatrail.model.sdk import SdkFinding, UnidentifiedLibrary
 
 __all__ = [
@@ -170,6 +171,10 @@ class Destination:
     endpoint: Endpoint
     owners: tuple[CodeOwner, ...]
     attribution: Attribution
+    resolution: Resolution | None = None
+    """With ``--resolve``: what the resolver answered for this host, and when."""
+    addresses: tuple[Attribution, ...] = ()
+    """With ``--resolve``: each answered address attributed (server country, AS, flags)."""
 
 
 @dataclass(frozen=True, slots=True)
