@@ -9,7 +9,7 @@ from datatrail.knowledge.permissions import permission_info
 from datatrail.loaders.artifact import AndroidArtifact
 from datatrail.model.report import AppIdentity, Component, CustomPermission, Permission
 
-__all__ = ["ManifestFacts", "read_manifest", "as_bool", "as_int"]
+__all__ = ["ManifestFacts", "read_manifest", "as_bool", "as_int", "component_class_name"]
 
 _COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
 _USES_PERMISSION_TAGS = ("uses-permission", "uses-permission-sdk-23", "uses-permission-sdk-m")
@@ -56,7 +56,8 @@ class ManifestFacts:
     components: tuple[Component, ...]
 
 
-def _full_name(package: str | None, name: str) -> str:
+def component_class_name(package: str | None, name: str) -> str:
+    """A component's class as the platform resolves it: ".Foo" and "Foo" are under the package."""
     if name.startswith(".") and package:
         return package + name
     if "." not in name and package:
@@ -165,5 +166,5 @@ def _components(app: XmlElement, package: str | None, target_sdk: int | None) ->
             else:
                 exported, reason = has_filter, "intent-filter" if has_filter else "default"
             permission = _as_str(node.get("permission")) or (_as_str(node.get("readPermission")) if tag == "provider" else None) or app_permission
-            out.append(Component(tag, _full_name(package, name), exported, reason, permission, actions))
+            out.append(Component(tag, component_class_name(package, name), exported, reason, permission, actions))
     return out

@@ -39,11 +39,18 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from datatrail.detectors.manifest import component_class_name
 from datatrail.detectors.sdk_match import ClassMatch, SignatureIndex
 from datatrail.formats.xmltree import XmlElement
 from datatrail.knowledge.sdks import Signature, signatures
 from datatrail.loaders.artifact import AndroidArtifact
-from datatrail.model.sdk import OwnerRule, SdkEvidence, SdkFinding, SdkReport, UnidentifiedLibrary
+from datatrail.model.sdk import (
+    OwnerRule,
+    SdkEvidence,
+    SdkFinding,
+    SdkReport,
+    UnidentifiedLibrary,
+)
 
 __all__ = [
     "detect_sdks",
@@ -195,20 +202,12 @@ def _manifest_package(manifest: XmlElement | None) -> str | None:
     return package if isinstance(package, str) and package else None
 
 
-def _full_name(package: str | None, name: str) -> str:
-    if name.startswith(".") and package:
-        return package + name
-    if "." not in name and package:
-        return f"{package}.{name}"
-    return name
-
-
 def _components(manifest: XmlElement, package: str | None) -> Iterable[str]:
     for tag in _COMPONENT_TAGS:
         for node in manifest.iter(tag):
             name = node.get("name")
             if isinstance(name, str) and name:
-                yield _full_name(package, name)
+                yield component_class_name(package, name)
 
 
 def _strings(manifest: XmlElement, tags: Iterable[str]) -> Iterable[str]:

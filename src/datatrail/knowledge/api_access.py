@@ -15,14 +15,12 @@ Read once, on first use, and validated: a malformed file is a
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Literal
 
 from datatrail.errors import DatatrailError
+from datatrail.knowledge.datafile import read_data_file
 
 __all__ = [
     "ApiAccessTable",
@@ -186,13 +184,8 @@ def _entry(doc: Mapping[str, Any], groups: Mapping[str, tuple[Refinement, ...]],
 
 @functools.cache
 def _load() -> ApiAccessTable:
-    try:
-        raw = resources.files("datatrail.knowledge").joinpath("data", _FILE).read_bytes()
-        doc = json.loads(raw)
-    except (OSError, ValueError) as exc:
-        raise DatatrailError(f"knowledge file {_FILE} is missing or unreadable") from exc
-    if not isinstance(doc, dict) or doc.get("format") != _SUPPORTED_FORMAT:
-        raise DatatrailError(f"knowledge file {_FILE} has an unsupported format")
+    data = read_data_file(_FILE, "API access knowledge", _SUPPORTED_FORMAT)
+    doc = data.doc
     try:
         groups_doc = doc.get("refinements", {})
         groups = {
@@ -201,14 +194,7 @@ def _load() -> ApiAccessTable:
         }
         apis: Sequence[Mapping[str, Any]] = doc["apis"]
         entries = tuple(_entry(e, groups, i) for i, e in enumerate(apis))
-        meta = {
-            "name": str(doc["name"]),
-            "version": str(doc["version"]),
-            "source": str(doc["source"]),
-            "license": str(doc["license"]),
-            "date": str(doc["date"]),
-            "sha256": hashlib.sha256(raw).hexdigest(),
-        }
+        meta = data.meta()
     except (KeyError, TypeError, AttributeError) as exc:
         raise DatatrailError(f"knowledge file {_FILE} is malformed") from exc
     keys = [(e.kind, e.class_name, e.member) for e in entries]

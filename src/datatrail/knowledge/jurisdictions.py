@@ -17,14 +17,12 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from datatrail.errors import DatatrailError
+from datatrail.knowledge.datafile import read_data_file
 from datatrail.model.attribution import BASES, Flag
 
 __all__ = ["VIEWERS", "flags_for", "region_note", "cctld_country", "is_eea", "dataset_info"]
@@ -119,13 +117,10 @@ def _build(doc: Mapping[str, Any], sha256: str) -> _Table:
 
 @functools.cache
 def _table() -> _Table:
+    data = read_data_file(_FILE, "jurisdiction knowledge", _SUPPORTED_FORMAT)
     try:
-        raw = resources.files("datatrail.knowledge").joinpath("data", _FILE).read_bytes()
-        doc = json.loads(raw)
-        if doc.get("format") != _SUPPORTED_FORMAT:
-            raise ValueError("unsupported format")
-        return _build(doc, hashlib.sha256(raw).hexdigest())
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return _build(data.doc, data.sha256)
+    except (ValueError, KeyError, TypeError) as exc:
         raise DatatrailError(f"jurisdiction knowledge file {_FILE} is missing or malformed: {exc}") from exc
 
 

@@ -26,16 +26,14 @@ Data semantics (also in the file's "fields"):
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
 from typing import Any
 
 from datatrail.errors import DatatrailError
+from datatrail.knowledge.datafile import read_data_file
 from datatrail.knowledge import psl
 
 __all__ = [
@@ -169,13 +167,10 @@ def _build(doc: Mapping[str, Any], sha256: str) -> _Table:
 
 @functools.cache
 def _table() -> _Table:
+    data = read_data_file(_FILE, "organisation knowledge", _SUPPORTED_FORMAT)
     try:
-        raw = resources.files("datatrail.knowledge").joinpath("data", _FILE).read_bytes()
-        doc = json.loads(raw)
-        if doc.get("format") != _SUPPORTED_FORMAT:
-            raise ValueError("unsupported format")
-        return _build(doc, hashlib.sha256(raw).hexdigest())
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return _build(data.doc, data.sha256)
+    except (ValueError, KeyError, TypeError) as exc:
         raise DatatrailError(f"organisation knowledge file {_FILE} is missing or malformed: {exc}") from exc
 
 

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import bisect
 import functools
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from datatrail.errors import DatatrailError
+from datatrail.knowledge.datafile import read_data_file
 
 __all__ = ["PermissionInfo", "permission_info", "dataset_info"]
 
@@ -80,26 +78,6 @@ class _CategoryTable:
     prefixes: tuple[tuple[str, _Curated], ...]  # longest prefix first
 
 
-def _read(filename: str) -> tuple[dict[str, Any], str]:
-    try:
-        raw = resources.files("datatrail.knowledge").joinpath("data", filename).read_bytes()
-        doc = json.loads(raw)
-    except (OSError, ValueError) as exc:
-        raise DatatrailError(f"permission knowledge file {filename} is missing or unreadable") from exc
-    if not isinstance(doc, dict) or doc.get("format") != _SUPPORTED_FORMAT:
-        raise DatatrailError(f"permission knowledge file {filename} has an unsupported format")
-    return doc, hashlib.sha256(raw).hexdigest()
-
-
-def _meta(doc: Mapping[str, Any], sha256: str) -> dict[str, str]:
-    return {
-        "name": str(doc["name"]),
-        "version": str(doc["version"]),
-        "source": str(doc["source"]),
-        "license": str(doc["license"]),
-        "sha256": sha256,
-        "date": str(doc["date"]),
-    }
 
 
 def _parse_history(entries: Sequence[Sequence[Any]]) -> tuple[tuple[int, Flags | None], ...]:
@@ -116,10 +94,11 @@ def _parse_curated(entry: Mapping[str, Any]) -> _Curated:
 
 @functools.cache
 def _aosp() -> _AospTable:
-    doc, sha = _read(_AOSP_FILE)
+    data = read_data_file(_AOSP_FILE, "permission knowledge", _SUPPORTED_FORMAT)
+    doc = data.doc
     try:
         return _AospTable(
-            meta=_meta(doc, sha),
+            meta=data.meta(),
             api_levels=tuple(sorted(int(level) for level in doc["api_levels"])),
             history={str(name): _parse_history(entries) for name, entries in doc["permissions"].items()},
         )
@@ -129,7 +108,8 @@ def _aosp() -> _AospTable:
 
 @functools.cache
 def _categories() -> _CategoryTable:
-    doc, sha = _read(_CATEGORIES_FILE)
+    data = read_data_file(_CATEGORIES_FILE, "permission knowledge", _SUPPORTED_FORMAT)
+    doc = data.doc
     try:
         prefixes = sorted(
             ((str(prefix), _parse_curated(entry)) for prefix, entry in doc.get("prefixes", {}).items()),
@@ -137,7 +117,7 @@ def _categories() -> _CategoryTable:
             reverse=True,
         )
         return _CategoryTable(
-            meta=_meta(doc, sha),
+            meta=data.meta(),
             exact={str(name): _parse_curated(entry) for name, entry in doc["permissions"].items()},
             prefixes=tuple(prefixes),
         )

@@ -28,15 +28,13 @@ same SDK; the matcher folds the Exodus patterns into our finding (see
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from datatrail.errors import DatatrailError
+from datatrail.knowledge.datafile import read_data_file
 
 __all__ = [
     "Signature",
@@ -106,26 +104,6 @@ class Signature:
     notes: str | None = None
 
 
-def _read(filename: str) -> tuple[dict[str, Any], str]:
-    try:
-        raw = resources.files("datatrail.knowledge").joinpath("data", filename).read_bytes()
-        doc = json.loads(raw)
-    except (OSError, ValueError) as exc:
-        raise DatatrailError(f"SDK knowledge file {filename} is missing or unreadable") from exc
-    if not isinstance(doc, dict) or doc.get("format") != _SUPPORTED_FORMAT:
-        raise DatatrailError(f"SDK knowledge file {filename} has an unsupported format")
-    return doc, hashlib.sha256(raw).hexdigest()
-
-
-def _meta(doc: Mapping[str, Any], sha256: str) -> dict[str, str]:
-    return {
-        "name": str(doc["name"]),
-        "version": str(doc["version"]),
-        "source": str(doc["source"]),
-        "license": str(doc["license"]),
-        "sha256": sha256,
-        "date": str(doc["date"]),
-    }
 
 
 def _strings(entry: Mapping[str, Any], key: str) -> tuple[str, ...]:
@@ -208,13 +186,14 @@ def _exodus(entry: Mapping[str, Any]) -> Signature:
 
 @functools.cache
 def _load() -> tuple[tuple[Signature, ...], tuple[dict[str, str], ...], Mapping[str, str]]:
-    ours_doc, ours_sha = _read(_OURS_FILE)
-    exodus_doc, exodus_sha = _read(_EXODUS_FILE)
+    ours_file = read_data_file(_OURS_FILE, "SDK knowledge", _SUPPORTED_FORMAT)
+    exodus_file = read_data_file(_EXODUS_FILE, "SDK knowledge", _SUPPORTED_FORMAT)
+    ours_doc, exodus_doc = ours_file.doc, exodus_file.doc
     try:
         ours = [_ours(entry) for entry in ours_doc["signatures"]]
         exodus = [_exodus(entry) for entry in exodus_doc["trackers"]]
         taxonomy = {str(k): str(v) for k, v in ours_doc["categories"].items()}
-        metas = (_meta(ours_doc, ours_sha), _meta(exodus_doc, exodus_sha))
+        metas = (ours_file.meta(), exodus_file.meta())
     except (KeyError, TypeError, ValueError) as exc:
         raise DatatrailError("SDK knowledge files are malformed") from exc
     seen: set[str] = set()
