@@ -24,6 +24,14 @@ _LEVEL_STYLE = {"dangerous": "bold red", "signature": "magenta", "signatureOrSys
 _MAX_ROWS = 40
 
 
+def _table(title: str, *columns: str) -> Table:
+    """A titled table; a column name ending in ">" is right-aligned (numbers)."""
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col.rstrip(">"), justify="right" if col.endswith(">") else "left")
+    return table
+
+
 def _identity(report: Report) -> Panel:
     app = report.app
     inp = report.inputs[0]
@@ -82,13 +90,7 @@ def _org(d: Destination) -> str:
 
 
 def _sdks(report: Report) -> Table:
-    table = Table(title="SDKs inside (present in code)", title_justify="left")
-    table.add_column("SDK")
-    table.add_column("Vendor")
-    table.add_column("Country")
-    table.add_column("Categories")
-    table.add_column("Classes", justify="right")
-    table.add_column("Confidence")
+    table = _table("SDKs inside (present in code)", "SDK", "Vendor", "Country", "Categories", "Classes>", "Confidence")
     for sdk in report.sdks[:_MAX_ROWS]:
         name = sdk.name + (" (renamed)" if sdk.obfuscated else "")
         table.add_row(name, sdk.vendor, sdk.vendor_country or "?", ", ".join(sdk.categories), str(sdk.class_count), sdk.confidence)
@@ -99,11 +101,7 @@ def _sdks(report: Report) -> Table:
 
 
 def _data_access(report: Report) -> Table:
-    table = Table(title="What the code can read", title_justify="left")
-    table.add_column("Data")
-    table.add_column("Whose code")
-    table.add_column("Via")
-    table.add_column("Permission")
+    table = _table("What the code can read", "Data", "Whose code", "Via", "Permission")
     order = {"sdk": 0, "library": 1, "app": 2}
     rows = sorted(report.data_access, key=lambda a: (min((order[o.kind] for o in a.owners), default=3), a.data))
     for a in rows[:_MAX_ROWS]:
@@ -119,12 +117,7 @@ def _data_access(report: Report) -> Table:
 
 
 def _destinations(report: Report) -> Table:
-    table = Table(title="Where data can go (hosts named in the package)", title_justify="left")
-    table.add_column("Organisation")
-    table.add_column("Home")
-    table.add_column("Hosts")
-    table.add_column("In code of")
-    table.add_column("Flags")
+    table = _table("Where data can go (hosts named in the package)", "Organisation", "Home", "Hosts", "In code of", "Flags")
     groups: dict[str, list[Destination]] = {}
     for d in report.destinations:
         groups.setdefault(_org(d), []).append(d)
@@ -151,10 +144,7 @@ def _destinations(report: Report) -> Table:
 
 
 def _permissions(report: Report) -> Table:
-    table = Table(title="Permissions", title_justify="left", show_lines=False)
-    table.add_column("Permission")
-    table.add_column("Level")
-    table.add_column("Gives access to")
+    table = _table("Permissions", "Permission", "Level", "Gives access to")
     order = {"dangerous": 0, "signature": 1, "signatureOrSystem": 1, "unknown": 2, "normal": 3}
     perms = sorted(report.permissions, key=lambda p: (order.get(p.protection_level, 2), p.name))
     for p in perms[:_MAX_ROWS]:
@@ -167,10 +157,7 @@ def _permissions(report: Report) -> Table:
 
 
 def _findings(report: Report) -> Table:
-    table = Table(title="Findings", title_justify="left")
-    table.add_column("Severity")
-    table.add_column("Rule")
-    table.add_column("What")
+    table = _table("Findings", "Severity", "Rule", "What")
     for f in report.findings[:_MAX_ROWS]:
         table.add_row(Text(f.severity.value, style=_SEV_STYLE[f.severity]), f.rule_id, f.message)
     if len(report.findings) > _MAX_ROWS:
@@ -179,11 +166,7 @@ def _findings(report: Report) -> Table:
 
 
 def _certificates(report: Report) -> Table:
-    table = Table(title="Signing certificates", title_justify="left")
-    table.add_column("Scheme")
-    table.add_column("Subject")
-    table.add_column("Valid until")
-    table.add_column("SHA-256")
+    table = _table("Signing certificates", "Scheme", "Subject", "Valid until", "SHA-256")
     seen: set[tuple[str, str]] = set()
     for c in report.certificates:
         if (c.scheme, c.sha256) in seen:
