@@ -1,0 +1,1 @@
+"""The subcommands of the ``datatrail`` command line, one module each."""

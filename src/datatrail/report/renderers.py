@@ -1,0 +1,21 @@
+"""Document renderers: a report in, the text of one output format out.
+
+Each ``--format`` that writes one document per report registers here; the
+terminal view (rich, console-bound) and jsonl (one line per report) are the
+scan command's own. Renderers read the report model only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from datatrail.model.report import Report
+from datatrail.report.json import to_json
+
+__all__ = ["Renderer", "DOCUMENT_FORMATS"]
+
+Renderer = Callable[[Report], str]
+
+DOCUMENT_FORMATS: dict[str, Renderer] = {
+    "json": to_json,
+}
