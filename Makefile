@@ -25,6 +25,8 @@ demo: $(STAMP) $(DEMO_APK)
 	@echo "JSON report written to demo/report.json"
 
 test: $(STAMP)
+	$(PY) -m ruff check src tests
+	$(PY) -m mypy src/datatrail
 	$(PY) -m pytest
 
 bench: $(STAMP)
