@@ -104,3 +104,28 @@ def test_cli_fail_on_high_gates_on_state_access(tmp_path: Path, capsys: pytest.C
     uiautomator = corpus_dir() / "apk" / "uiautomator" / "app-uiautomator-androidx.apk"
     assert main(["scan", str(uiautomator), "--format", "json", "--fail-on", "high"]) == EXIT_OK
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("permission", "target", "expected"),
+    [
+        ("android.permission.QUERY_ALL_PACKAGES", 29, None),
+        ("android.permission.QUERY_ALL_PACKAGES", 30, "android.permission.QUERY_ALL_PACKAGES"),
+        ("android.permission.READ_MEDIA_IMAGES", 32, "android.permission.READ_EXTERNAL_STORAGE"),
+        ("android.permission.READ_MEDIA_IMAGES", 33, "android.permission.READ_MEDIA_IMAGES"),
+        ("android.permission.READ_PHONE_STATE", 4, "android.permission.READ_PHONE_STATE"),
+        ("com.example.VENDOR", 21, "com.example.VENDOR"),
+        (None, 30, None),
+    ],
+)
+def test_effective_permission_follows_the_target_sdk(permission: str | None, target: int, expected: str | None) -> None:
+    from datatrail.assess.data_access import effective_permission
+
+    assert effective_permission(permission, target) == expected
+
+
+def test_old_targets_are_not_told_to_request_newer_permissions() -> None:
+    # uiautomator targets 29: AndroidX's queryIntentActivities needs no QUERY_ALL_PACKAGES there.
+    report = scan_file(corpus_dir() / "apk" / "uiautomator" / "app-uiautomator-androidx.apk")
+    query = next(a for a in report.data_access if a.api.endswith("queryIntentActivities"))
+    assert query.permission is None and query.permission_requested is None

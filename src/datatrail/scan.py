@@ -65,7 +65,7 @@ def scan_file(path: Path | str, options: ScanOptions = ScanOptions()) -> Report:
     sdks = detect_sdks(art)
     ownership = Ownership(sdks, facts.identity.package)
     clock.lap("sdks")
-    data_access = attribute_data_access(detect_data_access(art), ownership, facts.permissions)
+    data_access = attribute_data_access(detect_data_access(art), ownership, facts.permissions, facts.identity.target_sdk)
     clock.lap("data_access")
     endpoints = extract_endpoints(art)
     clock.lap("endpoints")

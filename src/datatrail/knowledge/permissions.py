@@ -22,7 +22,7 @@ from typing import Any
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.datafile import read_data_file
 
-__all__ = ["PermissionInfo", "permission_info", "dataset_info"]
+__all__ = ["PermissionInfo", "permission_info", "first_api_level", "dataset_info"]
 
 _AOSP_FILE = "aosp_permissions.json"
 _CATEGORIES_FILE = "permission_categories.json"
@@ -193,6 +193,14 @@ def permission_info(name: str, target_sdk: int | None) -> PermissionInfo:
         group=curated.group if curated else None,
         known=known,
     )
+
+
+def first_api_level(name: str) -> int | None:
+    """The first API level whose platform defines ``name`` (None for non-AOSP permissions)."""
+    history = _aosp().history.get(name)
+    if not history:
+        return None
+    return next((level for level, flags in history if flags is not None), None)
 
 
 def dataset_info() -> list[dict[str, str]]:

@@ -158,6 +158,7 @@ class DataAccess:
     data: str
     data_categories: tuple[str, ...]
     permission: str | None
+    """The permission gating the API for this app's target SDK (None when none is needed)."""
     permission_requested: bool | None
     """Whether the manifest requests ``permission``; None when the API needs none."""
     owners: tuple[CodeOwner, ...]
