@@ -30,7 +30,7 @@ def _aosp() -> dict[str, list[list[Any]]]:
 
 
 def test_public_api() -> None:
-    assert sorted(permissions.__all__) == ["PermissionInfo", "dataset_info", "permission_info"]
+    assert sorted(permissions.__all__) == ["PermissionInfo", "dataset_info", "first_api_level", "permission_info"]
 
 
 def test_camera_is_dangerous_at_api_33() -> None:
@@ -193,3 +193,12 @@ def test_dataset_info_reports_both_datasets() -> None:
         assert entry["license"] == "Apache-2.0"
         assert set(entry) == {"name", "version", "source", "license", "sha256", "date"}
         assert all(entry.values())
+
+
+def test_first_api_level_comes_from_the_aosp_history() -> None:
+    from datatrail.knowledge.permissions import first_api_level
+
+    assert first_api_level("android.permission.QUERY_ALL_PACKAGES") == 30
+    assert first_api_level("android.permission.READ_MEDIA_IMAGES") == 33
+    assert first_api_level("android.permission.READ_PHONE_STATE") == 4  # the oldest level in the data
+    assert first_api_level("com.example.NOT_AOSP") is None
