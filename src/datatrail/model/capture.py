@@ -1,0 +1,86 @@
+"""What a network capture showed: flows, the destinations they reached, and what was odd.
+
+Times are seconds since the Unix epoch as floats (capture timestamps are
+sub-second and pcapng may carry nanoseconds; ISO strings would lose that or
+bloat the report). "Up" is client to server, "down" server to client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from datatrail.model.diagnostic import Diagnostic
+
+__all__ = ["Flow", "Destination", "CaptureInput", "CaptureReport", "CAPTURE_SCHEMA_VERSION"]
+
+CAPTURE_SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    client: str
+    """``ip:port`` (``[v6]:port`` for IPv6) of the side that opened the flow."""
+    server: str
+    transport: str
+    """``tcp`` or ``udp``."""
+    protocol: str
+    """Best guess at the application protocol: tls, http, dns, quic or unknown."""
+    hostname: str | None
+    hostname_source: str | None
+    """How the name was learnt: sni, http-host, dns-answer, dns-query, or None."""
+    opaque: bool
+    """The flow carried payload datatrail could not read in clear (encrypted or unknown)."""
+    encrypted_dns: bool
+    """DNS over TLS (port 853) or over HTTPS to a known resolver: lookups hidden from the capture."""
+    alpn: tuple[str, ...]
+    bytes_up: int
+    bytes_down: int
+    packets_up: int
+    packets_down: int
+    first_seen: float
+    last_seen: float
+    first_frame: int
+    """Frame number of the flow's first packet, so it can be found in Wireshark."""
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    name: str
+    """The hostname, or the server IP when no name was learnt."""
+    kind: str
+    """``host`` or ``ip``."""
+    addresses: tuple[str, ...]
+    ports: tuple[int, ...]
+    flows: int
+    bytes_up: int
+    bytes_down: int
+    hostname_sources: tuple[str, ...]
+    organisation: str | None
+    org_country: str | None
+    """Home country of the organisation (whose law reaches it)."""
+    server_countries: tuple[str, ...]
+    """Where the addresses it was reached at are located (DB-IP); empty for private or unknown addresses."""
+    flags: tuple[str, ...]
+    """Jurisdiction flags as ``id:country``, e.g. ``compelled-access:CN``."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureInput:
+    path: str
+    sha256: str
+    size: int
+    format: str
+    """``pcap`` or ``pcapng``."""
+    frames: int
+    link_types: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureReport:
+    input: CaptureInput
+    flows: tuple[Flow, ...]
+    destinations: tuple[Destination, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    diagnostics_dropped: int
+    viewer: str
+    schema_version: str = CAPTURE_SCHEMA_VERSION
