@@ -14,12 +14,12 @@ from types import ModuleType
 from typing import Sequence
 
 from datatrail import __version__
-from datatrail.commands import data, lookup, scan
+from datatrail.commands import capture, data, lookup, render, scan
 from datatrail.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser
 
 __all__ = ["main", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT"]
 
-COMMANDS: tuple[ModuleType, ...] = (scan, lookup, data)
+COMMANDS: tuple[ModuleType, ...] = (scan, lookup, data, render, capture)
 
 
 def _build_parser() -> tuple[Parser, dict[str, ModuleType]]:

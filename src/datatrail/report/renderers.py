@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from datatrail.model.report import Report
+from datatrail.report.cyclonedx import to_cyclonedx
 from datatrail.report.json import to_json
+from datatrail.report.sarif import to_sarif
 
 __all__ = ["Renderer", "DOCUMENT_FORMATS"]
 
@@ -18,4 +20,6 @@ Renderer = Callable[[Report], str]
 
 DOCUMENT_FORMATS: dict[str, Renderer] = {
     "json": to_json,
+    "sarif": to_sarif,
+    "cyclonedx": to_cyclonedx,
 }
