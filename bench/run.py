@@ -36,7 +36,7 @@ import zipfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NoReturn, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
@@ -222,10 +222,12 @@ def _rss_mb(ru_maxrss: int) -> float:
     return ru_maxrss * scale / MB
 
 
-def measure(cmd: Sequence[str], timeout_s: float) -> tuple[str, int | None, float, resource.struct_rusage, str]:
+def measure(cmd: Sequence[str], timeout_s: float,
+            on_start: Callable[[int], None] | None = None) -> tuple[str, int | None, float, resource.struct_rusage, str]:
     """Run ``cmd`` once; return (status, returncode, wall seconds, rusage, stderr tail).
 
     The child runs in its own session so a timeout can kill it and anything it started.
+    ``on_start`` gets the child's pid as soon as it exists (the corpus mode samples its tree's RSS).
     """
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
@@ -233,6 +235,8 @@ def measure(cmd: Sequence[str], timeout_s: float) -> tuple[str, int | None, floa
             list(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
             cwd=REPO_ROOT, start_new_session=True,
         )
+        if on_start is not None:
+            on_start(proc.pid)
         timed_out = threading.Event()
 
         def on_timeout() -> None:
@@ -315,6 +319,208 @@ def benchmark(infos: Sequence[InputInfo], tools: Sequence[str], python: Path,
                 log_run(run, runs)
                 results.append(run)
     return results
+
+
+
+# --------------------------------------------------------------------------- corpus mode
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children, from /proc (Linux with CONFIG_PROC_CHILDREN); [] when unavailable or gone."""
+    kids: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                kids.extend(int(k) for k in fh.read().split())
+    except OSError:
+        pass
+    return kids
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """utime + stime of one process so far, from /proc/PID/stat."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class TreeSampler:
+    """Polls a process tree every ``interval`` seconds: the peak of its summed RSS, and its CPU time.
+
+    CPU is the sum over every process ever seen of its last sampled utime + stime.
+    It is needed because wait4's rusage misses the workers: datatrail forks them
+    from a forkserver, which reaps them, and the forkserver itself is not waited
+    for. A process's last ``interval`` of CPU can be missed.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak = 0
+        self.cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total, todo = 0, [self.pid]
+            while todo:
+                current = todo.pop()
+                total += _rss_bytes(current)
+                cpu = _cpu_seconds(current)
+                if cpu is not None:
+                    self.cpu[current] = cpu
+                todo.extend(_children(current))
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu.values())
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass(frozen=True)
+class CorpusRun:
+    jobs: int
+    index: int
+    status: str
+    returncode: int | None
+    wall_s: float
+    cpu_s: float  # the sampled CPU of the whole tree (see TreeSampler), or wait4's when larger
+    analysed: int | None
+    failed: int | None
+    skipped: int | None
+    apps_per_minute: float | None  # (analysed + failed) per minute of this run's wall time, start-up included
+    max_process_rss_mb: float  # ru_maxrss of the wait4 rusage: the largest single process of the tree
+    peak_tree_rss_mb: float | None  # sampled sum over the tree (None without /proc)
+    detail: str = ""
+
+
+def corpus_once(python: Path, dirs: Sequence[Path], jobs: int, index: int, timeout_s: float) -> CorpusRun:
+    with tempfile.TemporaryDirectory(prefix="datatrail-bench-") as tmp:
+        summary = Path(tmp) / "summary.json"
+        cmd = [str(python), "-m", "datatrail.cli", "scan", *map(str, dirs), "--format", "jsonl",
+               "-o", str(Path(tmp) / "reports.jsonl"), "--jobs", str(jobs), "--no-progress",
+               "--summary-json", str(summary)]
+        sampler: TreeSampler | None = None
+
+        def started(pid: int) -> None:
+            nonlocal sampler
+            if Path("/proc/self/task").is_dir():
+                sampler = TreeSampler(pid).__enter__()
+
+        try:
+            status, code, wall, usage, tail = measure(cmd, timeout_s, on_start=started)
+        finally:
+            if sampler is not None:
+                sampler.__exit__()
+        counts = json.loads(summary.read_text()) if summary.is_file() else {}
+    # Exit 3 only means some input could not be analysed: a corpus of real apps has a few.
+    if status == "error" and code == 3 and counts:
+        status = "ok"
+    analysed, failed = counts.get("analysed"), counts.get("failed")
+    done = (analysed or 0) + (failed or 0)
+    return CorpusRun(
+        jobs=jobs, index=index, status=status, returncode=code, wall_s=round(wall, 3),
+        cpu_s=round(max(usage.ru_utime + usage.ru_stime, sampler.cpu_seconds if sampler is not None else 0.0), 3),
+        analysed=analysed, failed=failed,
+        skipped=counts.get("skipped"), apps_per_minute=round(done * 60 / wall, 1) if counts and wall > 0 else None,
+        max_process_rss_mb=round(_rss_mb(usage.ru_maxrss), 1),
+        peak_tree_rss_mb=round(sampler.peak / MB, 1) if sampler is not None and sampler.peak else None,
+        detail="" if status == "ok" else tail,
+    )
+
+
+def corpus_benchmark(args: argparse.Namespace) -> int:
+    dirs: list[Path] = [p.resolve() for p in args.corpus] if args.corpus else [corpus_dir() / "apk", CACHE_DIR]
+    if not args.corpus and not all((CACHE_DIR / name).is_file() for name in DEFAULT_APKS):
+        fetch_default_inputs(CACHE_DIR)
+    missing = [str(d) for d in dirs if not d.exists()]
+    if missing:
+        die(f"corpus not found: {', '.join(missing)}")
+    machine = machine_info(args.python)
+    nproc = machine["nproc"] or 1
+    job_counts = list(dict.fromkeys([1, nproc]))
+    print(f"bench: {machine_line(machine)}", file=sys.stderr)
+    if not args.no_warmup:
+        print("bench: warm-up run (not recorded)", file=sys.stderr)
+        corpus_once(args.python, dirs, nproc, -1, args.timeout)
+    runs: list[CorpusRun] = []
+    for index in range(args.runs):
+        for jobs in job_counts:  # interleaved, as in the tool comparison
+            run = corpus_once(args.python, dirs, jobs, index, args.timeout)
+            runs.append(run)
+            print(f"  --jobs {jobs:<3} run {index + 1}/{args.runs}  {run.status}  {run.wall_s:7.2f} s wall  "
+                  f"{run.apps_per_minute} apps/min  tree peak {run.peak_tree_rss_mb} MB  largest process "
+                  f"{run.max_process_rss_mb} MB", file=sys.stderr)
+    machine["load_1min_end"] = load_average()
+    lines = [
+        "# datatrail corpus benchmark",
+        "",
+        f"Machine: {machine_line(machine)}",
+        "",
+        f"`datatrail scan {' '.join(str(d) for d in dirs)} --format jsonl -o TMP --jobs N`; medians of {args.runs} run(s); "
+        "apps/min = (analysed + failed) × 60 / wall time of the whole command, start-up included.",
+        "",
+    ]
+    note = busy_note(machine)
+    if note:
+        lines += [note, ""]
+    lines += [
+        "| jobs | runs ok | apps analysed | failed | skipped files | wall s | CPU s (tree) | apps/min | "
+        "peak tree RSS MB (sampled sum) | largest process RSS MB (ru_maxrss) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    medians: dict[int, float] = {}
+    for jobs in job_counts:
+        ok = [r for r in runs if r.jobs == jobs and r.status == "ok"]
+        if not ok:
+            lines.append(f"| {jobs} | 0/{args.runs} | – | – | – | – | – | – | – | – |")
+            continue
+
+        def med(values: Sequence[float | None]) -> float | None:
+            present = [v for v in values if v is not None]
+            return statistics.median(present) if present else None
+
+        medians[jobs] = med([r.apps_per_minute for r in ok]) or 0.0
+        lines.append(
+            f"| {jobs} | {len(ok)}/{args.runs} | {ok[0].analysed} | {ok[0].failed} | {ok[0].skipped} | "
+            f"{_num(med([r.wall_s for r in ok]))} | {_num(med([r.cpu_s for r in ok]))} | "
+            f"{_num(med([r.apps_per_minute for r in ok]), 1)} | {_num(med([r.peak_tree_rss_mb for r in ok]), 0)} | "
+            f"{_num(med([r.max_process_rss_mb for r in ok]), 0)} |"
+        )
+    if 1 in medians and nproc in medians and nproc != 1 and medians[1]:
+        lines += ["", f"Speed-up with {nproc} jobs: {medians[nproc] / medians[1]:.2f}× the apps per minute of 1 job."]
+    markdown = "\n".join(lines) + "\n"
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "corpus.md").write_text(markdown, encoding="utf-8")
+    data = {"machine": machine, "dirs": [str(d) for d in dirs], "runs": [asdict(r) for r in runs]}
+    (RESULTS_DIR / "corpus.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(markdown)
+    print(f"bench: wrote {RESULTS_DIR / 'corpus.md'} and {RESULTS_DIR / 'corpus.json'}", file=sys.stderr)
+    failed = [r for r in runs if r.status != "ok"]
+    for r in failed:
+        print(f"bench: --jobs {r.jobs} run {r.index + 1}: {r.status} (exit {r.returncode})\n{r.detail}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 # --------------------------------------------------------------------------- summarising
@@ -552,6 +758,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--python", type=Path, default=VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable),
                         help="interpreter that runs every tool (default: the repository's .venv)")
     parser.add_argument("--no-warmup", action="store_true", help="skip the unrecorded warm-up pass")
+    parser.add_argument("--corpus", nargs="*", type=Path, metavar="DIR",
+                        help="instead of the tool comparison, time `datatrail scan DIR... --format jsonl` with --jobs 1 "
+                             "and --jobs <CPUs> (apps/min, peak RSS); without DIR: shared/corpus/apk and the large APKs")
     return parser
 
 
@@ -578,6 +787,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         die("--runs must be at least 1")
     if not args.python.exists():
         die(f"interpreter {args.python} not found; run `make venv` or pass --python")
+    if args.corpus is not None:
+        return corpus_benchmark(args)
     tools: list[str] = args.tools
     infos = [describe_input(p) for p in resolve_inputs(args.inputs)]
     machine = machine_info(args.python)

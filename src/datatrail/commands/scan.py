@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import textwrap
+import time
+from functools import partial
 from pathlib import Path
+from typing import TextIO
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
 
 from datatrail.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, write_output
-from datatrail.errors import InputError
+from datatrail.batch import BatchInput, BatchSummary, Outcome, Status, discover, run_batch
 from datatrail.model.report import Report, Severity
 from datatrail.report.json import to_json
 from datatrail.report.renderers import DOCUMENT_FORMATS
 from datatrail.report.terminal import render_terminal
-from datatrail.scan import VIEWERS, ScanOptions, scan_file
+from datatrail.scan import VIEWERS, ScanOptions
 
-__all__ = ["NAME", "register", "run"]
+__all__ = ["NAME", "register", "run", "render_text"]
 
 NAME = "scan"
 FORMATS = ("terminal", "jsonl", *DOCUMENT_FORMATS)
@@ -27,7 +34,14 @@ formats:
   terminal  a summary for people (default)
   json      one report object per input; with several inputs, -o must name a
             directory (one FILE.json each)
-  jsonl     one compact report object per line, one line per input
+  jsonl     one compact report object per line, one line per input, in the
+            order they finish
+
+directories are searched recursively in name order; files in them that are not
+Android packages or code are skipped (counted in the summary), while a file
+named on the command line that is not one is an error. Several inputs are
+analysed in parallel (--jobs); terminal reports still come in input order.
+A one-line summary (analysed, failed, skipped, apps per minute) ends on stderr.
 
 exit codes:
   0  analysed; no finding at or above --fail-on
@@ -39,6 +53,7 @@ examples:
   datatrail scan app.apk
   datatrail scan app.apk --format json -o report.json
   datatrail scan base.apks bundle.aab sdk.aar --format jsonl --fail-on high
+  datatrail scan apps/ --format jsonl --jobs 8 -o reports.jsonl
 """
 
 
@@ -56,7 +71,13 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    scan.add_argument("files", nargs="+", type=Path, metavar="FILE", help="input files")
+    scan.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="input files, or directories to search recursively (files in them that are not apps are skipped)",
+    )
     scan.add_argument("-f", "--format", choices=FORMATS, default="terminal", help="output format (default: terminal)")
     scan.add_argument("-o", "--output", type=Path, metavar="OUT", help="write output here instead of standard output")
     scan.add_argument(
@@ -77,13 +98,45 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         help="resolve the hosts found with the system resolver and attribute their addresses; "
         "the only option that uses the network (answers are recorded with resolver and time)",
     )
+    scan.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        help="analyse N inputs at a time in worker processes (default: the number of CPUs; 1 = in this process)",
+    )
+    scan.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar on stderr (default: for several inputs when stderr is a terminal)",
+    )
+    scan.add_argument(
+        "--summary-json",
+        type=Path,
+        metavar="PATH",
+        help="also write the counts, elapsed time and apps per minute to PATH as JSON",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def run(args: argparse.Namespace, err: Errors) -> int:
+    started = time.perf_counter()
     files: list[Path] = args.files
     out: Path | None = args.output
     document = DOCUMENT_FORMATS.get(args.format)
-    if document is not None and len(files) > 1 and (out is None or not out.is_dir()):
+    found = discover(files)
+    several = len(files) > 1 or found.directories > 0
+    if document is not None and several and (out is None or not out.is_dir()):
         err.print(f"datatrail: error: --format {args.format} with several inputs needs -o DIRECTORY (or use --format jsonl)")
         return EXIT_USAGE
     if out is not None and document is None and out.is_dir():
@@ -91,38 +144,158 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         return EXIT_USAGE
     threshold = None if args.fail_on == "none" else Severity(args.fail_on).rank
     options = ScanOptions(viewer=args.viewer, resolve=args.resolve)
+    jobs: int = args.jobs if args.jobs is not None else _usable_cpus()
+    summary = BatchSummary(jobs=min(jobs, max(1, len(found.inputs))), skipped=found.skipped)
     status = EXIT_OK
-    lines: list[str] = []
-    console = Console(file=sys.stdout if out is None else None, record=out is not None, width=None if out is None else 120)
-    for path in files:
-        report = _scan_one(path, options, err)
-        if report is None:
-            status = EXIT_INPUT
-            continue
-        if threshold is not None and status == EXIT_OK and any(f.severity.rank >= threshold for f in report.findings):
-            status = EXIT_FINDINGS
-        if document is not None:
-            target = out / f"{Path(path).name}.{args.format}" if out is not None and len(files) > 1 else out
-            write_output(document(report), target)
-        elif args.format == "jsonl":
-            lines.append(to_json(report, indent=None))
-        elif out is None:
-            render_terminal(report, console)
-        else:
-            with console.capture():
-                render_terminal(report, console)
-    if args.format == "jsonl":
-        write_output("".join(lines), out)
-    elif args.format == "terminal" and out is not None:
-        write_output(console.export_text(), out)
+    for problem in found.problems:
+        err.print(problem)
+        status = EXIT_INPUT
+    if not found.inputs and found.directories:
+        err.print("datatrail: error: no Android package or code found in " + ", ".join(str(f) for f in files if f.is_dir()))
+        return EXIT_INPUT
+
+    sink = _Sink(args.format, out, several)
+    # Terminal reports are read in order by people; machine formats go out as
+    # soon as they are ready (every jsonl line and JSON file names its input).
+    ordered = args.format == "terminal"
+    render = None if args.format == "terminal" else partial(render_text, args.format)
+    progress = _progress(args.progress, several, args.format == "terminal" and out is None, len(found.inputs))
+    say = err.print if progress is None else partial(_print_above, progress)
+    batch = run_batch(found.inputs, options, jobs=jobs, render=render, ordered=ordered)
+    try:
+        if progress is not None:
+            progress.start()
+        for outcome in batch:
+            summary.count(outcome)
+            if progress is not None:
+                progress.advance(progress.task_ids[0])
+            if outcome.status is not Status.ANALYSED:
+                if outcome.status is Status.FAILED:
+                    status = EXIT_INPUT
+                    say(outcome.error or f"datatrail: cannot analyse {outcome.path}")
+                continue
+            if threshold is not None and status == EXIT_OK and outcome.worst_rank >= threshold:
+                status = EXIT_FINDINGS
+            sink.write(outcome, found.inputs[outcome.index])
+        sink.close()
+    finally:
+        batch.close()  # on an interruption, stops the worker pool now rather than at garbage collection
+        sink.abort()
+        if progress is not None:
+            progress.stop()
+    summary.elapsed = time.perf_counter() - started
+    if several or args.progress:
+        err.print(summary.line())
+    if args.summary_json is not None:
+        write_output(json.dumps(summary.as_dict(), indent=2) + "\n", args.summary_json)
     return status
 
 
-def _scan_one(path: Path, options: ScanOptions, err: Errors) -> Report | None:
-    try:
-        return scan_file(path, options)
-    except InputError as exc:
-        err.print(f"datatrail: cannot analyse {exc}")
-    except Exception as exc:  # a bug of ours must not hide the other inputs' results
-        err.print(f"datatrail: internal error on {path}: {type(exc).__name__}: {exc} (please report this)")
-    return None
+def _usable_cpus() -> int:
+    """CPUs this process may run on (a container or taskset can allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def render_text(fmt: str, report: Report) -> str:
+    """A report as the text of one machine format; runs in worker processes (picklable by name)."""
+    if fmt == "jsonl":
+        return to_json(report, indent=None)
+    return DOCUMENT_FORMATS[fmt](report)
+
+
+def _progress(wanted: bool | None, several: bool, terminal_on_stdout: bool, total: int) -> Progress | None:
+    """A bar on stderr: asked for, or by default for a batch when stderr is a terminal.
+
+    Not by default when terminal reports go to stdout, which is then usually the same screen.
+    """
+    if wanted is None:
+        wanted = several and sys.stderr.isatty() and not (terminal_on_stdout and sys.stdout.isatty())
+    if not wanted:
+        return None
+    progress = Progress(
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        _RateColumn(),
+        console=Console(file=sys.stderr),
+        redirect_stdout=False,  # stdout carries the reports; rich must not re-route it to the terminal
+        redirect_stderr=False,
+    )
+    progress.add_task("scan", total=total)
+    return progress
+
+
+class _RateColumn(ProgressColumn):
+    """Apps per minute over rich's recent window: the figure people compare corpus runs by."""
+
+    def render(self, task: Task) -> Text:
+        return Text("" if task.speed is None else f"{task.speed * 60:.0f} apps/min", style="progress.data.speed")
+
+
+def _print_above(progress: Progress, message: str) -> None:
+    progress.console.print(message.replace("\n", " "), markup=False, highlight=False, soft_wrap=True)
+
+
+class _Sink:
+    """Where reports go, one at a time as they arrive: nothing is kept after it is written."""
+
+    def __init__(self, fmt: str, out: Path | None, several: bool) -> None:
+        self.fmt = fmt
+        self.out = out
+        self.several = several
+        self.document = fmt in DOCUMENT_FORMATS
+        self.used: set[Path] = set()
+        self.part: Path | None = None
+        self.stream: TextIO | None = None
+        if out is not None and not self.document:
+            # One file for every report, replaced at the end: never half a report where a good one was.
+            self.part = out.with_name(out.name + ".part")
+            self.stream = self.part.open("w", encoding="utf-8")
+        self.console: Console | None = None
+        if fmt == "terminal":
+            self.console = Console(file=sys.stdout) if out is None else Console(file=self.stream, width=120)
+
+    def write(self, outcome: Outcome, item: BatchInput) -> None:
+        if self.console is not None:
+            assert outcome.report is not None
+            render_terminal(outcome.report, self.console)
+        elif self.document:
+            assert outcome.text is not None
+            write_output(outcome.text, self._target(item))
+        else:
+            assert outcome.text is not None
+            stream = self.stream if self.stream is not None else sys.stdout
+            stream.write(outcome.text)
+            stream.flush()
+
+    def _target(self, item: BatchInput) -> Path | None:
+        if self.out is None or not self.several:
+            return self.out
+        # Found in a directory: mirror the tree below it, so equal names in
+        # different folders do not overwrite each other.
+        base = self.out / item.relative.parent / f"{item.relative.name}.{self.fmt}"
+        target, n = base, 1
+        while target in self.used:
+            n += 1
+            target = base.with_name(f"{item.relative.name}~{n}.{self.fmt}")
+        self.used.add(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def close(self) -> None:
+        if self.stream is not None and self.part is not None and self.out is not None:
+            self.stream.close()
+            self.part.replace(self.out)
+            self.stream = None
+
+    def abort(self) -> None:
+        """After an interruption: drop the partial file, keep whatever was there before."""
+        if self.stream is not None and self.part is not None:
+            self.stream.close()
+            self.part.unlink(missing_ok=True)
+            self.stream = None

@@ -1,0 +1,430 @@
+"""Corpus-scale scanning: many inputs, every core, bounded memory.
+
+``discover`` turns the command line's paths into inputs (directories walked
+recursively, in a deterministic order); ``run_batch`` analyses them, in this
+process or in a pool of worker processes, and yields one ``Outcome`` per input
+as soon as it is ready, so a caller can stream each report out and forget it.
+
+Memory stays bounded whatever the corpus size because:
+
+- at most ``2 x jobs`` inputs are in flight, so finished results never pile up
+  behind a slow consumer (and, in ordered mode, the reorder buffer holds at
+  most that many);
+- workers render reports to text themselves, so the parent only sees strings;
+- each worker is replaced after ``tasks_per_child`` inputs, which returns
+  whatever a long-lived interpreter accumulates (fragmented arenas, caches)
+  to the system.
+
+Only the list of input paths grows with the corpus (a path each; a million
+apps is ~100 MB), which buys an exact progress total.
+
+A worker that dies (killed, out of memory in C code, a crash) breaks the whole
+``ProcessPoolExecutor``: every input in flight fails with ``BrokenProcessPool``
+and nobody can tell which one did it. The inputs in flight are then re-run one
+at a time, each in a fresh single-worker pool, so only the culprit is reported
+as failed; the batch continues with a new pool.
+"""
+
+from __future__ import annotations
+
+import mmap
+import multiprocessing
+import os
+import stat
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from datatrail.errors import InputError, UnsupportedInput
+from datatrail.formats.zip import has_end_record
+from datatrail.loaders.sniff import Kind, sniff_bytes
+from datatrail.model.report import Report
+from datatrail.scan import ScanOptions, scan_file
+
+__all__ = [
+    "BatchInput",
+    "Discovery",
+    "Status",
+    "Outcome",
+    "BatchSummary",
+    "Scanner",
+    "Renderer",
+    "TASKS_PER_CHILD",
+    "discover",
+    "looks_analysable",
+    "run_batch",
+]
+
+TASKS_PER_CHILD = 50
+"""Inputs a worker analyses before it is replaced. A fresh worker forked from
+the forkserver still loads the knowledge tables (~0.2 s); a small test app
+takes ~0.07 s and a real one 0.5-5 s, so restarts cost a few percent at most
+while memory creep is capped."""
+
+_SNIFF_BYTES = 8
+
+Scanner = Callable[[Path, ScanOptions], Report]
+"""What analyses one input; must be picklable (a module-level function) to
+reach worker processes. ``scan_file`` unless a caller (or a test injecting a
+fault) passes another."""
+
+Renderer = Callable[[Report], str]
+"""Turns a report into output text inside the worker; must be picklable."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchInput:
+    path: Path
+    root: Path | None = None
+    """The directory argument it was found under; None when it was named on the command line."""
+
+    @property
+    def explicit(self) -> bool:
+        return self.root is None
+
+    @property
+    def relative(self) -> Path:
+        """Where it sits below its directory argument (just its name when named explicitly)."""
+        if self.root is None:
+            return Path(self.path.name)
+        return self.path.relative_to(self.root)
+
+
+@dataclass(slots=True)
+class Discovery:
+    inputs: list[BatchInput] = field(default_factory=list)
+    skipped: int = 0
+    """Files in the walked directories that are not Android packages or code."""
+    problems: list[str] = field(default_factory=list)
+    """One line for each directory that could not be read."""
+    directories: int = 0
+    """How many of the paths given were directories."""
+
+
+class Status(str, Enum):
+    ANALYSED = "analysed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    index: int
+    """Position in the input list, for callers that care about order."""
+    path: Path
+    status: Status
+    text: str | None = None
+    """The rendered report, when a renderer was given."""
+    report: Report | None = None
+    """The report itself, only when no renderer was given."""
+    worst_rank: int = -1
+    """Rank of the most severe finding (-1 without findings), for --fail-on."""
+    error: str | None = None
+    """One line for people, when the input failed or was skipped."""
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class BatchSummary:
+    jobs: int
+    analysed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    elapsed: float = 0.0
+
+    def count(self, outcome: Outcome) -> None:
+        if outcome.status is Status.ANALYSED:
+            self.analysed += 1
+        elif outcome.status is Status.FAILED:
+            self.failed += 1
+        else:
+            self.skipped += 1
+
+    @property
+    def apps_per_minute(self) -> float:
+        """Inputs attempted (analysed or failed) per minute of wall time; skipped files are not apps."""
+        done = self.analysed + self.failed
+        return done * 60.0 / self.elapsed if self.elapsed > 0 else 0.0
+
+    def line(self) -> str:
+        return (
+            f"datatrail: {self.analysed} analysed, {self.failed} failed, {self.skipped} skipped "
+            f"in {self.elapsed:.1f} s ({self.apps_per_minute:.1f} apps/min, {self.jobs} job{'s' if self.jobs != 1 else ''})"
+        )
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "analysed": self.analysed,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "elapsed_s": round(self.elapsed, 3),
+            "apps_per_minute": round(self.apps_per_minute, 2),
+            "jobs": self.jobs,
+        }
+
+
+# -- discovery ---------------------------------------------------------------
+
+
+def looks_analysable(path: Path) -> bool:
+    """The loader's first look (magic bytes, or a ZIP end record behind junk), without parsing.
+
+    Unreadable files count as analysable so that the scan reports why they
+    could not be read instead of silently skipping them.
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+            if not head:
+                return False
+            if sniff_bytes(head) is not Kind.UNKNOWN:
+                return True
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                return has_end_record(data)
+    except (OSError, ValueError):
+        return True
+
+
+def discover(paths: Iterable[Path], sniff: Callable[[Path], bool] = looks_analysable) -> Discovery:
+    """Expand directories (recursively, sorted by name) into the files that look like apps.
+
+    Paths that are not directories are kept as given, whatever they are: a
+    file named explicitly that turns out not to be an app is an error, not a
+    skip. Symbolic links are followed, but each directory is entered once
+    (by device and inode), which ends symlink loops and duplicate visits.
+    """
+    found = Discovery()
+    seen_dirs: set[tuple[int, int]] = set()
+    for path in paths:
+        if path.is_dir():
+            found.directories += 1
+            _walk(path, seen_dirs, found, sniff)
+        else:
+            found.inputs.append(BatchInput(path))
+    return found
+
+
+def _walk(root: Path, seen: set[tuple[int, int]], found: Discovery, sniff: Callable[[Path], bool]) -> None:
+    # An explicit stack rather than recursion: a tree can be deeper than Python's recursion limit.
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            st = directory.stat()
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                continue
+            seen.add(key)
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            found.problems.append(f"datatrail: cannot read directory {directory}: {exc.strerror or exc}")
+            continue
+        subdirs: list[Path] = []
+        for entry in entries:
+            try:
+                mode = os.stat(entry.path).st_mode  # follows links: a link to an app is an app
+            except OSError:
+                continue  # a dangling link points at nothing to analyse
+            if stat.S_ISDIR(mode):
+                subdirs.append(Path(entry.path))
+            elif stat.S_ISREG(mode):
+                if sniff(Path(entry.path)):
+                    found.inputs.append(BatchInput(Path(entry.path), root))
+                else:
+                    found.skipped += 1
+        # A directory's own files first, then its subdirectories in name order (depth first).
+        stack.extend(reversed(subdirs))
+
+
+# -- analysis ----------------------------------------------------------------
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """How workers start: never a plain fork of this process.
+
+    Forking the parent would copy its threads' locks (rich's refresh thread)
+    and everything it holds; both "forkserver" and "spawn" start from a clean
+    interpreter and need only picklable tasks. Where it exists, the forkserver
+    imports datatrail once (~0.5 s) and forks each worker from that, so the
+    restarts that ``tasks_per_child`` forces stay cheap.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["datatrail.batch"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _analyse(index: int, item: BatchInput, options: ScanOptions, render: Renderer | None, scanner: Scanner) -> Outcome:
+    """One input, start to rendered text; runs in a worker. Never raises for a bad input."""
+    start = time.perf_counter()
+    try:
+        report = scanner(item.path, options)
+        text = render(report) if render is not None else None
+    except UnsupportedInput as exc:
+        status = Status.FAILED if item.explicit else Status.SKIPPED
+        return Outcome(index, item.path, status, error=f"datatrail: cannot analyse {exc}", seconds=time.perf_counter() - start)
+    except InputError as exc:
+        return Outcome(index, item.path, Status.FAILED, error=f"datatrail: cannot analyse {exc}", seconds=time.perf_counter() - start)
+    except MemoryError:
+        # Python-level allocation failed; the worker is still usable (its next
+        # task starts from freed memory), unlike one the OOM killer ends.
+        return Outcome(
+            index,
+            item.path,
+            Status.FAILED,
+            error=f"datatrail: cannot analyse {item.path}: out of memory",
+            seconds=time.perf_counter() - start,
+        )
+    except Exception as exc:  # a bug of ours must not hide the other inputs' results
+        return Outcome(
+            index,
+            item.path,
+            Status.FAILED,
+            error=f"datatrail: internal error on {item.path}: {type(exc).__name__}: {exc} (please report this)",
+            seconds=time.perf_counter() - start,
+        )
+    worst = max((f.severity.rank for f in report.findings), default=-1)
+    return Outcome(
+        index,
+        item.path,
+        Status.ANALYSED,
+        text=text,
+        report=None if render is not None else report,
+        worst_rank=worst,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def run_batch(
+    inputs: Sequence[BatchInput],
+    options: ScanOptions = ScanOptions(),
+    *,
+    jobs: int = 1,
+    render: Renderer | None = None,
+    ordered: bool = False,
+    scanner: Scanner = scan_file,
+    tasks_per_child: int = TASKS_PER_CHILD,
+) -> Generator[Outcome, None, None]:
+    """Analyse every input and yield one outcome each.
+
+    ``jobs`` <= 1 (or a single input) analyses in this process. Otherwise
+    outcomes come in completion order, or in input order with ``ordered``
+    (at the cost of idle workers behind a slow input). ``render`` and
+    ``scanner`` must be picklable when ``jobs`` > 1.
+    """
+    if jobs <= 1 or len(inputs) <= 1:
+        for index, item in enumerate(inputs):
+            yield _analyse(index, item, options, render, scanner)
+        return
+    yield from _Parallel(inputs, options, min(jobs, len(inputs)), render, ordered, scanner, tasks_per_child).run()
+
+
+class _Parallel:
+    def __init__(
+        self,
+        inputs: Sequence[BatchInput],
+        options: ScanOptions,
+        jobs: int,
+        render: Renderer | None,
+        ordered: bool,
+        scanner: Scanner,
+        tasks_per_child: int,
+    ) -> None:
+        self.inputs = inputs
+        self.options = options
+        self.jobs = jobs
+        self.render = render
+        self.ordered = ordered
+        self.scanner = scanner
+        self.tasks_per_child = tasks_per_child
+        self.context = _worker_context()
+        self.window = 2 * jobs
+        self.next_emit = 0
+        self.buffer: dict[int, Outcome] = {}
+
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=self.context, max_tasks_per_child=self.tasks_per_child)
+
+    def _submit(self, pool: ProcessPoolExecutor, index: int) -> Future[Outcome]:
+        return pool.submit(_analyse, index, self.inputs[index], self.options, self.render, self.scanner)
+
+    def _ready(self, outcome: Outcome) -> Iterator[Outcome]:
+        if not self.ordered:
+            yield outcome
+            return
+        self.buffer[outcome.index] = outcome
+        while self.next_emit in self.buffer:
+            yield self.buffer.pop(self.next_emit)
+            self.next_emit += 1
+
+    def run(self) -> Iterator[Outcome]:
+        total = len(self.inputs)
+        pending: dict[Future[Outcome], int] = {}
+        next_submit = 0
+        pool = self._pool(self.jobs)
+        try:
+            while next_submit < total or pending:
+                broken = False
+                while (
+                    next_submit < total and len(pending) < self.window and (not self.ordered or next_submit - self.next_emit < self.window)
+                ):
+                    try:
+                        pending[self._submit(pool, next_submit)] = next_submit
+                    except BrokenProcessPool:
+                        broken = True
+                        break
+                    next_submit += 1
+                if not broken:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        index = pending.pop(future)
+                        try:
+                            outcome = future.result()
+                        except BrokenProcessPool:
+                            pending[future] = index  # settled with the rest below
+                            broken = True
+                            continue
+                        yield from self._ready(outcome)
+                if broken:
+                    suspects = yield from self._settle(pending)
+                    pending.clear()
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    for index in suspects:
+                        yield from self._ready(self._isolated(index))
+                    pool = self._pool(self.jobs)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _settle(self, pending: dict[Future[Outcome], int]) -> Generator[Outcome, None, list[int]]:
+        """After a break: keep what finished, return the inputs that were lost (sorted)."""
+        wait(pending)  # a broken pool fails its futures promptly
+        suspects: list[int] = []
+        for future, index in pending.items():
+            if future.exception() is None:
+                yield from self._ready(future.result())
+            else:
+                suspects.append(index)
+        return sorted(suspects)
+
+    def _isolated(self, index: int) -> Outcome:
+        """Re-run one input alone, so a second death is known to be its own."""
+        item = self.inputs[index]
+        start = time.perf_counter()
+        with self._pool(1) as pool:
+            try:
+                return self._submit(pool, index).result()
+            except BrokenProcessPool:
+                return Outcome(
+                    index,
+                    item.path,
+                    Status.FAILED,
+                    error=f"datatrail: cannot analyse {item.path}: the process analysing it died "
+                    "(killed, out of memory, or a crash in native code)",
+                    seconds=time.perf_counter() - start,
+                )
