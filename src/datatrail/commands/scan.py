@@ -36,6 +36,9 @@ formats:
             directory (one FILE.json each)
   jsonl     one compact report object per line, one line per input, in the
             order they finish
+  sarif     SARIF 2.1.0: one result per finding occurrence (code scanning)
+  cyclonedx CycloneDX 1.6: SDKs as components, destinations as services
+            (sarif and cyclonedx take -o DIRECTORY with several inputs, as json)
 
 directories are searched recursively in name order; files in them that are not
 Android packages or code are skipped (counted in the summary), while a file
