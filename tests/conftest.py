@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-__all__ = ["corpus_dir", "corpus_files"]
+__all__ = ["corpus_dir", "corpus_files", "scan_cached"]
 
 
 def _find_corpus() -> Path | None:
@@ -39,6 +40,21 @@ def corpus_files(*patterns: str) -> list[Path]:
     for pattern in patterns:
         out.update(p for p in CORPUS.glob(pattern) if p.is_file())
     return sorted(out)
+
+
+@pytest.fixture(scope="session")
+def corpus_reports() -> dict[Path, Any]:
+    """Scans of corpus files shared by every test module: reports are immutable,
+    and scanning the corpus once instead of once per output format keeps CI short."""
+    return {}
+
+
+def scan_cached(path: Path, cache: dict[Path, Any]) -> Any:
+    from datatrail.scan import scan_file
+
+    if path not in cache:
+        cache[path] = scan_file(path)
+    return cache[path]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

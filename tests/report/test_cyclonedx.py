@@ -22,9 +22,9 @@ def _rel(p: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def reports() -> dict[Path, Report]:
-    """Each corpus file is scanned once for the whole module."""
-    return {}
+def reports(corpus_reports: dict[Path, Report]) -> dict[Path, Report]:
+    """Each corpus file is scanned once for the whole test session."""
+    return corpus_reports
 
 
 def _report(name: str, cache: dict[Path, Report]) -> Report:

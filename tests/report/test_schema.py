@@ -10,10 +10,10 @@ import jsonschema
 import pytest
 
 from datatrail.errors import InputError
-from datatrail.model.report import SCHEMA_VERSION
+from datatrail.model.report import SCHEMA_VERSION, Report
 from datatrail.report.json import to_dict, to_json
 from datatrail.scan import scan_file
-from tests.conftest import CORPUS, corpus_files
+from tests.conftest import CORPUS, corpus_files, scan_cached
 
 INPUTS = corpus_files("apk/**/*.apk", "apk/**/*.aab", "apk/**/*.dex", "apk/**/*.jar", "sdk/android/**/*", "sdk/dex-extracted/*.dex")
 
@@ -32,9 +32,9 @@ def _rel(p: Path) -> str:
 
 
 @pytest.mark.parametrize("path", INPUTS, ids=_rel)
-def test_report_validates(path: Path, validator: jsonschema.protocols.Validator) -> None:
+def test_report_validates(path: Path, validator: jsonschema.protocols.Validator, corpus_reports: dict[Path, Report]) -> None:
     try:
-        report = scan_file(path)
+        report = scan_cached(path, corpus_reports)
     except InputError as exc:
         pytest.fail(f"corpus input could not be analysed: {exc}")
     doc = json.loads(to_json(report))
