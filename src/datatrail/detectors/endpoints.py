@@ -987,30 +987,12 @@ def _scan_native(scan: _Scan, art: AndroidArtifact, budget: _Budget) -> None:
 
 
 def _network_security_config(scan: _Scan, art: AndroidArtifact) -> str | None:
-    """Scan the config's domains as declared hosts; return its path."""
-    if art.manifest is None or art.base is None:
+    """Scan the config's domains as declared hosts; return its path in the package."""
+    nsc = art.network_security_config
+    if nsc is None:
         return None
-    app = next(iter(art.manifest.findall("application")), None)
-    ref = app.get("networkSecurityConfig") if app is not None else None
-    if ref is None:
-        return None
-    path = art.resolve(ref)
-    if isinstance(path, str) and path.startswith("@xml/"):
-        # A bundle's manifest names resources; aapt2 keeps the file name.
-        path = f"res/xml/{path[5:]}.xml"
-    if not isinstance(path, str) or path.startswith("@"):
-        return None  # manifest_risks reports an unresolvable reference
-    path = art.res_root + path
-    if path not in art.base:
-        return None
-    raw = _read(art, art.base, path, _MAX_TEXT_FILE)
-    if not raw:
-        return None
-    quiet = DiagnosticLog()
-    try:
-        root = parse_axml(raw, path, quiet) if is_axml(raw[:8]) else parse_proto_xml(raw, quiet, path)
-    except CorruptInput:
-        return path
+    resource_path, root = nsc
+    path = art.res_root + resource_path
     for config in root.iter("domain-config"):
         notes = []
         pins = [p for ps in config.findall("pin-set") for p in ps.findall("pin")]

@@ -8,28 +8,12 @@ from datatrail.formats.xmltree import XmlElement
 from datatrail.loaders.artifact import AndroidArtifact
 from datatrail.model.report import Evidence, Finding, Severity
 
-__all__ = ["manifest_findings", "network_security_config", "OLD_TARGET_SDK"]
+__all__ = ["manifest_findings", "OLD_TARGET_SDK"]
 
 OLD_TARGET_SDK = 34
 """Google Play has required targetSdk 34 for updates since 31 August 2024."""
 
 _LAUNCHER_ACTIONS = {"android.intent.action.MAIN"}
-
-
-def network_security_config(art: AndroidArtifact, app: XmlElement) -> tuple[str, XmlElement] | None:
-    """The app's network security config file and its parsed tree, if it has one."""
-    ref = app.get("networkSecurityConfig")
-    if ref is None:
-        return None
-    path = art.resolve(ref)
-    if not isinstance(path, str) or path.startswith("@"):
-        art.log.add("nsc.unresolved", f"networkSecurityConfig {ref!r} could not be resolved to a file", art.manifest_where)
-        return None
-    if not art.has_file(path):
-        art.log.add("nsc.missing", f"network security config {path} is not in the package", path)
-        return None
-    tree = art.read_xml(path)
-    return None if tree is None else (path, tree)
 
 
 def manifest_findings(art: AndroidArtifact, facts: ManifestFacts) -> list[Finding]:
@@ -73,7 +57,7 @@ def manifest_findings(art: AndroidArtifact, facts: ManifestFacts) -> list[Findin
 def _cleartext_findings(art: AndroidArtifact, app: XmlElement, facts: ManifestFacts, subject: str) -> list[Finding]:
     out: list[Finding] = []
     where = art.manifest_where
-    nsc = network_security_config(art, app)
+    nsc = art.network_security_config
     attr = as_bool(art.resolve(app.get("usesCleartextTraffic")))
     target = facts.identity.target_sdk
     base_permits: bool | None = None

@@ -75,6 +75,28 @@ class AndroidArtifact:
             self.log.add(code, str(exc), where)
             return None
 
+    @cached_property
+    def network_security_config(self) -> tuple[str, XmlElement] | None:
+        """The file ``android:networkSecurityConfig`` names (as a resource path) and its tree, read once."""
+        if self.manifest is None:
+            return None
+        app = next(iter(self.manifest.findall("application")), None)
+        ref = app.get("networkSecurityConfig") if app is not None else None
+        if ref is None:
+            return None
+        path = self.resolve(ref)
+        if isinstance(path, str) and path.startswith("@xml/"):
+            # Source manifests (AARs) and name-only references keep the file name.
+            path = f"res/xml/{path[5:]}.xml"
+        if not isinstance(path, str) or path.startswith("@"):
+            self.log.add("nsc.unresolved", f"networkSecurityConfig {ref!r} could not be resolved to a file", self.manifest_where)
+            return None
+        if not self.has_file(path):
+            self.log.add("nsc.missing", f"network security config {path} is not in the package", path)
+            return None
+        tree = self.read_xml(path)
+        return None if tree is None else (path, tree)
+
     def code_refs(self, dex: DexFile) -> CodeRefs:
         """The bytecode reference scanner of one of this artifact's DEX files, built once."""
         key = id(dex)
