@@ -13,7 +13,7 @@ import struct
 import zlib
 from typing import TYPE_CHECKING
 
-__all__ = ["build_dex", "descriptor", "synthetic_app"]
+__all__ = ["build_dex", "descriptor", "synthetic_app", "sort_key", "uleb128"]
 
 _NO_INDEX = 0xFFFFFFFF
 _HEADER_SIZE = 0x70
@@ -24,7 +24,8 @@ def descriptor(class_name: str) -> str:
     return "L" + class_name.replace(".", "/") + ";"
 
 
-def _uleb128(value: int) -> bytes:
+def uleb128(value: int) -> bytes:
+    """Unsigned LEB128, as DEX encodes lengths and class_data."""
     out = bytearray()
     while True:
         byte = value & 0x7F
@@ -36,15 +37,16 @@ def _uleb128(value: int) -> bytes:
             return bytes(out)
 
 
-def _sort_key(text: str) -> bytes:
+def sort_key(text: str) -> bytes:
+    """The order DEX requires for string_ids."""
     # DEX orders strings by UTF-16 code units; big-endian UTF-16 bytes sort the same way.
     return text.encode("utf-16-be", "surrogatepass")
 
 
 def build_dex(class_names: list[str], extra_strings: tuple[str, ...] = ()) -> bytes:
     """A DEX defining ``class_names`` (dotted, ASCII), plus unreferenced ``extra_strings``."""
-    types = sorted({descriptor(name) for name in class_names}, key=_sort_key)
-    strings = sorted(set(types) | set(extra_strings), key=_sort_key)
+    types = sorted({descriptor(name) for name in class_names}, key=sort_key)
+    strings = sorted(set(types) | set(extra_strings), key=sort_key)
     string_index = {s: i for i, s in enumerate(strings)}
     type_index = {t: i for i, t in enumerate(types)}
 
@@ -58,7 +60,7 @@ def build_dex(class_names: list[str], extra_strings: tuple[str, ...] = ()) -> by
     for text in strings:
         string_offsets.append(data_off + len(data))
         raw = text.encode("utf-8")
-        data += _uleb128(len(_sort_key(text)) // 2) + raw + b"\0"
+        data += uleb128(len(sort_key(text)) // 2) + raw + b"\0"
     data += b"\0" * (-len(data) % 4)
     map_off = data_off + len(data)
     items = [(0x0000, 1, 0), (0x0001, len(strings), string_ids_off)]

@@ -34,6 +34,7 @@ from datatrail.model.diagnostic import DiagnosticLog
 
 
 from tests.conftest import CORPUS  # noqa: E402
+from tests.dex_factory import sort_key, uleb128
 
 NO_CORPUS = "test corpus not found (expected ../shared/corpus next to the repo, or set DATATRAIL_CORPUS)"
 
@@ -135,21 +136,8 @@ def _exercise(d: DexFile) -> dict[str, object]:
 # --------------------------------------------------- synthetic DEX builder
 
 
-def _uleb(v: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        if v:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
 
 
-def _utf16_key(s: str) -> bytes:
-    # Big-endian UTF-16 bytes sort like the code-unit order DEX requires.
-    return s.encode("utf-16-be", "surrogatepass")
 
 
 def _shorty(desc: str) -> str:
@@ -179,7 +167,7 @@ class Synth:
         strs = set(types) | set(self.extra_strings)
         strs |= {n for _c, n, _r, _p in self.methods} | {n for _c, n, _t in self.fields}
         strs |= {_shorty(r) + "".join(_shorty(p) for p in ps) for r, ps in protos}
-        self.strings = sorted(strs, key=_utf16_key)
+        self.strings = sorted(strs, key=sort_key)
         sidx = {s: i for i, s in enumerate(self.strings)}
         self.types = sorted(types, key=lambda t: sidx[t])
         tidx = {t: i for i, t in enumerate(self.types)}
@@ -227,7 +215,7 @@ class Synth:
         for s in self.strings:
             self.string_data_off.append(data_off + len(data))
             raw = self.raw_strings.get(s, encode_modified_utf8(s))
-            data += _uleb(len(_utf16_key(s)) // 2) + raw + b"\0"
+            data += uleb128(len(sort_key(s)) // 2) + raw + b"\0"
         data += b"\0" * (-len(data) % 4)
         map_off = data_off + len(data)
         entries = [(0x0000, 1, 0)]

@@ -37,6 +37,7 @@ from datatrail.formats.dex import DexFile
 from datatrail.formats.dex_code import CodeRefs, CodeScan, superclass_descriptors
 from datatrail.model.diagnostic import DiagnosticLog
 from tests.conftest import CORPUS
+from tests.dex_factory import sort_key, uleb128
 
 NO_CORPUS = "test corpus not found (set DATATRAIL_CORPUS)"
 NO_DEXDUMP = "dexdump not installed"
@@ -289,20 +290,8 @@ def test_superclasses_match_dexdump(tmp_path: Path) -> None:
 NO_INDEX = 0xFFFFFFFF
 
 
-def _uleb(v: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        if v:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
 
 
-def _key(s: str) -> bytes:
-    return s.encode("utf-16-be", "surrogatepass")
 
 
 @dataclass
@@ -355,7 +344,7 @@ def build_code_dex(
     methods = sorted({(c, n) for c, ms in classes.items() for n, _ in ms} | set(refs))
     types = {"V", obj, *supers.values(), *classes, *(c for c, _ in methods), *(c for c, _ in fields)}
     pool = set(types) | set(strings) | {n for _, n in methods} | {n for _, n in fields} | {"V"}
-    string_list = sorted(pool, key=_key)
+    string_list = sorted(pool, key=sort_key)
     sidx = {s: i for i, s in enumerate(string_list)}
     type_list = sorted(types, key=lambda t: sidx[t])
     tidx = {t: i for i, t in enumerate(type_list)}
@@ -399,16 +388,16 @@ def build_code_dex(
     string_offs = []
     for s in string_list:
         string_offs.append(data_off + len(data))
-        data += _uleb(len(_key(s)) // 2) + s.encode("utf-8") + b"\0"
+        data += uleb128(len(sort_key(s)) // 2) + s.encode("utf-8") + b"\0"
     class_data_start = data_off + len(data)
     class_data_offs: dict[str, int] = {}
     for cls in class_defs:
         class_data_offs[cls] = data_off + len(data)
         own = sorted(midx[(cls, n)] for n, _ in classes[cls])
-        data += _uleb(0) + _uleb(0) + _uleb(len(own)) + _uleb(0)
+        data += uleb128(0) + uleb128(0) + uleb128(len(own)) + uleb128(0)
         prev = 0
         for m in own:
-            data += _uleb(m - prev) + _uleb(0x9) + _uleb(code_offs[method_ids[m]])
+            data += uleb128(m - prev) + uleb128(0x9) + uleb128(code_offs[method_ids[m]])
             prev = m
     data += b"\0" * (-len(data) % 4)
     map_off = data_off + len(data)
@@ -679,9 +668,9 @@ def test_code_offset_outside_the_file_is_skipped() -> None:
     cd = built.class_data_offs[B]
     ix = built.index
     first = ix.m(B, "c")
-    head = _uleb(0) * 2 + _uleb(2) + _uleb(0) + _uleb(first) + _uleb(9)
+    head = uleb128(0) * 2 + uleb128(2) + uleb128(0) + uleb128(first) + uleb128(9)
     assert bytes(blob[cd : cd + len(head)]) == head
-    old = _uleb(built.code_offs[(B, "c")])
+    old = uleb128(built.code_offs[(B, "c")])
     # The largest offset this many ULEB128 bytes can hold lies past the file.
     far = (1 << (7 * len(old))) - 1
     assert far > len(blob)
@@ -718,10 +707,10 @@ def test_shared_and_overlapping_code_items() -> None:
     ix = built.index
     blob = bytearray(built.blob)
     cd = built.class_data_offs[B]
-    head = _uleb(0) * 2 + _uleb(2) + _uleb(0) + _uleb(ix.m(B, "c")) + _uleb(9)
+    head = uleb128(0) * 2 + uleb128(2) + uleb128(0) + uleb128(ix.m(B, "c")) + uleb128(9)
     pos = cd + len(head)
-    old_c = _uleb(built.code_offs[(B, "c")])
-    new_c = _uleb(built.code_offs[(B, "d")])
+    old_c = uleb128(built.code_offs[(B, "c")])
+    new_c = uleb128(built.code_offs[(B, "d")])
     assert len(old_c) == len(new_c)
     blob[pos : pos + len(old_c)] = new_c  # B.c now shares B.d's code
     log = DiagnosticLog()

@@ -92,7 +92,7 @@ from datatrail.formats.arsc import (
     describe_config,
 )
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Severity, Tally
 
 __all__ = ["ProtoResourceTable", "RenderedValue", "describe_proto_config"]
 
@@ -386,18 +386,6 @@ class _Entry:
     values: list[tuple[str, _Stored]] = field(default_factory=list)
 
 
-class _Problems:
-    """Per-type count of unreadable pieces, so each kind is reported once per type."""
-
-    __slots__ = ("counts", "first")
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
-        self.first: dict[str, str] = {}
-
-    def note(self, code: str, where: str) -> None:
-        self.counts[code] = self.counts.get(code, 0) + 1
-        self.first.setdefault(code, where)
 
 
 _PROBLEM_TEXT = {
@@ -569,14 +557,14 @@ class ProtoResourceTable:
             self._diag("aab.resources-duplicate-type", f"type 0x{type_id:02x} is named both "
                        f"{self._types[key]!r} and {name!r}; the first name kept")
         self._types.setdefault(key, name or f"type0x{type_id:02x}")
-        problems = _Problems()
+        problems = Tally()
         prefix = (pkg_id << 24) | (type_id << 16)
         for entry in self._children(msg, _TYPE_ENTRY, "type"):
             self._entry(prefix, entry, problems)
         for code, n in problems.counts.items():
             self._diag(code, f"{n} {_PROBLEM_TEXT[code]} in {label}; first: {problems.first[code]}")
 
-    def _entry(self, prefix: int, msg: memoryview, problems: _Problems) -> None:
+    def _entry(self, prefix: int, msg: memoryview, problems: Tally) -> None:
         entry_id, name, bad_id, walk = self._head(msg, _ENTRY_CONFIG_VALUE, "entry")
         label = f"{self._types[prefix >> 16]}/{name or '?'}"
         damage = walk.error or bad_id
@@ -600,7 +588,7 @@ class ProtoResourceTable:
                 self._tick()
                 self._config_value(value, entry, label, problems)  # type: ignore[arg-type]
 
-    def _config_value(self, msg: memoryview, entry: _Entry, label: str, problems: _Problems) -> None:
+    def _config_value(self, msg: memoryview, entry: _Entry, label: str, problems: Tally) -> None:
         config = b""
         value: pb.FieldValue | None = None
         try:

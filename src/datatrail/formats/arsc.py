@@ -43,7 +43,7 @@ from typing import Iterator
 from datatrail.errors import CorruptInput
 from datatrail.formats.stringpool import RES_STRING_POOL_TYPE, StringPool
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Severity, Tally
 
 __all__ = [
     "RES_TABLE_TYPE",
@@ -412,18 +412,6 @@ class _Package:
     types: dict[int, _Type] = field(default_factory=dict)
 
 
-class _Problems:
-    """Counts per-entry problems of one chunk so each kind is reported once."""
-
-    __slots__ = ("counts", "first")
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
-        self.first: dict[str, int] = {}
-
-    def note(self, code: str, index: int) -> None:
-        self.counts[code] = self.counts.get(code, 0) + 1
-        self.first.setdefault(code, index)
 
 
 _PROBLEM_TEXT = {
@@ -772,7 +760,7 @@ class ResourceTable:
 
         table = pos + hsize
         base = pos + entries_start
-        problems = _Problems()
+        problems = Tally()
         indices: array[int] | None = None
         if sparse:
             found: dict[int, int] = {}  # at most 65536 keys, dropped after this chunk
@@ -806,7 +794,7 @@ class ResourceTable:
                        f"({config}); first at entry {problems.first[code]}", pos)
         typ.chunks.append(_TypeChunk(config, pos, end, names, slots, indices))
 
-    def _check_entry(self, at: int, end: int, index: int, problems: _Problems) -> int:
+    def _check_entry(self, at: int, end: int, index: int, problems: Tally) -> int:
         """Validate the entry at ``at``; its offset if usable, else 0."""
         view = self._data
         if at + _ENTRY.size > end:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-__all__ = ["Severity", "Diagnostic", "DiagnosticLog"]
+__all__ = ["Severity", "Diagnostic", "DiagnosticLog", "Tally"]
 
 
 class Severity(str, Enum):
@@ -50,3 +50,22 @@ class DiagnosticLog:
 
     def __len__(self) -> int:
         return len(self.items) + self.dropped
+
+
+class Tally:
+    """Counts repeated oddities of one parsing pass so each kind becomes one diagnostic.
+
+    A damaged table can have a thousand bad entries; the report wants "1000
+    entries run past their chunk, first at entry 7", not a thousand lines.
+    """
+
+    __slots__ = ("counts", "first")
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.first: dict[str, object] = {}
+        """Where each kind was first seen (an index or a label)."""
+
+    def note(self, code: str, where: object) -> None:
+        self.counts[code] = self.counts.get(code, 0) + 1
+        self.first.setdefault(code, where)
