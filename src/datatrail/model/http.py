@@ -1,0 +1,51 @@
+"""One HTTP request as a capture showed it, whatever the capture format.
+
+Readers of pcap (cleartext HTTP/1.x), HAR and mitmproxy flow files all produce
+these; the personal-data detectors read only these. Bodies are kept up to a
+bound and flagged when cut, so a large upload is still seen as large.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["HttpRequest"]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    flow: int
+    """Index of the flow that carried it in ``CaptureReport.flows``."""
+    time: float
+    """Seconds since the Unix epoch when the request started."""
+    method: str
+    scheme: str
+    """``http`` or ``https`` (HAR and mitmproxy see decrypted TLS)."""
+    host: str | None
+    """From the Host header (or the HAR/mitmproxy URL); None when absent."""
+    path: str
+    """The request target's path, without the query string."""
+    query: str
+    """The raw query string without the leading ``?``; empty when none."""
+    headers: tuple[tuple[str, str], ...]
+    """Header names and values in the order sent (names as sent, not case-folded)."""
+    body: bytes
+    """The request body as sent (after de-chunking), up to the reader's bound."""
+    body_size: int
+    """The whole body's size in bytes, even when ``body`` was cut."""
+    body_truncated: bool
+    content_type: str | None
+    source: str
+    """Where it was read: ``pcap``, ``har`` or ``mitmproxy``."""
+    frame: int | None = None
+    """Frame number of the request's first packet (pcap only)."""
+    entry: int | None = None
+    """Index of the entry in the HAR log or of the flow in the mitmproxy file."""
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name``, compared case-insensitively."""
+        lowered = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lowered:
+                return value
+        return None
