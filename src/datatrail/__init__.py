@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from datatrail.errors import CorruptInput, DatatrailError, InputError, LimitExceeded, UnsupportedInput
-from datatrail.scan import ScanOptions, scan_file
+
+if TYPE_CHECKING:
+    from datatrail.scan import ScanOptions, scan_file
 
 __all__ = [
     "__version__",
@@ -17,3 +21,13 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The scan pipeline imports every parser and knowledge table: load it on first use, so that
+    # `datatrail capture`, `lookup` or `--help` don't pay for it.
+    if name in ("scan_file", "ScanOptions"):
+        from datatrail import scan
+
+        return getattr(scan, name)
+    raise AttributeError(f"module 'datatrail' has no attribute {name!r}")
