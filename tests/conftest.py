@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["corpus_dir", "corpus_files", "scan_cached"]
+__all__ = ["corpus_dir", "corpus_files", "ios_inputs", "scan_cached"]
 
 
 def _find_corpus() -> Path | None:
@@ -40,6 +40,15 @@ def corpus_files(*patterns: str) -> list[Path]:
     for pattern in patterns:
         out.update(p for p in CORPUS.glob(pattern) if p.is_file())
     return sorted(out)
+
+
+_NOT_APPS = frozenset({"not-an-ipa.ipa", "no-app-bundle.ipa"})
+"""fastlane's broken IPAs: not analysable by design (tests/ios checks their errors)."""
+
+
+def ios_inputs() -> list[Path]:
+    """The iOS corpus inputs that are apps or SDKs: IPAs and static libraries."""
+    return [p for p in corpus_files("ipa/**/*.ipa", "sdk/ios/**/*.a") if p.name not in _NOT_APPS]
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from datatrail.cli import EXIT_FINDINGS, EXIT_OK, main
-from datatrail.model.report import Report
+from datatrail.model.report import SCHEMA_VERSION, Report
 from datatrail.scan import ScanOptions, scan_file
 from tests.conftest import corpus_dir, corpus_files
 
@@ -98,7 +98,7 @@ def test_cli_fail_on_high_gates_on_state_access(tmp_path: Path, capsys: pytest.C
     out = tmp_path / "r.json"
     assert main(["scan", str(jar), "--format", "json", "-o", str(out), "--fail-on", "high"]) == EXIT_FINDINGS
     doc = json.loads(out.read_text())
-    assert doc["schema_version"] == "1.1"
+    assert doc["schema_version"] == SCHEMA_VERSION
     assert any(f["rule_id"] == "DST001" for f in doc["findings"])
     # uiautomator's worst finding is medium (targetSdk 29) and it names no flagged host.
     uiautomator = corpus_dir() / "apk" / "uiautomator" / "app-uiautomator-androidx.apk"

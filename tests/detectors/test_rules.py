@@ -42,7 +42,7 @@ def _nsc_app(tmp_path: Path, nsc: Elem) -> Report:
 
 def test_rule_catalogue_is_well_formed() -> None:
     for rule_id, rule in RULES.items():
-        assert re.fullmatch(r"(AND|SIG|DST)\d{3}", rule_id) and rule.id == rule_id
+        assert re.fullmatch(r"(AND|SIG|DST|IOS|NET)\d{3}", rule_id) and rule.id == rule_id
         assert rule.title and rule.help and rule.name
     assert len({r.name for r in RULES.values()}) == len(RULES)
 
@@ -215,3 +215,9 @@ def test_fingerprints_are_stable_and_distinct(tmp_path: Path) -> None:
     fa = sorted(f.fingerprint for f in a.findings)
     assert fa == sorted(f.fingerprint for f in b.findings)
     assert len(set(fa)) == len(fa)
+
+
+def test_every_traffic_rule_is_in_the_catalogue() -> None:
+    from datatrail.capture.personal_data import RULE_IDS
+
+    assert set(RULE_IDS) == {rule_id for rule_id in RULES if rule_id.startswith("NET")}

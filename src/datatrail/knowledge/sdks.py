@@ -5,7 +5,8 @@ Two datasets under ``knowledge/data`` are read, once, into one list of
 
 * ``sdk_signatures.json``: datatrail's own signatures (Apache-2.0), with vendor,
   vendor home country, our category taxonomy and, besides class prefixes, native
-  library names, manifest components, meta-data keys, permissions and assets.
+  library names, manifest components, meta-data keys, permissions and assets;
+  for iOS, Objective-C class-name prefixes and exact names, and framework names.
 * ``exodus_etip.json``: the Exodus Privacy ETIP tracker list, kept verbatim in its
   own file because it is licensed differently (ODbL 1.0 + DbCL 1.0, attribution
   "Exodus Privacy"). Its ``code_signature`` is a regex alternation of dotted
@@ -95,6 +96,12 @@ class Signature:
     """Permission name globs the SDK makes apps declare or request ("*.permission.JPUSH_MESSAGE")."""
     assets: tuple[str, ...] = ()
     """Path globs of files the SDK ships under assets/."""
+    ios_class_prefixes: tuple[str, ...] = ()
+    """Objective-C / Swift class-name prefixes of the SDK's iOS code ("JPUSH", "FIRMessaging")."""
+    ios_classes: tuple[str, ...] = ()
+    """Exact Objective-C class names, for names too generic to use as prefixes ("Adjust")."""
+    ios_frameworks: tuple[str, ...] = ()
+    """Globs of iOS framework, dylib or static-library names without extension ("FBSDKCoreKit", "libJPush*")."""
     aliases: tuple[str, ...] = ()
     """Ids of Exodus entries describing the same SDK ("exodus-190")."""
     parent: str | None = None
@@ -134,6 +141,9 @@ def _ours(entry: Mapping[str, Any]) -> Signature:
         manifest_meta_data=_strings(entry, "manifest_meta_data"),
         manifest_permissions=_strings(entry, "manifest_permissions"),
         assets=_strings(entry, "assets"),
+        ios_class_prefixes=_strings(entry, "ios_class_prefixes"),
+        ios_classes=_strings(entry, "ios_classes"),
+        ios_frameworks=_strings(entry, "ios_frameworks"),
         aliases=tuple(f"exodus-{int(i)}" for i in entry.get("exodus_ids", ())),
         parent=_optional(entry, "parent"),
         parent_country=_optional(entry, "parent_country"),

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from enum import Enum
 
+import re
+
 from datatrail.errors import CorruptInput
+from datatrail.formats.ar import is_ar
 from datatrail.formats.axml import is_axml
 from datatrail.formats.classfile import is_class_file
 from datatrail.formats.dex import is_dex
+from datatrail.formats.macho import is_fat, is_thin_macho
 from datatrail.formats.zip import ZipArchive, is_zip
 
 __all__ = ["Kind", "sniff_bytes", "sniff_archive"]
@@ -24,6 +28,16 @@ class Kind(str, Enum):
     AAR = "aar"
     DEX = "dex"
     CLASS = "class"
+    IPA = "ipa"
+    """An iOS app archive: a ZIP with ``Payload/<name>.app/`` (sometimes one folder deeper)."""
+    APP_BUNDLE = "app"
+    """An .app bundle: a folder, or a ZIP of one without ``Payload/``."""
+    FRAMEWORK = "framework"
+    """A .framework or .xcframework (folder or ZIP), or a folder of iOS SDK files."""
+    MACHO = "macho"
+    """A Mach-O executable, dylib or object file, thin or fat."""
+    AR = "ar"
+    """A static library (``ar`` archive), possibly inside a fat file."""
     ZIP = "zip"
     """A ZIP that is none of the above."""
     UNKNOWN = "unknown"
@@ -35,6 +49,14 @@ def sniff_bytes(head: bytes) -> Kind:
         return Kind.DEX
     if is_zip(head):
         return Kind.ZIP
+    if is_thin_macho(head):
+        return Kind.MACHO
+    if is_ar(head):
+        return Kind.AR
+    # 0xcafebabe starts both Java class files and fat Mach-O: a class file's
+    # version in the count field is far above any architecture count.
+    if is_fat(head):
+        return Kind.MACHO
     if is_class_file(head):
         return Kind.CLASS
     return Kind.UNKNOWN
@@ -62,6 +84,26 @@ def sniff_archive(z: ZipArchive) -> Kind:
         return Kind.APKM
     if "toc.pb" in names or (nested_apks and (apks or any(n.startswith("splits/") for n in nested_apks))):
         return Kind.APKS
+    ios = _ios_kind(names)
+    if ios is not None:
+        return ios
     if any(n.endswith(".class") for n in names) or "classes.dex" in names or "META-INF/MANIFEST.MF" in names:
         return Kind.JAR
     return Kind.ZIP
+
+
+# "Payload/X.app/", or one folder deeper ("Build/Payload/X.app/") as some tools zip it.
+_IPA = re.compile(r"^(?:[^/]+/)?Payload/")
+_APP = re.compile(r"^(?:[^/]+/)?[^/]+\.app/Info\.plist$")
+_FRAMEWORK = re.compile(r"^(?:[^/]+/)?[^/]+\.(?:xc)?framework/")
+
+
+def _ios_kind(names: set[str]) -> Kind | None:
+    relevant = [n for n in names if not n.startswith("__MACOSX/")]
+    if any(_IPA.match(n) for n in relevant):
+        return Kind.IPA
+    if any(_APP.match(n) for n in relevant):
+        return Kind.APP_BUNDLE
+    if any(_FRAMEWORK.match(n) for n in relevant):
+        return Kind.FRAMEWORK
+    return None

@@ -13,6 +13,7 @@ from datatrail.model.attribution import Attribution
 from datatrail.model.certificate import Certificate
 from datatrail.model.diagnostic import Diagnostic
 from datatrail.model.endpoint import AppLink, Endpoint
+from datatrail.model.ios import IosBundle
 from datatrail.model.resolution import Resolution
 from datatrail.model.sdk import SdkFinding, UnidentifiedLibrary
 
@@ -34,7 +35,7 @@ __all__ = [
     "Report",
 ]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class Severity(str, Enum):
@@ -60,12 +61,14 @@ class InputFile:
     sha256: str
     size: int
     kind: str
-    """What the content sniffed as: apk, apks, xapk, apkm, aab, jar, aar, dex."""
+    """What the content sniffed as: apk, apks, xapk, apkm, aab, jar, aar, dex, class;
+    for iOS ipa, app, framework, macho or ar (``datatrail.loaders.sniff.Kind``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class AppIdentity:
     platform: str
+    """"android" or "ios" (for iOS, how Info.plist maps here is in ``datatrail.model.ios``)."""
     package: str | None
     version_name: str | None
     version_code: int | None
@@ -218,3 +221,5 @@ class Report:
     schema_version: str = SCHEMA_VERSION
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per stage; informative, not part of comparisons."""
+    ios: IosBundle | None = None
+    """iOS inputs only: Info.plist, binaries, provisioning and privacy manifests (schema 1.2)."""

@@ -26,6 +26,10 @@ Evidence kinds:
 * ``manifest-meta-data``: an ``<meta-data android:name>`` key.
 * ``manifest-permission``: a declared or requested permission name.
 * ``asset``: a file path under ``assets/`` matching the glob.
+* ``objc-class``: (iOS) Objective-C or Swift classes defined in a Mach-O whose
+  name starts with the pattern (``JPUSHService``, ``WXApi``).
+* ``ios-framework``: (iOS) an embedded or linked framework or library whose
+  name matches (``AlipaySDK.framework``, ``libJPush.a``).
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ EVIDENCE_KINDS = (
     "manifest-meta-data",
     "manifest-permission",
     "asset",
+    "objc-class",
+    "ios-framework",
 )
 
 

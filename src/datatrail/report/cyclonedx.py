@@ -33,13 +33,15 @@ _TECHNIQUE = {
     "class-prefix": "binary-analysis",
     "class-package": "binary-analysis",
     "class-regex": "binary-analysis",
+    "objc-class": "binary-analysis",
+    "ios-framework": "filename",
     "native-lib": "filename",
     "asset": "filename",
     "manifest-component": "manifest-analysis",
     "manifest-meta-data": "manifest-analysis",
     "manifest-permission": "manifest-analysis",
 }
-_LIBRARY_KINDS = frozenset({"jar", "aar", "dex", "class"})
+_LIBRARY_KINDS = frozenset({"jar", "aar", "dex", "class", "ar", "macho", "framework"})
 _NAMESPACE = uuid.UUID("6d1c3a52-9f0e-4b6b-8a43-0c5d2f8e7a10")
 
 

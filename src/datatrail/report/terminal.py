@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from datatrail.model.ios import IosBundle
 from datatrail.model.report import Destination, Report, Severity
 
 __all__ = ["render_terminal"]
@@ -42,9 +43,15 @@ def _identity(report: Report) -> Panel:
     if app.label:
         grid.add_row("Label", app.label)
     version = app.version_name or "?"
-    grid.add_row("Version", f"{version} (code {app.version_code})" if app.version_code is not None else version)
-    grid.add_row("SDK", f"min {app.min_sdk}  target {app.target_sdk}  compile {app.compile_sdk}")
-    grid.add_row("Code", f"{app.dex_count} dex, {app.class_count:,} classes")
+    ios = report.ios
+    if ios is not None:
+        grid.add_row("Version", f"{version} (build {ios.build_version})" if ios.build_version else version)
+        grid.add_row("iOS", f"minimum {ios.minimum_os or '?'}")
+        grid.add_row("Code", f"{len(ios.binaries)} Mach-O binaries, {app.class_count:,} Objective-C classes")
+    else:
+        grid.add_row("Version", f"{version} (code {app.version_code})" if app.version_code is not None else version)
+        grid.add_row("SDK", f"min {app.min_sdk}  target {app.target_sdk}  compile {app.compile_sdk}")
+        grid.add_row("Code", f"{app.dex_count} dex, {app.class_count:,} classes")
     grid.add_row("Input", f"{inp.kind}, {inp.size:,} bytes, sha256 {inp.sha256[:16]}…")
     if app.splits:
         grid.add_row("Splits", ", ".join(app.splits))
@@ -56,10 +63,15 @@ def _identity(report: Report) -> Panel:
 def _verdict(report: Report) -> Text:
     """The answer first, in words a non-expert understands."""
     text = Text()
-    dangerous = [p for p in report.permissions if p.protection_level == "dangerous"]
+    if report.ios is not None:
+        dangerous = [p for p in report.permissions if p.data_categories]
+        text.append(f"{len(report.permissions)} usage descriptions, ")
+        text.append(f"{len(dangerous)} for personal data", style="bold red" if dangerous else "green")
+    else:
+        dangerous = [p for p in report.permissions if p.protection_level == "dangerous"]
+        text.append(f"{len(report.permissions)} permissions requested, ")
+        text.append(f"{len(dangerous)} dangerous", style="bold red" if dangerous else "green")
     cats = sorted({c for p in dangerous for c in p.data_categories})
-    text.append(f"{len(report.permissions)} permissions requested, ")
-    text.append(f"{len(dangerous)} dangerous", style="bold red" if dangerous else "green")
     if cats:
         text.append(f" (can reach: {', '.join(cats)})")
     text.append(".\n")
@@ -177,15 +189,65 @@ def _certificates(report: Report) -> Table:
     return table
 
 
+def _ios_usages(ios: IosBundle) -> Table:
+    table = _table("Usage descriptions (what the app may ask for, and why it says so)", "Key", "Gives access to", "The app's reason")
+    for u in ios.usage_descriptions[:_MAX_ROWS]:
+        name = u.key.removeprefix("NS").removesuffix("UsageDescription")
+        table.add_row(name, u.access or "?", u.text[:120])
+    return table
+
+
+def _ios_facts(ios: IosBundle) -> Text:
+    text = Text()
+    if ios.encrypted:
+        text.append("Encrypted: ", style="bold yellow")
+        text.append((ios.encryption_note or "") + "\n")
+    elif ios.encrypted is False:
+        text.append("The main executable is not encrypted: its strings and classes were analysed.\n")
+    ats = ios.ats
+    if ats is not None:
+        insecure = [e.domain for e in ats.exception_domains if e.allows_insecure_http]
+        text.append("App Transport Security: ")
+        if ats.allows_arbitrary_loads:
+            text.append("disabled for all hosts (NSAllowsArbitraryLoads)", style="bold red")
+        else:
+            text.append("on")
+        if insecure:
+            text.append(f"; plain HTTP allowed to {', '.join(insecure[:5])}" + (" …" if len(insecure) > 5 else ""), style="yellow")
+        text.append(".\n")
+    if ios.url_schemes:
+        text.append(f"URL schemes: {', '.join(ios.url_schemes[:8])}.\n")
+    if ios.associated_domains:
+        text.append(f"Associated domains: {', '.join(ios.associated_domains[:8])}.\n")
+    if ios.background_modes:
+        text.append(f"Background modes: {', '.join(ios.background_modes)}.\n")
+    for p in ios.provisioning[:3]:
+        state = "expired on" if p.expired else "valid until"
+        text.append(f"Provisioning: {p.distribution} profile of team {p.team_name or p.team_id or '?'}, {state} {(p.expires or '?')[:10]}"
+                    + (f", {p.device_count} devices" if p.device_count else "") + ".\n")
+    if ios.privacy_manifests:
+        for m in ios.privacy_manifests[:6]:
+            text.append(f"Privacy manifest ({m.owner}): tracking {'yes' if m.tracking else 'no'}, "
+                        f"{len(m.collected_data)} collected data types, {len(m.tracking_domains)} tracking domains, "
+                        f"{len(m.accessed_apis)} required-reason APIs.\n")
+    else:
+        text.append("No privacy manifest (PrivacyInfo.xcprivacy) found.\n")
+    return text
+
+
 def render_terminal(report: Report, console: Console) -> None:
     parts: list[object] = [_identity(report), _verdict(report)]
+    if report.ios is not None:
+        parts.append(_ios_facts(report.ios))
+        if report.ios.usage_descriptions:
+            parts.append(_ios_usages(report.ios))
     if report.sdks:
         parts.append(_sdks(report))
     if report.data_access:
         parts.append(_data_access(report))
     if report.destinations:
         parts.append(_destinations(report))
-    if report.permissions:
+    if report.permissions and report.ios is None:
         parts.append(_permissions(report))
     if report.findings:
         parts.append(_findings(report))
