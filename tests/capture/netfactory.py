@@ -5,8 +5,8 @@ from __future__ import annotations
 import socket
 import struct
 
-__all__ = ["ipv4", "ipv6", "tcp", "udp", "ether", "sll", "sll2", "pcap", "pcapng", "client_hello", "dns_message",
-           "tls_records"]
+__all__ = ["ipv4", "ipv6", "ipv4_fragments", "ipv6_fragments", "tcp", "udp", "ether", "sll", "sll2", "pcap", "pcapng", "client_hello", "dns_message",
+           "tls_records", "pcapdroid_frame", "pcapdroid_uid_block"]
 
 
 def ipv4(src: str, dst: str, proto: int, payload: bytes) -> bytes:
@@ -17,6 +17,28 @@ def ipv4(src: str, dst: str, proto: int, payload: bytes) -> bytes:
 def ipv6(src: str, dst: str, proto: int, payload: bytes) -> bytes:
     return struct.pack("!IHBB16s16s", 6 << 28, len(payload), proto, 64, socket.inet_pton(socket.AF_INET6, src),
                        socket.inet_pton(socket.AF_INET6, dst)) + payload
+
+
+def ipv4_fragments(src: str, dst: str, proto: int, payload: bytes, size: int, ident: int = 0x1234) -> list[bytes]:
+    """payload split into IPv4 fragments of size bytes (a multiple of 8), in order."""
+    out = []
+    for offset in range(0, len(payload), size):
+        piece = payload[offset:offset + size]
+        flags = 0x2000 if offset + size < len(payload) else 0
+        out.append(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(piece), ident, flags | offset // 8, 64, proto, 0,
+                               socket.inet_aton(src), socket.inet_aton(dst)) + piece)
+    return out
+
+
+def ipv6_fragments(src: str, dst: str, proto: int, payload: bytes, size: int, ident: int = 0x12345678) -> list[bytes]:
+    """payload split into IPv6 packets with a fragment header, size bytes (a multiple of 8) each, in order."""
+    out = []
+    for offset in range(0, len(payload), size):
+        piece = payload[offset:offset + size]
+        more = 1 if offset + size < len(payload) else 0
+        frag = struct.pack("!BBHI", proto, 0, offset | more, ident)
+        out.append(ipv6(src, dst, 44, frag + piece))
+    return out
 
 
 def tcp(sport: int, dport: int, payload: bytes = b"", seq: int = 1000, flags: int = 0x18) -> bytes:
@@ -58,18 +80,39 @@ def _block(btype: int, body: bytes) -> bytes:
     return struct.pack("<II", btype, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
 
 
-def pcapng(frames: list[bytes], linktype: int = 1, tsresol: int | None = None, t0: float = 1_700_000_000.0) -> bytes:
+def pcapng(frames: list[bytes], linktype: int = 1, tsresol: int | None = None, t0: float = 1_700_000_000.0,
+           comments: list[str | None] | None = None, extra_blocks: bytes = b"") -> bytes:
     out = _block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
     options = b""
     unit = 1e-6
     if tsresol is not None:
         options = struct.pack("<HHB3x", 9, 1, tsresol) + struct.pack("<HH", 0, 0)
         unit = 10.0 ** -tsresol
-    out += _block(1, struct.pack("<HHI", linktype, 0, 262144) + options)
+    out += _block(1, struct.pack("<HHI", linktype, 0, 262144) + options) + extra_blocks
     for i, frame in enumerate(frames):
         ts = round((t0 + i) / unit)
-        out += _block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(frame), len(frame)) + frame)
+        opts = b""
+        comment = comments[i] if comments else None
+        if comment is not None:
+            text = comment.encode()
+            opts = struct.pack("<HH", 1, len(text)) + text + b"\x00" * (-len(text) % 4) + struct.pack("<HH", 0, 0)
+        padded = frame + b"\x00" * (-len(frame) % 4)
+        out += _block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(frame), len(frame)) + padded + opts)
     return out
+
+
+def pcapdroid_frame(ip: bytes, uid: int, name: str) -> bytes:
+    """A packet as PCAPdroid dumps it with its trailer on: zeroed Ethernet header, IP, padding, 32-byte trailer."""
+    eth = b"\x00" * 12 + struct.pack("!H", 0x86DD if ip[0] >> 4 == 6 else 0x0800)
+    pad = b"\x00" * (-(len(eth) + len(ip)) % 4)
+    trailer = struct.pack("!Ii20s", 0x01072021, uid, name.encode()[:20])
+    return eth + ip + pad + trailer + b"\xde\xad\xbe\xef"
+
+
+def pcapdroid_uid_block(uid: int, package: str, app: str) -> bytes:
+    """PCAPdroid's pcapng custom block (PEN 62652) mapping a uid to its package and app name."""
+    body = struct.pack("<IHBxiBB", 62652, 1, 1, uid, len(package), len(app)) + package.encode() + app.encode()
+    return _block(0x00000BAD, body)
 
 
 def client_hello(sni: str | None, alpn: tuple[str, ...] = (), pad: int = 0) -> bytes:

@@ -35,6 +35,17 @@ class IpPacket:
     """A non-first fragment: the payload carries no transport header."""
     length: int
     """Bytes on the wire from the IP header on (the IP total length when known)."""
+    ident: int = 0
+    """IPv4 identification or IPv6 fragment-header identification (fragments only)."""
+    offset: int = 0
+    """Byte offset of this fragment's payload in the original datagram."""
+    more: bool = False
+    """More fragments follow (the MF flag / M bit)."""
+
+    @property
+    def is_fragment(self) -> bool:
+        """Part of a fragmented datagram, first piece included: needs reassembly before its payload is whole."""
+        return self.more or self.offset > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +117,8 @@ def decode_ip(data: bytes) -> IpPacket | None:
         end = min(len(data), total) if total >= ihl else len(data)
         frag = ((data[6] & 0x1F) << 8) | data[7]
         return IpPacket(socket.inet_ntop(socket.AF_INET, data[12:16]), socket.inet_ntop(socket.AF_INET, data[16:20]),
-                        data[9], data[ihl:end], False, frag != 0, total if total >= ihl else len(data))
+                        data[9], data[ihl:end], False, frag != 0, total if total >= ihl else len(data),
+                        ident=(data[4] << 8) | data[5], offset=frag * 8, more=bool(data[6] & 0x20))
     if version == 6:
         if len(data) < 40:
             return None
@@ -114,11 +126,16 @@ def decode_ip(data: bytes) -> IpPacket | None:
         nxt = data[6]
         end = min(len(data), 40 + plen) if plen else len(data)
         pos, fragment = 40, False
+        ident = offset = 0
+        more = False
         for _ in range(_MAX_V6_EXT):
             if nxt == 44:
                 if pos + 8 > end:
                     return None
-                fragment = fragment or ((data[pos + 2] << 8 | data[pos + 3]) & 0xFFF8) != 0
+                field_ = data[pos + 2] << 8 | data[pos + 3]
+                offset, more = field_ & 0xFFF8, bool(field_ & 1)
+                ident = struct.unpack_from("!I", data, pos + 4)[0]
+                fragment = fragment or offset != 0
                 nxt, pos = data[pos], pos + 8
             elif nxt in _IPV6_EXT:
                 if pos + 8 > end:
@@ -130,7 +147,8 @@ def decode_ip(data: bytes) -> IpPacket | None:
         if pos > end:
             return None
         return IpPacket(socket.inet_ntop(socket.AF_INET6, data[8:24]), socket.inet_ntop(socket.AF_INET6, data[24:40]),
-                        nxt, data[pos:end], True, fragment, 40 + plen if plen else len(data))
+                        nxt, data[pos:end], True, fragment, 40 + plen if plen else len(data),
+                        ident=ident, offset=offset, more=more)
     return None
 
 

@@ -14,7 +14,7 @@ from typing import Iterator
 from datatrail.errors import UnsupportedInput
 from datatrail.model.diagnostic import DiagnosticLog
 
-__all__ = ["Frame", "CaptureLimits", "sniff_capture", "read_frames", "LINKTYPE_NAMES"]
+__all__ = ["Frame", "CaptureLimits", "sniff_capture", "read_frames", "LINKTYPE_NAMES", "AppMap", "PCAPDROID_PEN"]
 
 _PCAP_MAGICS = {
     b"\xd4\xc3\xb2\xa1": ("<", 1e-6),
@@ -23,6 +23,14 @@ _PCAP_MAGICS = {
     b"\xa1\xb2\x3c\x4d": (">", 1e-9),
 }
 _PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
+
+PCAPDROID_PEN = 62652
+"""PCAPdroid's IANA enterprise number, which marks its pcapng custom blocks."""
+_CUSTOM_BLOCK = 0x00000BAD
+_MAX_APPS = 100_000
+
+AppMap = dict[int, str]
+"""Android uid -> package name, from PCAPdroid's uid-mapping blocks (filled while reading)."""
 
 LINKTYPE_NAMES = {0: "null", 1: "ethernet", 12: "raw", 14: "raw", 101: "raw", 108: "loop", 113: "linux-sll",
                   228: "ipv4", 229: "ipv6", 276: "linux-sll2"}
@@ -51,6 +59,8 @@ class Frame:
     linktype: int
     data: bytes
     orig_len: int
+    comment: str | None = None
+    """The pcapng packet comment (PCAPdroid writes ``u-<uid>`` there)."""
 
 
 def sniff_capture(data: bytes) -> str | None:
@@ -62,13 +72,17 @@ def sniff_capture(data: bytes) -> str | None:
     return None
 
 
-def read_frames(data: bytes, log: DiagnosticLog, location: str, limits: CaptureLimits = CaptureLimits()) -> Iterator[Frame]:
-    """Every frame of a pcap or pcapng capture; raises UnsupportedInput for anything else."""
+def read_frames(data: bytes, log: DiagnosticLog, location: str, limits: CaptureLimits = CaptureLimits(),
+                apps: AppMap | None = None) -> Iterator[Frame]:
+    """Every frame of a pcap or pcapng capture; raises UnsupportedInput for anything else.
+
+    PCAPdroid's uid -> package mappings met on the way are added to apps when given.
+    """
     kind = sniff_capture(data)
     if kind == "pcap":
         return _read_pcap(data, log, location, limits)
     if kind == "pcapng":
-        return _read_pcapng(data, log, location, limits)
+        return _read_pcapng(data, log, location, limits, {} if apps is None else apps)
     raise UnsupportedInput(f"{location}: not a pcap or pcapng capture")
 
 
@@ -102,7 +116,7 @@ def _read_pcap(data: bytes, log: DiagnosticLog, location: str, limits: CaptureLi
         pos = body + incl
 
 
-def _read_pcapng(data: bytes, log: DiagnosticLog, location: str, limits: CaptureLimits) -> Iterator[Frame]:
+def _read_pcapng(data: bytes, log: DiagnosticLog, location: str, limits: CaptureLimits, apps: AppMap) -> Iterator[Frame]:
     end = len(data)
     pos, index = 0, 0
     endian = "<"
@@ -143,6 +157,8 @@ def _read_pcapng(data: bytes, log: DiagnosticLog, location: str, limits: Capture
             if frame is not None:
                 index += 1
                 yield frame
+        elif btype == _CUSTOM_BLOCK and len(apps) < _MAX_APPS:
+            _pcapdroid_block(body, endian, apps)
         elif btype == 3:
             if interfaces and len(body) >= 4:
                 orig = struct.unpack_from(endian + "I", body, 0)[0]
@@ -186,4 +202,31 @@ def _packet_block(btype: int, body: bytes, endian: str, interfaces: list[tuple[i
     payload = body[20:20 + cap]
     if len(payload) < cap:
         log.add("pcapng.truncated-packet", f"packet cut short ({len(payload)} of {cap} bytes)", where)
-    return Frame(index, ((hi << 32) | lo) * unit, linktype, payload, orig)
+    comment = _comment(body[20 + ((cap + 3) & ~3):], endian) if btype == 6 else None
+    return Frame(index, ((hi << 32) | lo) * unit, linktype, payload, orig, comment)
+
+
+def _comment(options: bytes, endian: str) -> str | None:
+    """The first opt_comment of a packet block's options."""
+    pos = 0
+    while pos + 4 <= len(options):
+        code, length = struct.unpack_from(endian + "HH", options, pos)
+        if code == 0:
+            return None
+        if code == 1:
+            return options[pos + 4:pos + 4 + length].decode("utf-8", "replace")
+        pos += 4 + ((length + 3) & ~3)
+    return None
+
+
+def _pcapdroid_block(body: bytes, endian: str, apps: AppMap) -> None:
+    """A PCAPdroid custom block (PEN 62652, version 1, type 1): uid, package and app name lengths, names."""
+    if len(body) < 14:
+        return
+    pen, version, kind = struct.unpack_from(endian + "IHB", body, 0)
+    if pen != PCAPDROID_PEN or version != 1 or kind != 1:
+        return
+    uid, package_len = struct.unpack_from(endian + "iB", body, 8)
+    package = body[14:14 + package_len].decode("utf-8", "replace")
+    if package:
+        apps.setdefault(uid, package)

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from datatrail.model.diagnostic import Diagnostic
+from datatrail.model.capture_compare import AppComparison
+from datatrail.model.http import HttpRequest
+from datatrail.model.personal_data import DataHit
 
 __all__ = ["Flow", "Destination", "CaptureInput", "CaptureReport", "CAPTURE_SCHEMA_VERSION"]
 
@@ -40,7 +43,9 @@ class Flow:
     first_seen: float
     last_seen: float
     first_frame: int
-    """Frame number of the flow's first packet, so it can be found in Wireshark."""
+    """Frame number of the flow's first packet, so it can be found in Wireshark (the entry index for HAR/mitmproxy)."""
+    app: str | None = None
+    """The app that opened the flow, when the capture says so (PCAPdroid's per-app metadata): package name or uid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,12 @@ class Destination:
     """Where the addresses it was reached at are located (DB-IP); empty for private or unknown addresses."""
     flags: tuple[str, ...]
     """Jurisdiction flags as ``id:country``, e.g. ``compelled-access:CN``."""
+    first_seen: float = 0.0
+    last_seen: float = 0.0
+    requests: int = 0
+    """Readable HTTP requests sent to it."""
+    data_categories: tuple[str, ...] = ()
+    """Data categories of the personal data found in requests to it (with ``--known`` or the heuristics)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +81,7 @@ class CaptureInput:
     sha256: str
     size: int
     format: str
-    """``pcap`` or ``pcapng``."""
+    """``pcap``, ``pcapng``, ``har`` or ``mitmproxy``."""
     frames: int
     link_types: tuple[int, ...]
 
@@ -84,3 +95,9 @@ class CaptureReport:
     diagnostics_dropped: int
     viewer: str
     schema_version: str = CAPTURE_SCHEMA_VERSION
+    requests: tuple[HttpRequest, ...] = ()
+    """Every readable HTTP request, in time order; ``flow`` indexes ``flows``."""
+    personal_data: tuple[DataHit, ...] = ()
+    """Personal data found in those requests; ``request`` indexes ``requests``."""
+    app_comparison: AppComparison | None = None
+    """The capture set against a static report of the app (``--app``), when one was given."""

@@ -30,10 +30,11 @@ class HttpRequest:
     headers: tuple[tuple[str, str], ...]
     """Header names and values in the order sent (names as sent, not case-folded)."""
     body: bytes
-    """The request body as sent (after de-chunking), up to the reader's bound."""
+    """The request body after de-chunking and undoing its Content-Encoding (gzip/deflate), up to the reader's bound."""
     body_size: int
-    """The whole body's size in bytes, even when ``body`` was cut."""
+    """The whole body's size in bytes as transferred (de-chunked, still content-coded), even when ``body`` was cut."""
     body_truncated: bool
+    """``body`` is not the whole body: cut at a bound, or the capture ended before the body did."""
     content_type: str | None
     source: str
     """Where it was read: ``pcap``, ``har`` or ``mitmproxy``."""
@@ -41,6 +42,8 @@ class HttpRequest:
     """Frame number of the request's first packet (pcap only)."""
     entry: int | None = None
     """Index of the entry in the HAR log or of the flow in the mitmproxy file."""
+    content_encoding: str | None = None
+    """The Content-Encoding that was undone to give ``body`` (``gzip``, ``deflate``); None when ``body`` is as sent."""
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name``, compared case-insensitively."""
