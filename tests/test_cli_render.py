@@ -78,10 +78,17 @@ def test_unreadable_reports_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_usage_errors_exit_2(saved: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
-        main(["render", str(saved), "--format", "html"])
+        main(["render", str(saved), "--format", "pdf"])
     assert exc.value.code == EXIT_USAGE
     with pytest.raises(SystemExit) as exc:
         main(["render", str(saved)])
     assert exc.value.code == EXIT_USAGE
     assert main(["render", str(saved), "--format", "sarif", "-o", str(tmp_path)]) == EXIT_USAGE
     capsys.readouterr()
+
+
+def test_render_html_from_saved_report(saved: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    assert main(["render", str(saved), "--format", "html", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in page

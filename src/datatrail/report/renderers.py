@@ -2,7 +2,8 @@
 
 Each ``--format`` that writes one document per report registers here; the
 terminal view (rich, console-bound) and jsonl (one line per report) are the
-scan command's own. Renderers read the report model only.
+scan command's own. Renderers read the report model only. The HTML and label
+renderers are imported when used: most runs never need them.
 """
 
 from __future__ import annotations
@@ -18,8 +19,23 @@ __all__ = ["Renderer", "DOCUMENT_FORMATS"]
 
 Renderer = Callable[[Report], str]
 
+
+def _html(report: Report) -> str:
+    from datatrail.report.html import to_html
+
+    return to_html(report)
+
+
+def _label(report: Report) -> str:
+    from datatrail.report.label import to_label
+
+    return to_label(report)
+
+
 DOCUMENT_FORMATS: dict[str, Renderer] = {
     "json": to_json,
     "sarif": to_sarif,
     "cyclonedx": to_cyclonedx,
+    "html": _html,
+    "label": _label,
 }
