@@ -1,4 +1,4 @@
-"""Command line: ``datatrail scan``, ``datatrail lookup``, ``datatrail data``.
+"""Command line: ``datatrail scan``, ``datatrail lookup``, ``datatrail data``, ``datatrail diff``, ``datatrail label``...
 
 Exit codes (stable, documented in the README):
   0  analysed, nothing at or above --fail-on
@@ -14,12 +14,12 @@ from types import ModuleType
 from typing import Sequence
 
 from datatrail import __version__
-from datatrail.commands import capture, data, lookup, render, scan
+from datatrail.commands import capture, data, diff, label, lookup, render, scan
 from datatrail.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser
 
 __all__ = ["main", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT"]
 
-COMMANDS: tuple[ModuleType, ...] = (scan, lookup, data, render, capture)
+COMMANDS: tuple[ModuleType, ...] = (scan, lookup, data, render, capture, diff, label)
 
 
 def _build_parser() -> tuple[Parser, dict[str, ModuleType]]:

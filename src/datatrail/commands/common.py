@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-__all__ = ["EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "Parser", "Errors", "Command", "write_output"]
+if TYPE_CHECKING:
+    from datatrail.model.report import Report
+
+__all__ = [
+    "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "Parser", "Errors", "Command", "write_output", "report_for",
+]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 
@@ -48,3 +53,25 @@ def write_output(text: str, out: Path | None) -> None:
     tmp = out.with_name(out.name + ".part")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)
+
+
+def _is_saved_report(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(64).lstrip().startswith(b"{")
+
+
+def report_for(path: Path, viewer: str) -> Report:
+    """A saved JSON report read back, or the app scanned now. Raises InputError when neither works.
+
+    Commands that compare (diff, label, capture --app) take either, so an app
+    released last month can be compared from its saved report.
+    """
+    from datatrail.errors import InputError
+    from datatrail.report.load import load_report
+    from datatrail.scan import ScanOptions, scan_file
+
+    try:
+        saved = _is_saved_report(path)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from exc
+    return load_report(path) if saved else scan_file(path, ScanOptions(viewer=viewer))

@@ -24,8 +24,10 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
 
 
 def run(args: argparse.Namespace, err: Errors) -> int:
+    from datatrail.knowledge.datafile import read_data_file
     from datatrail.knowledge.datasets import dataset_refs
     from datatrail.knowledge.geo import attribution_dataset_info
+    from datatrail.labels.taxonomy import dataset_info as label_taxonomy_info
 
     try:
         rows: list[dict[str, str]] = [
@@ -33,7 +35,9 @@ def run(args: argparse.Namespace, err: Errors) -> int:
             for r in dataset_refs()
         ]
         names = {r["name"] for r in rows}
-        rows += [d for d in attribution_dataset_info() if d["name"] not in names]
+        # Datasets only some commands use: attribution of addresses, traffic field names, store labels.
+        extra = [*attribution_dataset_info(), read_data_file("traffic_keys.json", "traffic keys").meta(), label_taxonomy_info()]
+        rows += [d for d in extra if d["name"] not in names]
     except DatatrailError as exc:
         err.print(f"datatrail: error: {exc}")
         return EXIT_INPUT

@@ -8,23 +8,28 @@ import os
 import sys
 import textwrap
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
 from datatrail.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, write_output
-from datatrail.batch import BatchInput, BatchSummary, Outcome, Status, discover, run_batch
+from datatrail.detectors.rules import RULES
+from datatrail.errors import InputError
 from datatrail.model.report import Report, Severity
 from datatrail.report.json import to_json
 from datatrail.report.renderers import DOCUMENT_FORMATS
-from datatrail.report.terminal import render_terminal
-from datatrail.scan import VIEWERS, ScanOptions
+from datatrail.viewers import VIEWERS
 
-__all__ = ["NAME", "register", "run", "render_text"]
+if TYPE_CHECKING:
+    from datatrail.batch import BatchInput, Outcome, Scanner
+
+__all__ = ["NAME", "FailOn", "register", "run", "render_text", "parse_fail_on"]
 
 NAME = "scan"
 FORMATS = ("terminal", "jsonl", *DOCUMENT_FORMATS)
@@ -38,7 +43,9 @@ formats:
             order they finish
   sarif     SARIF 2.1.0: one result per finding occurrence (code scanning)
   cyclonedx CycloneDX 1.6: SDKs as components, destinations as services
-            (sarif and cyclonedx take -o DIRECTORY with several inputs, as json)
+  label     the Play Data safety and Apple App Privacy labels the evidence
+            supports, with reasons (JSON; see datatrail label, docs/labels.md)
+            (sarif, cyclonedx, label: -o DIRECTORY with several inputs, as json)
 
 directories are searched recursively in name order; files in them that are not
 Android packages or code are skipped (counted in the summary), while a file
@@ -46,9 +53,15 @@ named on the command line that is not one is an error. Several inputs are
 analysed in parallel (--jobs); terminal reports still come in input order.
 A one-line summary (analysed, failed, skipped, apps per minute) ends on stderr.
 
+--fail-on takes a severity (info, low, medium, high, critical: that or worse),
+rule IDs (DST001), or both, comma-separated: --fail-on high,DST002.
+--baseline FILE leaves out the findings FILE lists (by fingerprint), so only
+new ones are reported and can trip --fail-on; --write-baseline FILE records
+every finding of this scan in FILE (see docs/ci.md).
+
 exit codes:
   0  analysed; no finding at or above --fail-on
-  1  a finding at or above --fail-on
+  1  a finding at or above --fail-on (or of a rule it names)
   2  usage error
   3  an input could not be analysed (unreadable, unsupported or corrupt)
 
@@ -56,6 +69,7 @@ examples:
   datatrail scan app.apk
   datatrail scan app.apk --format json -o report.json
   datatrail scan base.apks bundle.aab sdk.aar --format jsonl --fail-on high
+  datatrail scan app.apk --format sarif -o app.sarif --baseline baseline.json --fail-on medium,DST001
   datatrail scan apps/ --format jsonl --jobs 8 -o reports.jsonl
 """
 
@@ -85,10 +99,17 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     scan.add_argument("-o", "--output", type=Path, metavar="OUT", help="write output here instead of standard output")
     scan.add_argument(
         "--fail-on",
-        choices=[s.value for s in Severity] + ["none"],
-        default="none",
-        help="exit 1 when a finding has this severity or higher (default: none)",
+        type=_fail_on,
+        default=FailOn(),
+        metavar="LEVEL,RULE",
+        help="exit 1 when a finding has this severity or higher, or one of these rule IDs; "
+        "comma-separated, e.g. high,DST001 (default: none)",
     )
+    known = scan.add_mutually_exclusive_group()
+    known.add_argument("--baseline", type=Path, metavar="FILE",
+                       help="leave out the findings listed in this baseline file (matched by fingerprint)")
+    known.add_argument("--write-baseline", type=Path, metavar="FILE",
+                       help="write every finding of this scan to FILE as a baseline")
     scan.add_argument(
         "--viewer",
         choices=VIEWERS,
@@ -122,6 +143,44 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class FailOn:
+    """What makes a scan exit 1: a severity rank at or above ``threshold``, or a finding of one of ``rules``."""
+
+    threshold: int | None = None
+    rules: frozenset[str] = frozenset()
+
+    def tripped(self, worst_rank: int, rule_ids: Iterable[str] = ()) -> bool:
+        if self.threshold is not None and worst_rank >= self.threshold:
+            return True
+        return not self.rules.isdisjoint(rule_ids)
+
+
+def parse_fail_on(text: str) -> FailOn:
+    """``"high,DST001"`` -> FailOn; raises ValueError for an unknown severity or rule ID."""
+    threshold: int | None = None
+    rules: set[str] = set()
+    severities = {s.value: s for s in Severity}
+    for word in (w.strip() for w in text.split(",")):
+        if not word or word.lower() == "none":
+            continue
+        if word.lower() in severities:
+            rank = severities[word.lower()].rank
+            threshold = rank if threshold is None else min(threshold, rank)
+        elif word.upper() in RULES:
+            rules.add(word.upper())
+        else:
+            raise ValueError(f"{word!r} is neither a severity ({', '.join(severities)}) nor a rule ID ({', '.join(RULES)})")
+    return FailOn(threshold, frozenset(rules))
+
+
+def _fail_on(text: str) -> FailOn:
+    try:
+        return parse_fail_on(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -133,6 +192,12 @@ def _positive_int(text: str) -> int:
 
 
 def run(args: argparse.Namespace, err: Errors) -> int:
+    # The pipeline is imported here, not at the top: registering this command
+    # must stay cheap for every other command.
+    from datatrail.baseline import BaselineBuilder, baseline_json, read_baseline, scan_with_baseline
+    from datatrail.batch import BatchSummary, Status, discover, run_batch
+    from datatrail.scan import ScanOptions, scan_file
+
     started = time.perf_counter()
     files: list[Path] = args.files
     out: Path | None = args.output
@@ -145,7 +210,15 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     if out is not None and document is None and out.is_dir():
         err.print(f"datatrail: error: {out} is a directory")
         return EXIT_USAGE
-    threshold = None if args.fail_on == "none" else Severity(args.fail_on).rank
+    gate: FailOn = args.fail_on
+    scanner: Scanner = scan_file
+    if args.baseline is not None:
+        try:
+            baseline = read_baseline(args.baseline)
+        except InputError as exc:
+            err.print(f"datatrail: error: baseline {exc}")
+            return EXIT_USAGE
+        scanner = partial(scan_with_baseline, fingerprints=baseline.fingerprints)
     options = ScanOptions(viewer=args.viewer, resolve=args.resolve)
     jobs: int = args.jobs if args.jobs is not None else _usable_cpus()
     summary = BatchSummary(jobs=min(jobs, max(1, len(found.inputs))), skipped=found.skipped)
@@ -161,10 +234,14 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     # Terminal reports are read in order by people; machine formats go out as
     # soon as they are ready (every jsonl line and JSON file names its input).
     ordered = args.format == "terminal"
-    render = None if args.format == "terminal" else partial(render_text, args.format)
+    # Rule IDs and a baseline to write need the findings themselves: then workers
+    # send whole reports and they are rendered here (scanning stays parallel).
+    in_parent = args.format == "terminal" or bool(gate.rules) or args.write_baseline is not None
+    render = None if in_parent else partial(render_text, args.format)
+    known = BaselineBuilder()
     progress = _progress(args.progress, several, args.format == "terminal" and out is None, len(found.inputs))
     say = err.print if progress is None else partial(_print_above, progress)
-    batch = run_batch(found.inputs, options, jobs=jobs, render=render, ordered=ordered)
+    batch = run_batch(found.inputs, options, jobs=jobs, render=render, ordered=ordered, scanner=scanner)
     try:
         if progress is not None:
             progress.start()
@@ -177,9 +254,16 @@ def run(args: argparse.Namespace, err: Errors) -> int:
                     status = EXIT_INPUT
                     say(outcome.error or f"datatrail: cannot analyse {outcome.path}")
                 continue
-            if threshold is not None and status == EXIT_OK and outcome.worst_rank >= threshold:
+            report = outcome.report
+            rule_ids = {f.rule_id for f in report.findings} if report is not None else set()
+            if status == EXIT_OK and gate.tripped(outcome.worst_rank, rule_ids):
                 status = EXIT_FINDINGS
-            sink.write(outcome, found.inputs[outcome.index])
+            if report is not None and args.write_baseline is not None:
+                known.add(report)
+            text = outcome.text
+            if text is None and report is not None and args.format != "terminal":
+                text = render_text(args.format, report)
+            sink.write(outcome, found.inputs[outcome.index], text)
         sink.close()
     finally:
         batch.close()  # on an interruption, stops the worker pool now rather than at garbage collection
@@ -191,6 +275,8 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         err.print(summary.line())
     if args.summary_json is not None:
         write_output(json.dumps(summary.as_dict(), indent=2) + "\n", args.summary_json)
+    if args.write_baseline is not None:
+        write_output(baseline_json(known.build()), args.write_baseline)
     return status
 
 
@@ -263,17 +349,19 @@ class _Sink:
         if fmt == "terminal":
             self.console = Console(file=sys.stdout) if out is None else Console(file=self.stream, width=120)
 
-    def write(self, outcome: Outcome, item: BatchInput) -> None:
+    def write(self, outcome: Outcome, item: BatchInput, text: str | None) -> None:
         if self.console is not None:
+            from datatrail.report.terminal import render_terminal
+
             assert outcome.report is not None
             render_terminal(outcome.report, self.console)
         elif self.document:
-            assert outcome.text is not None
-            write_output(outcome.text, self._target(item))
+            assert text is not None
+            write_output(text, self._target(item))
         else:
-            assert outcome.text is not None
+            assert text is not None
             stream = self.stream if self.stream is not None else sys.stdout
-            stream.write(outcome.text)
+            stream.write(text)
             stream.flush()
 
     def _target(self, item: BatchInput) -> Path | None:
