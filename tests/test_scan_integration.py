@@ -129,3 +129,15 @@ def test_old_targets_are_not_told_to_request_newer_permissions() -> None:
     report = scan_file(corpus_dir() / "apk" / "uiautomator" / "app-uiautomator-androidx.apk")
     query = next(a for a in report.data_access if a.api.endswith("queryIntentActivities"))
     assert query.permission is None and query.permission_requested is None
+
+
+def test_us_viewer_flags_countries_of_concern() -> None:
+    jar = corpus_dir() / "sdk" / "android" / "tencent" / "qq_mta-sdk-1.6.2.jar"
+    us = scan_file(jar, ScanOptions(viewer="us"))
+    eu = scan_file(jar, ScanOptions(viewer="eu"))
+    dst004 = [f for f in us.findings if f.rule_id == "DST004"]
+    assert dst004 and all("(CN," in f.message for f in dst004)
+    assert not any(f.rule_id == "DST004" for f in eu.findings)
+    # DST001 (state access) does not depend on the viewer; DST002 (GDPR transfers) is the EU's alone.
+    assert {f.fingerprint for f in us.findings if f.rule_id == "DST001"} == {f.fingerprint for f in eu.findings if f.rule_id == "DST001"}
+    assert not any(f.rule_id == "DST002" for f in us.findings)

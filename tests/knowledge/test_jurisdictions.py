@@ -44,6 +44,8 @@ def test_every_citation_is_non_empty() -> None:
     for name, viewer in doc["viewers"].items():
         if "third_country" in viewer:
             assert viewer["third_country"]["citations"] and all(viewer["third_country"]["citations"]), name
+        if "concern" in viewer:
+            assert all(len(c) > 20 for c in viewer["concern"]["citations"]) and viewer["concern"]["countries"], name
         for code, entry in viewer.get("adequacy", {}).items():
             assert len(entry["decision"]) > 10, (name, code)
             assert re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", entry["date"]), (name, code)
@@ -58,6 +60,7 @@ def test_every_code_is_an_iso_code() -> None:
     codes |= set(doc["idn_cctld"].values()) | set(doc["cctld"]["exceptions"].values())
     for viewer in doc["viewers"].values():
         codes |= set(viewer.get("adequacy", {})) | {c for c in viewer["home"] if c != "eea"}
+        codes |= set(viewer.get("concern", {}).get("countries", []))
     assert all(is_country_code(c) for c in codes), sorted(c for c in codes if not is_country_code(c))
 
 
@@ -110,11 +113,17 @@ def test_uk_viewer() -> None:
     assert _ids("BR", "uk") == [("uk-third-country", "BR")]  # an EU decision the UK has not made
 
 
-def test_us_viewer_gets_compelled_access_only() -> None:
-    assert _ids("CN", "us") == [("compelled-access", "CN")]
-    assert _ids("RU", "us") == [("compelled-access", "RU")]
-    for other in ("US", "DE", "HK", "SG", "IN"):
+def test_us_viewer_gets_compelled_access_and_countries_of_concern() -> None:
+    concern = "us-country-of-concern"
+    assert _ids("CN", "us") == [("compelled-access", "CN"), (concern, "CN")]
+    assert _ids("RU", "us") == [("compelled-access", "RU"), (concern, "RU")]
+    # 28 CFR 202.601: China including Hong Kong and Macau, Cuba, Iran, North Korea, Russia, Venezuela.
+    for code in ("HK", "MO", "CU", "IR", "KP", "VE"):
+        assert _ids(code, "us") == [(concern, code)], code
+    for other in ("US", "DE", "SG", "IN", "TW", "BY"):
         assert _ids(other, "us") == [], other
+    # The US list is the US viewer's: an EU viewer sees GDPR flags for Venezuela, not this one.
+    assert concern not in {flag_id for flag_id, _ in _ids("VE", "eu")}
 
 
 def test_flags_carry_citations_and_basis() -> None:

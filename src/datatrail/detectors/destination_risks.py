@@ -1,4 +1,4 @@
-"""Destination findings (rules DST001-DST003): whose law reaches the data, and cleartext."""
+"""Destination findings (rules DST001-DST004): whose law reaches the data, and cleartext."""
 
 from __future__ import annotations
 
@@ -73,6 +73,13 @@ def destination_findings(destinations: tuple[Destination, ...], subject: str) ->
         out.append(make_finding(
             "DST002", subject, key,
             f"{_who(dests[0])} ({flag.country}, by {flag.basis}) is outside the EEA without an adequacy decision: {hosts}.",
+            _evidence(dests),
+        ))
+    for key, (flag, dests) in sorted(_by_flag(destinations, "us-country-of-concern").items()):
+        hosts = ", ".join(sorted({d.endpoint.host for d in dests})[:5])
+        out.append(make_finding(
+            "DST004", subject, key,
+            f"{_who(dests[0])} ({flag.country}, by {flag.basis}) is in a country of concern for US sensitive data: {hosts}.",
             _evidence(dests),
         ))
     cleartext: dict[str, list[Destination]] = {}

@@ -54,6 +54,8 @@ RULES: dict[str, Rule] = {
              "For a viewer in the EU/EEA: the organisation or server is outside the EEA in a country without an EU adequacy decision."),
         Rule("DST003", "cleartext-endpoint", "Unencrypted URL in the package", Severity.LOW,
              "The package names http:// or ws:// URLs; data sent there can be read and altered in transit."),
+        Rule("DST004", "country-of-concern-destination", "Destination in a US country of concern", Severity.MEDIUM,
+             "For a viewer in the US: the organisation or server is in a country of concern under 28 CFR part 202 (and, for some, PADFA); giving such countries access to bulk sensitive data is restricted."),
         Rule("IOS001", "ats-arbitrary-loads", "App Transport Security disabled app-wide", Severity.MEDIUM,
              "NSAllowsArbitraryLoads lets the app use plain HTTP and weak TLS with any server, so data can be read or altered in transit."),
         Rule("IOS002", "ats-insecure-domain", "Plain HTTP allowed for specific domains", Severity.LOW,

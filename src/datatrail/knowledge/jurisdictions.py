@@ -9,7 +9,7 @@
 * per viewer region, the transfer regime: for "eu", the Commission's adequacy decisions
   under GDPR art. 45 (the United States only for organisations certified under the Data
   Privacy Framework); for "uk", the UK's adequacy regulations ("data bridges"); "us" has
-  no transfer regime, so only compelled-access flags apply;
+  no general transfer regime, but flags the countries of concern of 28 CFR part 202 and PADFA;
 * notes on Hong Kong and Macao (separate legal systems; a mainland parent's law still applies);
 * which two-letter TLDs say nothing about a country (.io, .co, .tv, ...).
 """
@@ -48,6 +48,8 @@ class _Viewer:
     adequacy: Mapping[str, _Adequacy]
     third_country: tuple[str, str, tuple[str, ...]] | None  # id, title, citations
     conditional_id: str | None
+    concern: tuple[str, str, tuple[str, ...], frozenset[str]] | None = None
+    """Countries the viewer's law singles out (US: countries of concern): id, title, citations, countries."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +84,16 @@ def _viewer(raw: Mapping[str, Any], eea: frozenset[str]) -> _Viewer:
         for code in _expand([group], eea):
             adequacy.setdefault(code, _Adequacy(str(raw["adequate_groups"][group]), "", None, None))
     third = raw.get("third_country")
+    concern = raw.get("concern")
     return _Viewer(
         home=_expand(raw["home"], eea),
         adequacy=adequacy,
         third_country=None if third is None else (str(third["id"]), str(third["title"]), tuple(str(c) for c in third["citations"])),
         conditional_id=str(raw["conditional"]["id"]) if "conditional" in raw else None,
+        concern=None if concern is None else (
+            str(concern["id"]), str(concern["title"]), tuple(str(c) for c in concern["citations"]),
+            frozenset(str(c) for c in concern["countries"]),
+        ),
     )
 
 
@@ -141,6 +148,9 @@ def flags_for(country: str, basis: str, viewer: str = "eu") -> tuple[Flag, ...]:
         title, citations = table.compelled[country]
         flags.append(Flag(COMPELLED_ACCESS, title, country, citations, basis))
     regime = table.viewers[viewer]
+    if regime.concern is not None and country in regime.concern[3]:
+        flag_id, title, citations, _ = regime.concern
+        flags.append(Flag(flag_id, title, country, citations, basis))
     if regime.third_country is None:
         return tuple(flags)
     effective = table.territories.get(country, country)

@@ -26,7 +26,7 @@ LEVELS = ("state-access", "no-adequacy", "conditional", "no-flag")
 
 LEVEL_TEXT = {
     "state-access": "law obliges organisations to give the state access to data",
-    "no-adequacy": "outside the viewer's region, without an adequacy decision",
+    "no-adequacy": "transfers restricted: no adequacy decision (EU, UK) or a country of concern (US)",
     "conditional": "adequacy only for some recipients (e.g. certified US companies)",
     "no-flag": "no transfer concern flagged for this viewer",
 }
@@ -35,7 +35,7 @@ LEVEL_TEXT = {
 def level_of(flag_id: str) -> str:
     if flag_id == "compelled-access":
         return "state-access"
-    if flag_id.endswith("-third-country"):
+    if flag_id.endswith("-third-country") or flag_id == "us-country-of-concern":
         return "no-adequacy"
     return "conditional"
 
