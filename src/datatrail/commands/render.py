@@ -37,7 +37,7 @@ examples:
 def register(sub: argparse._SubParsersAction[Parser]) -> None:
     render = sub.add_parser(
         NAME,
-        help="re-render a saved JSON report (sarif, cyclonedx, json) without scanning again",
+        help="re-render a saved JSON report (html, sarif, cyclonedx, label, json) without scanning again",
         description=textwrap.fill(
             "Read a report written by `datatrail scan --format json` and write it in another format. "
             "Nothing is analysed again, so the output says exactly what the saved report said.",

@@ -78,11 +78,11 @@ examples:
 def register(sub: argparse._SubParsersAction[Parser]) -> None:
     scan = sub.add_parser(
         "scan",
-        help="analyse Android packages and code (APK, APKS/XAPK/APKM, AAB, JAR, AAR, DEX)",
+        help="analyse apps and SDKs (APK, APKS/XAPK/APKM, AAB, JAR, AAR, DEX; IPA, .app, .framework, .a, Mach-O)",
         description=textwrap.fill(
             "Analyse apps offline: identity, permissions, the SDKs inside and what their code can read, the hosts the "
             "package names with who runs them and whose law reaches them, manifest risks and signing certificates. "
-            "Inputs are recognised by content, not by file name.",
+            "Android and iOS apps, and SDKs for either; inputs are recognised by content, not by file name.",
             width=79,
         ),
         epilog=EPILOG,
