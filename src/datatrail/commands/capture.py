@@ -18,6 +18,7 @@ from datatrail.errors import DatatrailError
 from datatrail.model.capture import CAPTURE_SCHEMA_VERSION, CaptureReport
 from datatrail.model.capture_compare import AppComparison
 from datatrail.model.personal_data import DataHit
+from datatrail.model.report import Report
 from datatrail.viewers import VIEWERS
 
 __all__ = ["NAME", "register", "run", "report_to_dict", "render_terminal"]
@@ -40,9 +41,10 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cmd.add_argument("files", nargs="+", type=Path, metavar="FILE", help="pcap, pcapng, HAR (.har/.zhar) or mitmproxy captures")
-    cmd.add_argument("-f", "--format", choices=("terminal", "json", "html"), default="terminal",
+    cmd.add_argument("-f", "--format", choices=("terminal", "json", "html", "sarif", "label"), default="terminal",
                      help="output format (default: terminal); html writes one self-contained offline page per capture "
-                     "(with several captures, -o names a directory)")
+                     "(with several captures, -o names a directory); sarif has one result per piece of personal data "
+                     "(a run per capture); label is the Play/App Store-style privacy label of all the traffic together")
     cmd.add_argument("-o", "--output", type=Path, default=None, metavar="OUT", help="write the report to OUT instead of stdout")
     cmd.add_argument("--viewer", choices=VIEWERS, default="eu",
                      help="region of the person whose data it is: selects the transfer rules flagged (default: eu)")
@@ -185,7 +187,11 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     if args.format == "html":
         _write_pages(reports, args.output)
         return status
-    if args.format == "json":
+    if args.format == "sarif":
+        text = _sarif(reports)
+    elif args.format == "label":
+        text = _label(reports, app)
+    elif args.format == "json":
         doc = {"schema_version": CAPTURE_SCHEMA_VERSION, "viewer": args.viewer,
                "captures": [report_to_dict(r) for r in reports]}
         text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -203,3 +209,31 @@ def _write_pages(reports: list[CaptureReport], out: Path | None) -> None:
             write_output(capture_to_html(report), out / f"{Path(report.input.path).name}.html")
     elif reports:
         write_output(capture_to_html(reports[0]), out)
+
+
+def _sarif(reports: list[CaptureReport]) -> str:
+    from datatrail import __version__
+    from datatrail.report.capture_sarif import capture_to_sarif_dict
+
+    docs = [capture_to_sarif_dict(r, __version__) for r in reports]
+    if not docs:
+        return ""
+    merged = docs[0]
+    merged["runs"] = [run for doc in docs for run in doc["runs"]]
+    return json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+
+
+def _label(reports: list[CaptureReport], app: Report | None) -> str:
+    from datatrail.labels.derive import derive
+    from datatrail.labels.observations import capture_observations, first_party_hosts, static_observations
+    from datatrail.report.label import label_json
+
+    observations = list(static_observations(app)) if app is not None else []
+    first_party = first_party_hosts(app) if app is not None else set()
+    for report in reports:
+        observations.extend(capture_observations(report, report.personal_data, first_party=first_party))
+    identity = app.app if app is not None else None
+    label = derive(observations, package=identity.package if identity else None,
+                   version_name=identity.version_name if identity else None,
+                   version_code=identity.version_code if identity else None)
+    return label_json(label, None)

@@ -76,17 +76,6 @@ def _kinds(text: str) -> tuple[str, ...]:
     return kinds
 
 
-def _first_party(report: Report) -> set[str]:
-    """Hosts the static scan attributed to the app itself: traffic to them is not sharing."""
-    out: set[str] = set()
-    for d in report.destinations:
-        if d.endpoint.party == "first":
-            out.add(d.endpoint.host)
-            if d.endpoint.registrable_domain:
-                out.add(d.endpoint.registrable_domain)
-    return out
-
-
 def _tripped(comparison: LabelComparison, kinds: tuple[str, ...], strict: bool) -> int:
     return sum(1 for m in comparison.mismatches if m.kind in kinds and (strict or m.basis != "permission"))
 
@@ -102,7 +91,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     from datatrail.labels.compare import compare
     from datatrail.labels.declared import read_declared
     from datatrail.labels.derive import derive
-    from datatrail.labels.observations import capture_observations, static_observations
+    from datatrail.labels.observations import capture_observations, first_party_hosts, static_observations
     from datatrail.report.label import label_json, label_text
 
     observations: list[Observation] = []
@@ -111,7 +100,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         if args.app is not None:
             report = report_for(args.app, args.viewer)
             observations.extend(static_observations(report))
-        first_party = _first_party(report) if report is not None else set()
+        first_party = first_party_hosts(report) if report is not None else set()
         for path in args.capture:
             try:
                 capture = analyse_capture(path, args.viewer)

@@ -15,7 +15,7 @@ from datatrail.model.label import Observation
 from datatrail.model.personal_data import DataHit
 from datatrail.model.report import CodeOwner, DataAccess, Permission, Report
 
-__all__ = ["static_observations", "capture_observations", "grantable"]
+__all__ = ["static_observations", "capture_observations", "grantable", "first_party_hosts"]
 
 _GRANTABLE_FLAGS = ("appop", "role")
 """Flags under which a signature-level permission can still be granted to an
@@ -113,3 +113,14 @@ def capture_observations(capture: CaptureReport, hits: Sequence[DataHit] = (), f
             out.append(Observation(category, "traffic", "traffic", f"{category} data sent to {where}",
                                    third_party=third(d.organisation, d.name)))
     return tuple(out)
+
+
+def first_party_hosts(report: Report) -> set[str]:
+    """Hosts the static scan attributed to the app itself: traffic to them is not sharing."""
+    out: set[str] = set()
+    for d in report.destinations:
+        if d.endpoint.party == "first":
+            out.add(d.endpoint.host)
+            if d.endpoint.registrable_domain:
+                out.add(d.endpoint.registrable_domain)
+    return out

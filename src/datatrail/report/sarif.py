@@ -21,7 +21,10 @@ from urllib.parse import quote
 from datatrail.detectors.rules import RULES, Rule
 from datatrail.model.report import Evidence, Finding, Report, Severity
 
-__all__ = ["SARIF_SCHEMA", "SARIF_VERSION", "FINGERPRINT_KEY", "MAX_RESULTS", "result_count", "to_sarif_dict", "to_sarif"]
+__all__ = [
+    "SARIF_SCHEMA", "SARIF_VERSION", "FINGERPRINT_KEY", "MAX_RESULTS", "LEVELS", "clip", "rule_descriptor", "result_count",
+    "to_sarif_dict", "to_sarif",
+]
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -33,7 +36,7 @@ FINGERPRINT_KEY = "datatrail/v1"
 MAX_RESULTS = 25_000
 _MAX_MESSAGE = 2_000
 
-_LEVEL = {
+LEVELS = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",
     Severity.MEDIUM: "warning",
@@ -50,11 +53,12 @@ _SECURITY_SEVERITY = {
 }
 
 
-def _text(value: str) -> str:
+def clip(value: str) -> str:
+    """A message cut to what code-scanning services show whole."""
     return value if len(value) <= _MAX_MESSAGE else value[: _MAX_MESSAGE - 1] + "…"
 
 
-def _rule_descriptor(rule: Rule) -> dict[str, Any]:
+def rule_descriptor(rule: Rule) -> dict[str, Any]:
     props: dict[str, Any] = {"tags": ["security", "privacy"], "datatrail-severity": rule.severity.value}
     if rule.severity in _SECURITY_SEVERITY:
         props["security-severity"] = _SECURITY_SEVERITY[rule.severity]
@@ -64,7 +68,7 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.help},
         "help": {"text": rule.help},
-        "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": props,
     }
 
@@ -116,8 +120,8 @@ def _result(finding: Finding, rule_index: int, fingerprint: str, evidence: Evide
     return {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
-        "level": _LEVEL[finding.severity],
-        "message": {"text": _text(text)},
+        "level": LEVELS[finding.severity],
+        "message": {"text": clip(text)},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         "properties": {"severity": finding.severity.value, "title": finding.title},
@@ -143,7 +147,7 @@ def to_sarif_dict(report: Report) -> dict[str, Any]:
             "driver": {
                 "name": report.tool.name,
                 "version": report.tool.version,
-                "rules": [_rule_descriptor(r) for r in rules],
+                "rules": [rule_descriptor(r) for r in rules],
             }
         },
         "artifacts": [
