@@ -132,7 +132,7 @@ def test_a_named_non_app_is_still_an_error(tree: Path, capsys: pytest.CaptureFix
     assert code == EXIT_INPUT
     assert len(captured.out.splitlines()) == 1
     assert "README.txt: not a format datatrail reads" in captured.err
-    assert "photos.zip: a ZIP archive, but not an Android package" in captured.err
+    assert "photos.zip: a ZIP archive, but not an app package" in captured.err
     assert "1 analysed, 2 failed, 0 skipped" in captured.err
 
 

@@ -360,9 +360,9 @@ def load_android(path: Path, limits: Limits = DEFAULT_LIMITS) -> AndroidArtifact
         elif kind is Kind.JAR:
             loader.jar(z, "", 0)
         else:
-            raise UnsupportedInput(f"{path}: a ZIP archive, but not an Android package, bundle, JAR or AAR")
+            raise UnsupportedInput(f"{path}: a ZIP archive, but not an app package (APK, AAB, APKS, JAR, AAR, IPA, zipped .app)")
     else:
-        raise UnsupportedInput(f"{path}: not a format datatrail reads (APK, APKS/XAPK/APKM, AAB, JAR, AAR, DEX)")
+        raise UnsupportedInput(f"{path}: not a format datatrail reads (APK, APKS/XAPK/APKM, AAB, JAR, AAR, DEX; IPA, .app, framework, static library, Mach-O)")
     art.input = InputFile(info.path, info.sha256, info.size, kind.value)
     if art.manifest is None and not art.dex_files and not art.class_files and not art.certificates:
         raise CorruptInput(f"{path}: nothing analysable inside (no readable manifest, code or signature)")
