@@ -28,7 +28,7 @@ def test_lookup_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(doc) == {"viewer", "results", "datasets"} and doc["viewer"] == "us"
     yandex, google = doc["results"]
     assert yandex["query"] == "yandex.ru" and yandex["org_country"] == "RU"
-    assert [f["id"] for f in yandex["flags"]] == ["compelled-access"]
+    assert [f["id"] for f in yandex["flags"]] == ["compelled-access", "us-country-of-concern"]
     assert set(yandex["flags"][0]) == {"id", "title", "country", "citations", "basis"}
     assert google["asn"] == 15169 and google["anycast_or_cdn"] is True and google["flags"] == []
     assert all(set(e) == {"fact", "dataset"} for e in google["evidence"])
