@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Side-by-side benchmark: ``datatrail scan`` against androguard on real APKs.
+"""Side-by-side benchmark: ``datatrail scan`` against androguard and exodus-core on real APKs.
 
 Every measurement is one fresh process.  For each input and each tool the
 benchmark starts the tool ``--runs`` times and records, per run, the wall time
@@ -11,7 +11,12 @@ Tools:
   datatrail       ``python -m datatrail.cli scan FILE --format json -o TMP``
   androguard      ``androguard.misc.AnalyzeAPK(FILE)`` (full analysis + xrefs)
   androguard-apk  ``androguard.core.apk.APK(FILE)`` + permissions + package
+  exodus          exodus-core's static tracker analysis (own venv, offline tracker list)
+  mobsf           MobSF's static analysis (own Python 3.12 venv, offline, no JADX)
   floor           read (inflate) every ``classes*.dex`` with ``zipfile``
+
+Inputs: the large APKs of shared/corpus/fetch-large.sh and the synthetic
+super-app that bench/superapp.py builds from real corpus dex (>= 150 MB of dex).
 
 Results go to bench/results/latest.md (the tables, also printed) and
 bench/results/latest.json (every raw run).  Run ``bench/run.py --help``.
@@ -38,6 +43,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
+import others
+import superapp
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 CACHE_DIR = BENCH_DIR / ".cache" / "large"
@@ -50,18 +58,33 @@ DEFAULT_APKS = (
     "ApiDemos-debug.apk",
     "settings_apk-debug.apk",
 )
-TOOLS = ("datatrail", "androguard", "androguard-apk", "floor")
+TOOLS = ("datatrail", "androguard", "androguard-apk", "exodus", "mobsf", "floor")
 TOOL_LABELS = {
     "datatrail": "datatrail scan",
     "androguard": "androguard AnalyzeAPK",
     "androguard-apk": "androguard APK only",
+    "exodus": "exodus-core trackers",
+    "mobsf": "MobSF static",
     "floor": "floor (inflate dex)",
 }
+SUPERAPP_CACHE = BENCH_DIR / ".cache" / "superapp"
 
 MB = 1_000_000  # decimal megabytes everywhere, RSS included (the stricter reading of "250 MB")
 QUICK_SKIP_BYTES = 10 * MB  # --quick skips AnalyzeAPK on inputs larger than this
-GOAL_SPEEDUP = 20.0
-GOAL_RSS_MB = 250.0
+HEAVY_DEX_BYTES = 100 * MB  # AnalyzeAPK runs once, not --runs times, on inputs with more dex than this
+HEAVY_TIMEOUT_S = 1200.0  # ... and may take this long (about 4 min and 12 GB on the super-app when idle)
+HEAVY_TOOLS = ("androguard", "mobsf")
+MOBSF_HEAVY_SKIP = (
+    "MobSF is not run on inputs with over 100 MB of dex: it starts one JVM (-Xmx1024M) per dex file at once "
+    "to make smali (47 here); on this shared 2-core machine that drove the load average to 145 while its "
+    "tracker detection alone ran for minutes"
+)
+GOAL_SPEEDUP = 25.0  # × AnalyzeAPK's wall time
+GOAL_EXODUS = 5.0  # × exodus-core's wall time
+GOAL_FLOOR = 5.0  # datatrail wall within this many times the inflate floor
+GOAL_RSS_OVER_DEX = 2.0  # peak RSS under this × the uncompressed dex + GOAL_RSS_BASE_MB
+GOAL_RSS_BASE_MB = 150.0
+GOAL_SUPERAPP_S = 20.0
 DEX_NAME = re.compile(r"classes\d*\.dex")
 
 EXIT_USAGE = 2
@@ -201,10 +224,36 @@ def describe_input(path: Path) -> InputInfo:
 # --------------------------------------------------------------------------- measuring
 
 
+def trackers_json() -> Path:
+    """The ETIP tracker snapshot exodus-core is fed instead of its web API."""
+    return corpus_dir().parent / "data" / "etip-trackers.json"
+
+
+def prepare_tools(tools: Sequence[str], python: Path) -> dict[str, str]:
+    """Tool -> why it cannot run here; installs exodus-core's venv on first use."""
+    unavailable: dict[str, str] = {}
+    if "exodus" in tools:
+        reason = "" if trackers_json().is_file() else f"{trackers_json()} not found"
+        reason = reason or others.ensure_exodus(python)
+        if reason:
+            unavailable["exodus"] = reason
+    if "mobsf" in tools:
+        reason = others.ensure_mobsf()
+        if reason:
+            unavailable["mobsf"] = reason
+    for tool, reason in unavailable.items():
+        print(f"bench: {TOOL_LABELS[tool]} skipped: {reason}", file=sys.stderr)
+    return unavailable
+
+
 def tool_command(tool: str, python: Path, apk: Path, out_dir: Path) -> list[str]:
     if tool == "datatrail":
         out = out_dir / "report.json"
         return [str(python), "-m", "datatrail.cli", "scan", str(apk), "--format", "json", "-o", str(out)]
+    if tool == "exodus":
+        return [str(others.exodus_python()), "-c", others.EXODUS_DRIVER, str(apk), str(trackers_json())]
+    if tool == "mobsf":
+        return [str(others.mobsf_python()), "-c", others.MOBSF_DRIVER, str(apk), str(others.MOBSF_HOME)]
     script = {"androguard": ANDROGUARD_FULL, "androguard-apk": ANDROGUARD_APK, "floor": FLOOR}[tool]
     return [str(python), "-c", script, str(apk)]
 
@@ -222,6 +271,19 @@ def _rss_mb(ru_maxrss: int) -> float:
     return ru_maxrss * scale / MB
 
 
+def child_env() -> dict[str, str]:
+    """The environment of every measured process: ours, but allowed to write ``.pyc`` files.
+
+    With PYTHONDONTWRITEBYTECODE set (as in some CI shells) an editable
+    install recompiles every module on every run, while the other tools'
+    site-packages were compiled by pip: the warm-up run writes the caches, as
+    a user's first run would.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def measure(cmd: Sequence[str], timeout_s: float,
             on_start: Callable[[int], None] | None = None) -> tuple[str, int | None, float, resource.struct_rusage, str]:
     """Run ``cmd`` once; return (status, returncode, wall seconds, rusage, stderr tail).
@@ -233,7 +295,7 @@ def measure(cmd: Sequence[str], timeout_s: float,
         start = time.perf_counter()
         proc = subprocess.Popen(
             list(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-            cwd=REPO_ROOT, start_new_session=True,
+            cwd=REPO_ROOT, start_new_session=True, env=child_env(),
         )
         if on_start is not None:
             on_start(proc.pid)
@@ -255,6 +317,9 @@ def measure(cmd: Sequence[str], timeout_s: float,
         finally:
             timer.cancel()
         wall = time.perf_counter() - start
+        # Whatever the tool left behind in its session (MobSF's smali converter
+        # runs in a daemon thread's subprocess) must not run into the next measurement.
+        _kill_group(proc.pid)
         proc.returncode = os.waitstatus_to_exitcode(wait_status)  # already reaped; keep Popen from waiting
         stderr.seek(0)
         tail = stderr.read()[-1500:].decode("utf-8", errors="replace").strip()
@@ -278,10 +343,16 @@ def run_once(tool: str, python: Path, apk: Path, index: int, timeout_s: float) -
     )
 
 
-def should_skip(tool: str, info: InputInfo, quick: bool) -> str:
-    """Reason to skip ``tool`` on this input, or ''."""
-    if quick and tool == "androguard" and info.size_bytes > QUICK_SKIP_BYTES:
-        return f"--quick skips AnalyzeAPK on inputs over {QUICK_SKIP_BYTES // MB} MB"
+def should_skip(tool: str, info: InputInfo, quick: bool, index: int, unavailable: dict[str, str]) -> str:
+    """Reason to skip run ``index`` of ``tool`` on this input, or ''."""
+    if tool in unavailable:
+        return unavailable[tool]
+    if quick and tool in HEAVY_TOOLS and info.size_bytes > QUICK_SKIP_BYTES:
+        return f"--quick skips {TOOL_LABELS[tool]} on inputs over {QUICK_SKIP_BYTES // MB} MB"
+    if tool == "mobsf" and (info.dex_bytes or 0) > HEAVY_DEX_BYTES:
+        return MOBSF_HEAVY_SKIP
+    if tool in HEAVY_TOOLS and index > 0 and (info.dex_bytes or 0) > HEAVY_DEX_BYTES:
+        return f"{TOOL_LABELS[tool]} runs once on inputs with over {HEAVY_DEX_BYTES // MB} MB of dex (minutes, GBs of RAM)"
     return ""
 
 
@@ -294,28 +365,34 @@ def log_run(run: Run, runs: int) -> None:
         print(f"  {where}  {run.status.upper()} (exit {run.returncode}) {first}", file=sys.stderr)
 
 
-def warm_up(tools: Sequence[str], python: Path, info: InputInfo, timeout_s: float) -> None:
+def warm_up(tools: Sequence[str], python: Path, info: InputInfo, timeout_s: float,
+            unavailable: dict[str, str]) -> None:
     """One unrecorded run of each tool on the smallest input: page cache and .pyc files."""
     print(f"bench: warm-up on {info.name} (not recorded)", file=sys.stderr)
     for tool in tools:
-        run_once(tool, python, Path(info.path), -1, timeout_s)
+        if tool not in unavailable:
+            run_once(tool, python, Path(info.path), -1, timeout_s)
 
 
 def benchmark(infos: Sequence[InputInfo], tools: Sequence[str], python: Path,
-              runs: int, timeout_s: float, quick: bool) -> list[Run]:
+              runs: int, timeout_s: float, quick: bool, unavailable: dict[str, str]) -> list[Run]:
     """Tools are interleaved run by run so drift on a noisy machine hits them alike."""
     results: list[Run] = []
     for info in infos:
         print(f"bench: {info.name}", file=sys.stderr)
         for index in range(runs):
             for tool in tools:
-                reason = should_skip(tool, info, quick)
+                reason = should_skip(tool, info, quick, index, unavailable)
                 if reason:
-                    if index == 0:
+                    if tool not in unavailable and not any(
+                        r.tool == tool and r.input == info.name and r.status == "skipped" for r in results
+                    ):
                         print(f"  {tool:<15} skipped: {reason}", file=sys.stderr)
                     results.append(Run(info.name, tool, index, "skipped", detail=reason))
                     continue
-                run = run_once(tool, python, Path(info.path), index, timeout_s)
+                heavy = tool in HEAVY_TOOLS and (info.dex_bytes or 0) > HEAVY_DEX_BYTES
+                limit = max(timeout_s, HEAVY_TIMEOUT_S) if heavy else timeout_s
+                run = run_once(tool, python, Path(info.path), index, limit)
                 log_run(run, runs)
                 results.append(run)
     return results
@@ -554,19 +631,43 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
-def goals_for(per_tool: dict[str, Summary]) -> dict[str, Any]:
+def rss_limit_mb(info: InputInfo) -> float | None:
+    """The issue's memory goal for this input: 2 × the uncompressed dex + 150 MB."""
+    if info.dex_bytes is None:
+        return None
+    return GOAL_RSS_OVER_DEX * info.dex_bytes / MB + GOAL_RSS_BASE_MB
+
+
+def is_superapp(info: InputInfo) -> bool:
+    return (info.dex_bytes or 0) >= superapp.TARGET_DEX_BYTES * 0.9
+
+
+def goals_for(per_tool: dict[str, Summary], info: InputInfo) -> dict[str, Any]:
     dt = per_tool.get("datatrail")
     ag = per_tool.get("androguard")
+    ex = per_tool.get("exodus")
+    mob = per_tool.get("mobsf")
     floor = per_tool.get("floor")
     speedup = ratio(ag.wall_s if ag else None, dt.wall_s if dt else None)
+    vs_exodus = ratio(ex.wall_s if ex else None, dt.wall_s if dt else None)
+    over_floor = ratio(dt.wall_s if dt else None, floor.wall_s if floor else None)
     rss = dt.peak_rss_mb if dt else None
+    limit = rss_limit_mb(info)
+    wall = dt.wall_s if dt else None
     return {
         "speedup_vs_analyzeapk": speedup,
         "cpu_ratio_vs_analyzeapk": ratio(ag.cpu_s if ag else None, dt.cpu_s if dt else None),
-        "datatrail_over_floor": ratio(dt.wall_s if dt else None, floor.wall_s if floor else None),
+        "speedup_vs_exodus": vs_exodus,
+        "cpu_ratio_vs_exodus": ratio(ex.cpu_s if ex else None, dt.cpu_s if dt else None),
+        "speedup_vs_mobsf": ratio(mob.wall_s if mob else None, dt.wall_s if dt else None),
+        "datatrail_over_floor": over_floor,
         "datatrail_peak_rss_mb": rss,
+        "rss_limit_mb": limit,
         "speedup_goal_met": None if speedup is None else speedup >= GOAL_SPEEDUP,
-        "rss_goal_met": None if rss is None else rss < GOAL_RSS_MB,
+        "exodus_goal_met": None if vs_exodus is None else vs_exodus >= GOAL_EXODUS,
+        "floor_goal_met": None if over_floor is None else over_floor <= GOAL_FLOOR,
+        "rss_goal_met": None if rss is None or limit is None else rss < limit,
+        "superapp_goal_met": None if wall is None or not is_superapp(info) else wall < GOAL_SUPERAPP_S,
     }
 
 
@@ -665,7 +766,8 @@ def busy_note(machine: dict[str, Any]) -> str:
 
 
 def markdown_report(machine: dict[str, Any], infos: Sequence[InputInfo], tools: Sequence[str],
-                    table: dict[str, dict[str, Summary]], runs: int, quick: bool) -> str:
+                    table: dict[str, dict[str, Summary]], runs: int, quick: bool,
+                    unavailable: dict[str, str]) -> str:
     note = busy_note(machine)
     lines = [
         "# datatrail benchmark",
@@ -676,32 +778,46 @@ def markdown_report(machine: dict[str, Any], infos: Sequence[InputInfo], tools: 
         "MB = 10^6 bytes. Peak RSS is the child's ru_maxrss.",
         "",
         *([note, ""] if note else []),
+        *[f"*{TOOL_LABELS[tool]} not measured:* {reason}." for tool, reason in unavailable.items()],
+        *([""] if unavailable else []),
         "## Summary",
         "",
-        "| input | size MB | dex files | dex MB (inflated) | datatrail wall s | AnalyzeAPK wall s "
-        "| × faster than AnalyzeAPK | × less CPU than AnalyzeAPK | datatrail / floor | datatrail peak RSS MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| input | size MB | dex files | dex MB (inflated) | datatrail wall s | AnalyzeAPK wall s | exodus-core wall s "
+        "| MobSF wall s | × faster than AnalyzeAPK | × faster than exodus-core | × faster than MobSF "
+        "| datatrail / floor | datatrail peak RSS MB | RSS goal MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for info in infos:
         per_tool = table[info.name]
-        goals = goals_for(per_tool)
-        dt, ag = per_tool.get("datatrail"), per_tool.get("androguard")
+        goals = goals_for(per_tool, info)
+        dt, ag, ex = per_tool.get("datatrail"), per_tool.get("androguard"), per_tool.get("exodus")
+        mob = per_tool.get("mobsf")
         lines.append(
             f"| {info.name} | {info.size_bytes / MB:.1f} | {'–' if info.dex_count is None else info.dex_count} "
             f"| {_num(None if info.dex_bytes is None else info.dex_bytes / MB, 1)} "
             f"| {_cell(dt, dt.wall_s) if dt else '–'} | {_cell(ag, ag.wall_s) if ag else '–'} "
-            f"| {_num(goals['speedup_vs_analyzeapk'], 1, '×')} | {_num(goals['cpu_ratio_vs_analyzeapk'], 1, '×')} "
+            f"| {_cell(ex, ex.wall_s) if ex else '–'} | {_cell(mob, mob.wall_s) if mob else '–'} "
+            f"| {_num(goals['speedup_vs_analyzeapk'], 1, '×')} | {_num(goals['speedup_vs_exodus'], 1, '×')} "
+            f"| {_num(goals['speedup_vs_mobsf'], 1, '×')} "
             f"| {_num(goals['datatrail_over_floor'], 1, '×')} "
-            f"| {_cell(dt, dt.peak_rss_mb, 0) if dt else '–'} |"
+            f"| {_cell(dt, dt.peak_rss_mb, 0) if dt else '–'} | {_num(goals['rss_limit_mb'], 0)} |"
         )
     lines += ["", "## Goals", "",
-              f"| input | ≥ {GOAL_SPEEDUP:.0f}× faster than AnalyzeAPK (wall) | peak RSS < {GOAL_RSS_MB:.0f} MB |",
-              "|---|---|---|"]
+              f"| input | ≥ {GOAL_SPEEDUP:.0f}× faster than AnalyzeAPK | ≥ {GOAL_EXODUS:.0f}× faster than exodus-core "
+              f"| ≤ {GOAL_FLOOR:.0f}× the inflate floor | peak RSS < {GOAL_RSS_OVER_DEX:.0f}× dex + "
+              f"{GOAL_RSS_BASE_MB:.0f} MB | super-app < {GOAL_SUPERAPP_S:.0f} s |",
+              "|---|---|---|---|---|---|"]
     for info in infos:
-        goals = goals_for(table[info.name])
-        speed = _verdict(goals["speedup_goal_met"], _num(goals["speedup_vs_analyzeapk"], 1, "×"))
-        rss = _verdict(goals["rss_goal_met"], _num(goals["datatrail_peak_rss_mb"], 0, " MB"))
-        lines.append(f"| {info.name} | {speed} | {rss} |")
+        goals = goals_for(table[info.name], info)
+        dt = table[info.name].get("datatrail")
+        lines.append(
+            f"| {info.name} "
+            f"| {_verdict(goals['speedup_goal_met'], _num(goals['speedup_vs_analyzeapk'], 1, '×'))} "
+            f"| {_verdict(goals['exodus_goal_met'], _num(goals['speedup_vs_exodus'], 1, '×'))} "
+            f"| {_verdict(goals['floor_goal_met'], _num(goals['datatrail_over_floor'], 1, '×'))} "
+            f"| {_verdict(goals['rss_goal_met'], _num(goals['datatrail_peak_rss_mb'], 0, ' MB'))} "
+            f"| {_verdict(goals['superapp_goal_met'], _num(dt.wall_s if dt else None, 1, ' s')) if is_superapp(info) else '–'} |"
+        )
     lines += ["", "## Every tool", "",
               "| input | tool | runs ok | wall s | wall min–max s | CPU s | peak RSS MB |",
               "|---|---|---:|---:|---:|---:|---:|"]
@@ -717,15 +833,18 @@ def markdown_report(machine: dict[str, Any], infos: Sequence[InputInfo], tools: 
 
 
 def json_report(machine: dict[str, Any], infos: Sequence[InputInfo], tools: Sequence[str],
-                table: dict[str, dict[str, Summary]], runs: Sequence[Run], args: argparse.Namespace) -> dict[str, Any]:
+                table: dict[str, dict[str, Summary]], runs: Sequence[Run], args: argparse.Namespace,
+                unavailable: dict[str, str]) -> dict[str, Any]:
     return {
         "machine": machine,
         "config": {"runs": args.runs, "tools": list(tools), "timeout_s": args.timeout, "quick": args.quick,
                    "warmup": not args.no_warmup},
+        "unavailable": unavailable,
         "inputs": [asdict(i) for i in infos],
         "summary": {
-            name: {"tools": {tool: asdict(s) for tool, s in per_tool.items()}, "goals": goals_for(per_tool)}
-            for name, per_tool in table.items()
+            info.name: {"tools": {tool: asdict(s) for tool, s in table[info.name].items()},
+                        "goals": goals_for(table[info.name], info)}
+            for info in infos
         },
         "runs": [asdict(r) for r in runs],
     }
@@ -745,28 +864,49 @@ def parse_tools(text: str) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bench/run.py",
-        description="Benchmark `datatrail scan` against androguard AnalyzeAPK on real APKs (medians, ratios, peak RSS).",
+        description="Benchmark `datatrail scan` against androguard AnalyzeAPK and exodus-core on real APKs and a "
+                    "synthetic super-app (medians, ratios, peak RSS).",
     )
     parser.add_argument("--runs", type=int, default=3, help="runs per tool and input (default: 3)")
     parser.add_argument("--tools", type=parse_tools, default=list(TOOLS),
                         help=f"comma-separated subset of {','.join(TOOLS)} (default: all)")
     parser.add_argument("--inputs", nargs="+", type=Path, metavar="PATH",
-                        help="APKs to measure (default: fetch the large corpus with shared/corpus/fetch-large.sh)")
+                        help="APKs to measure (default: the large APKs of shared/corpus/fetch-large.sh and the "
+                             "super-app built by bench/superapp.py)")
     parser.add_argument("--quick", action="store_true",
                         help=f"1 run, and skip AnalyzeAPK on inputs over {QUICK_SKIP_BYTES // MB} MB")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run before it is killed (default: 300)")
     parser.add_argument("--python", type=Path, default=VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable),
-                        help="interpreter that runs every tool (default: the repository's .venv)")
+                        help="interpreter that runs datatrail, androguard and the floor, and creates exodus-core's "
+                             "venv (default: the repository's .venv)")
     parser.add_argument("--no-warmup", action="store_true", help="skip the unrecorded warm-up pass")
+    parser.add_argument("--no-superapp", action="store_true",
+                        help="leave out the synthetic super-app (bench/superapp.py) from the default inputs")
     parser.add_argument("--corpus", nargs="*", type=Path, metavar="DIR",
                         help="instead of the tool comparison, time `datatrail scan DIR... --format jsonl` with --jobs 1 "
                              "and --jobs <CPUs> (apps/min, peak RSS); without DIR: shared/corpus/apk and the large APKs")
     return parser
 
 
-def resolve_inputs(paths: Sequence[Path] | None) -> list[Path]:
+def build_superapp(large: Sequence[Path]) -> Path:
+    """bench/superapp.py's APK (cached; built on first use, which takes a few seconds).
+
+    It is built in a child process: this one must stay small, because a child's
+    peak RSS (ru_maxrss) includes the memory of the process it was forked from.
+    """
+    print(f"bench: super-app: {SUPERAPP_CACHE / superapp.NAME} (built from real corpus dex when missing)",
+          file=sys.stderr)
+    cmd = [sys.executable, str(BENCH_DIR / "superapp.py"), str(corpus_dir()), str(SUPERAPP_CACHE), *map(str, large)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        die(f"cannot build the super-app: {proc.stderr.strip()}")
+    return Path(proc.stdout.strip())
+
+
+def resolve_inputs(paths: Sequence[Path] | None, with_superapp: bool) -> list[Path]:
     if not paths:
-        return fetch_default_inputs(CACHE_DIR)
+        large = fetch_default_inputs(CACHE_DIR)
+        return [*large, build_superapp(large)] if with_superapp else large
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         die(f"input not found: {', '.join(missing)}")
@@ -790,16 +930,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.corpus is not None:
         return corpus_benchmark(args)
     tools: list[str] = args.tools
-    infos = [describe_input(p) for p in resolve_inputs(args.inputs)]
+    infos = [describe_input(p) for p in resolve_inputs(args.inputs, not args.no_superapp)]
+    unavailable = prepare_tools(tools, args.python)
     machine = machine_info(args.python)
     print(f"bench: {machine_line(machine)}", file=sys.stderr)
     if not args.no_warmup:
-        warm_up(tools, args.python, min(infos, key=lambda i: i.size_bytes), args.timeout)
-    runs = benchmark(infos, tools, args.python, args.runs, args.timeout, args.quick)
+        warm_up(tools, args.python, min(infos, key=lambda i: i.size_bytes), args.timeout, unavailable)
+    runs = benchmark(infos, tools, args.python, args.runs, args.timeout, args.quick, unavailable)
     machine["load_1min_end"] = load_average()
     table = summaries(infos, tools, runs)
-    markdown = markdown_report(machine, infos, tools, table, args.runs, args.quick)
-    write_results(markdown, json_report(machine, infos, tools, table, runs, args))
+    markdown = markdown_report(machine, infos, tools, table, args.runs, args.quick, unavailable)
+    write_results(markdown, json_report(machine, infos, tools, table, runs, args, unavailable))
     print(markdown)
     print(f"bench: wrote {RESULTS_DIR / 'latest.md'} and {RESULTS_DIR / 'latest.json'}", file=sys.stderr)
     failed = [r for r in runs if r.status in ("error", "timeout")]

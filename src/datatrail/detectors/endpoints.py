@@ -770,7 +770,7 @@ def _code_names(art: AndroidArtifact) -> CodeNames:
 def _scan_dex(scan: _Scan, art: AndroidArtifact) -> None:
     for dex in art.dex_files:
         name = dex.name
-        scan.strings(dex.strings_view(), lambda i: f"{name} string {i}")
+        scan.strings(dex.strings_once(), lambda i: f"{name} string {i}")
 
 
 def _scan_class_files(scan: _Scan, art: AndroidArtifact) -> None:

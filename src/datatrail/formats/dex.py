@@ -290,6 +290,7 @@ class DexFile:
         self._strings: list[str] | None = None
         self._string_cache: dict[int, str] = {}
         self._single_bytes = 0
+        self._pool_reported = False
         self._types: list[str] | None = None
         self._protos: list[str] | None = None
         self._method_refs: list[tuple[str, str, str]] | None = None
@@ -629,6 +630,14 @@ class DexFile:
         """Every string of the pool, in index order (decoded once, then cached)."""
         return list(self.strings_view())
 
+    def strings_once(self) -> list[str]:
+        """Every string of the pool, for one pass over it: not kept unless already cached.
+
+        A scan over dozens of large DEX files then holds one decoded pool at a
+        time instead of all of them. Damage is diagnosed on the first decode only.
+        """
+        return self._strings if self._strings is not None else self._decode_all_strings()
+
     def strings_view(self) -> list[str]:
         """Like :meth:`strings` but returns the cached list itself: do not mutate it."""
         if self._strings is None:
@@ -707,6 +716,9 @@ class DexFile:
         if i < n:
             self._decode_unordered(offs, out, i, bad, overlap, over_budget, used, budget)
 
+        if self._pool_reported:
+            return out
+        self._pool_reported = True
         if bad.count:
             self._diag(
                 "dex.bad-string",

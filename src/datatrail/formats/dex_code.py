@@ -37,7 +37,7 @@ import re
 import struct
 import sys
 from array import array
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -189,11 +189,11 @@ class _CodeIndex:
     def __init__(
         self,
         buf: Buffer,
-        starts: list[int],
-        owners: list[int],
+        starts: Sequence[int],
+        owners: Sequence[int],
         shared: dict[int, list[int]],
-        owner_class: list[int],
-        owner_method: list[int],
+        owner_class: Sequence[int],
+        owner_method: Sequence[int],
     ) -> None:
         self._buf = buf
         self._size = len(buf)
@@ -381,14 +381,16 @@ class CodeRefs:
 
     def _scan_candidates(self, mset: set[int], sset: set[int], fset: set[int]) -> set[tuple[int, int, int]]:
         pattern = self._pattern(mset, sset, fset)
-        if self._index is not None:
-            ranges = self._index.ranges()
+        # The map's code section is one range to search; the index's own
+        # ranges would cost reading every code item's size, and they find
+        # nothing more: candidates outside any item are dropped when confirmed.
+        code = self._code_section()
+        if code is None:
+            ranges = self._code_index().ranges()
+        elif self._index is not None:
+            ranges = [code, *self._ranges_outside(self._index, [code])]
         else:
-            code = self._code_section()
-            if code is None:
-                ranges = self._code_index().ranges()
-            else:
-                ranges = [code]
+            ranges = [code]
         cands = self._find(pattern, ranges)
         index = self._index
         if index is None:
@@ -790,9 +792,12 @@ class CodeRefs:
             words.byteswap()
         class_data_offs = words[6::8]
 
-        code_offs: list[int] = []
-        owner_class: list[int] = []
-        owner_method: list[int] = []
+        # Arrays, not lists: a super-app has a million methods, and the index
+        # lives as long as the scan. 64-bit, because forged ULEB128 values
+        # reach 2**35 and are only rejected after the loop.
+        code_offs = array("q")
+        owner_class = array("q")
+        owner_method = array("q")
         add_code = code_offs.append
         add_class = owner_class.append
         add_method = owner_method.append
@@ -905,7 +910,7 @@ class CodeRefs:
         return self._sorted_index(self._buf, code_offs, owner_class, owner_method, off)
 
     def _sorted_index(
-        self, buf: Buffer, code_offs: list[int], owner_class: list[int], owner_method: list[int], loc: int
+        self, buf: Buffer, code_offs: array[int], owner_class: array[int], owner_method: array[int], loc: int
     ) -> _CodeIndex:
         """Check code offsets in bulk and sort the code items by position."""
         size = self._size
@@ -927,10 +932,10 @@ class CodeRefs:
             order = keep
         shared: dict[int, list[int]] = {}
         if len(set(code_offs)) == len(code_offs):
-            starts = [code_offs[k] + _CODE_HEADER for k in order]
-            owners = order
+            starts = array("q", [code_offs[k] + _CODE_HEADER for k in order])
+            owners = array("q", order)
         else:
-            starts, owners = [], []
+            starts, owners = array("q"), array("q")
             for k in order:
                 start = code_offs[k] + _CODE_HEADER
                 if starts and starts[-1] == start:

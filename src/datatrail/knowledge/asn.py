@@ -81,12 +81,25 @@ def _u32(raw: bytes) -> array[int]:
     return arr
 
 
-def _parse(raw: bytes) -> _Table:
+def _header(raw: bytes) -> tuple[dict[str, Any], int]:
+    """The JSON header and the offset of the compressed body."""
     if raw[: len(_MAGIC)] != _MAGIC:
         raise ValueError("not an ASN range table (bad magic or format)")
     head_len = int.from_bytes(raw[8:12], "little")
     header: dict[str, Any] = json.loads(raw[12 : 12 + head_len])
-    body = memoryview(zlib.decompress(raw[12 + head_len :]))
+    return header, 12 + head_len
+
+
+def _meta(raw: bytes, header: dict[str, Any]) -> dict[str, str]:
+    meta = {k: str(header[k]) for k in ("name", "version", "source", "date")}
+    meta["license"] = f"{header['license']}; credit: {header['attribution']}"
+    meta["sha256"] = hashlib.sha256(raw).hexdigest()
+    return meta
+
+
+def _parse(raw: bytes) -> _Table:
+    header, body_off = _header(raw)
+    body = memoryview(zlib.decompress(raw[body_off:]))
     n4, n6, na = int(header["v4"]), int(header["v6"]), int(header["asns"])
     offset = 0
 
@@ -105,18 +118,28 @@ def _parse(raw: bytes) -> _Table:
     names = bytes(body[offset:])
     if len(names) != (name_ends[-1] if na else 0):
         raise ValueError("ASN organisation names are truncated")
-    meta = {k: str(header[k]) for k in ("name", "version", "source", "date")}
-    meta["license"] = f"{header['license']}; credit: {header['attribution']}"
-    meta["sha256"] = hashlib.sha256(raw).hexdigest()
-    return _Table(meta, v4_starts, v4_asns, v6_starts, v6_asns, keys, name_ends, names)
+    return _Table(_meta(raw, header), v4_starts, v4_asns, v6_starts, v6_asns, keys, name_ends, names)
+
+
+def _read() -> bytes:
+    return resources.files("datatrail.knowledge").joinpath("data", _FILE).read_bytes()
 
 
 @functools.cache
 def _table() -> _Table:
     try:
-        raw = resources.files("datatrail.knowledge").joinpath("data", _FILE).read_bytes()
-        return _parse(raw)
+        return _parse(_read())
     except (OSError, ValueError, KeyError, zlib.error) as exc:
+        raise DatatrailError(f"ASN knowledge file {_FILE} is missing or unreadable") from exc
+
+
+@functools.cache
+def _provenance() -> dict[str, str]:
+    """The header alone: every report names the table, few scans look an address up in it."""
+    try:
+        raw = _read()
+        return _meta(raw, _header(raw)[0])
+    except (OSError, ValueError, KeyError) as exc:
         raise DatatrailError(f"ASN knowledge file {_FILE} is missing or unreadable") from exc
 
 
@@ -158,4 +181,4 @@ def lookup_asn(ip: IPv4Address | IPv6Address) -> AsnInfo | None:
 
 def dataset_info() -> dict[str, str]:
     """Provenance of the ASN table, in the shape of ``DatasetRef``."""
-    return dict(_table().meta)
+    return dict(_provenance())
