@@ -139,7 +139,7 @@ def test_a_named_non_app_is_still_an_error(tree: Path, capsys: pytest.CaptureFix
 def test_directory_without_apps_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "notes.txt").write_text("nothing here")
     assert main(["scan", str(tmp_path), "--format", "jsonl"]) == EXIT_INPUT
-    assert "no Android package or code found in" in capsys.readouterr().err
+    assert "no app package or code found in" in capsys.readouterr().err
 
 
 def test_json_reports_mirror_the_tree(tree: Path, tmp_path: Path) -> None:
@@ -220,3 +220,19 @@ def test_jobs_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
         main(["scan", "x.apk", "--jobs", "0"])
     assert exc.value.code == EXIT_USAGE
     assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_ios_bundle_folders_are_one_input_each(tmp_path: Path) -> None:
+    """An unzipped .app/.framework is one app, not a tree of loose binaries; plain folders are walked."""
+    app = tmp_path / "store" / "Demo.app"
+    (app / "Frameworks" / "Kit.framework").mkdir(parents=True)
+    (app / "Info.plist").write_bytes(b"<plist/>")
+    (app / "Demo").write_bytes(b"\xcf\xfa\xed\xfe" + bytes(60))
+    (app / "Frameworks" / "Kit.framework" / "Kit").write_bytes(b"\xcf\xfa\xed\xfe" + bytes(60))
+    loose = tmp_path / "store" / "libs"
+    loose.mkdir()
+    (loose / "libfoo.a").write_bytes(b"!<arch>\n")
+    found = discover([tmp_path / "store"])
+    assert [i.path for i in found.inputs] == [app, loose / "libfoo.a"]
+    named = discover([app])
+    assert [i.path for i in named.inputs] == [app] and named.directories == 0

@@ -91,3 +91,14 @@ def test_no_traceback_for_garbage_in_a_fresh_process(tmp_path: Path) -> None:
     assert proc.returncode == EXIT_INPUT
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("datatrail: cannot analyse")
+
+
+def test_scan_timeout_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["scan", "x.apk", "--timeout", "0"])
+    assert exc.value.code == EXIT_USAGE
+    assert "positive number of seconds" in capsys.readouterr().err
+    apk = corpus_dir() / "apk" / "uiautomator" / "app-uiautomator-androidx.apk"
+    assert main(["scan", str(apk), "--timeout", "0.001", "--jobs", "1", "--format", "json", "-o", str(tmp_path / "r.json")]) == EXIT_INPUT
+    assert "timed out after 0.001 s" in capsys.readouterr().err
+    assert main(["scan", str(apk), "--timeout", "600", "--format", "json", "-o", str(tmp_path / "r.json")]) in (EXIT_OK, EXIT_FINDINGS)

@@ -18,6 +18,13 @@ Memory stays bounded whatever the corpus size because:
 Only the list of input paths grows with the corpus (a path each; a million
 apps is ~100 MB), which buys an exact progress total.
 
+With a ``timeout``, an input that takes longer fails alone ("timed out") and
+the batch goes on: an interval timer interrupts the scan between two Python
+steps, and in worker processes a CPU-time limit a little past it ends a
+worker stuck inside one long C call (a regular expression, a decompressor),
+which the timer cannot interrupt; that input is then reported like a worker
+that died.
+
 A worker that dies (killed, out of memory in C code, a crash) breaks the whole
 ``ProcessPoolExecutor``: every input in flight fails with ``BrokenProcessPool``
 and nobody can tell which one did it. The inputs in flight are then re-run one
@@ -27,12 +34,16 @@ as failed; the batch continues with a new pool.
 
 from __future__ import annotations
 
+import math
 import mmap
 import multiprocessing
 import os
+import signal
 import stat
+import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -55,6 +66,8 @@ __all__ = [
     "Renderer",
     "TASKS_PER_CHILD",
     "discover",
+    "is_bundle_dir",
+    "BUNDLE_SUFFIXES",
     "looks_analysable",
     "run_batch",
 ]
@@ -66,6 +79,11 @@ takes ~0.07 s and a real one 0.5-5 s, so restarts cost a few percent at most
 while memory creep is capped."""
 
 _SNIFF_BYTES = 8
+
+_CPU_GRACE = 1.5
+"""A worker's CPU-time limit is the timeout times this, rounded up to a whole
+second: the interval timer should always win, the limit only ends a worker
+stuck in C."""
 
 Scanner = Callable[[Path, ScanOptions], Report]
 """What analyses one input; must be picklable (a module-level function) to
@@ -189,6 +207,14 @@ def looks_analysable(path: Path) -> bool:
         return True
 
 
+BUNDLE_SUFFIXES = (".app", ".framework", ".xcframework")
+"""Folders that are one app or SDK (iOS bundles), scanned whole rather than walked."""
+
+
+def is_bundle_dir(path: Path) -> bool:
+    return path.suffix in BUNDLE_SUFFIXES and path.is_dir()
+
+
 def discover(paths: Iterable[Path], sniff: Callable[[Path], bool] = looks_analysable) -> Discovery:
     """Expand directories (recursively, sorted by name) into the files that look like apps.
 
@@ -200,7 +226,7 @@ def discover(paths: Iterable[Path], sniff: Callable[[Path], bool] = looks_analys
     found = Discovery()
     seen_dirs: set[tuple[int, int]] = set()
     for path in paths:
-        if path.is_dir():
+        if path.is_dir() and not is_bundle_dir(path):
             found.directories += 1
             _walk(path, seen_dirs, found, sniff)
         else:
@@ -230,7 +256,9 @@ def _walk(root: Path, seen: set[tuple[int, int]], found: Discovery, sniff: Calla
                 mode = os.stat(entry.path).st_mode  # follows links: a link to an app is an app
             except OSError:
                 continue  # a dangling link points at nothing to analyse
-            if stat.S_ISDIR(mode):
+            if stat.S_ISDIR(mode) and is_bundle_dir(Path(entry.path)):
+                found.inputs.append(BatchInput(Path(entry.path), root))  # an unzipped iOS app or framework is one input
+            elif stat.S_ISDIR(mode):
                 subdirs.append(Path(entry.path))
             elif stat.S_ISREG(mode):
                 if sniff(Path(entry.path)):
@@ -260,12 +288,81 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _analyse(index: int, item: BatchInput, options: ScanOptions, render: Renderer | None, scanner: Scanner) -> Outcome:
+class _TimedOut(BaseException):
+    """Raised by the interval timer; a BaseException so no ``except Exception`` in a scan swallows it."""
+
+
+def _expire(signum: int, frame: object) -> None:
+    raise _TimedOut
+
+
+@contextmanager
+def _cpu_limit(seconds: float) -> Iterator[None]:
+    """The process dies (SIGXCPU) if the block uses more than ``seconds`` of CPU time.
+
+    Only for worker processes: the parent sees the death and isolates the input.
+    """
+    import resource  # POSIX only, like the workers that use it
+
+    previous = resource.getrlimit(resource.RLIMIT_CPU)
+    hard = previous[1]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    limit = math.ceil(usage.ru_utime + usage.ru_stime + seconds)  # whole seconds only
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_CPU, previous)
+
+
+@contextmanager
+def _deadline(seconds: float | None, in_worker: bool) -> Iterator[None]:
+    """Raise _TimedOut in the block after ``seconds`` of wall time (main thread, POSIX only).
+
+    Elsewhere (a caller's thread, Windows) the block runs unbounded. In a
+    worker, a CPU-time limit also ends a scan stuck in one C call.
+    """
+    if seconds is None or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        if in_worker:
+            with _cpu_limit(seconds * _CPU_GRACE):
+                yield
+        else:
+            yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _analyse(
+    index: int,
+    item: BatchInput,
+    options: ScanOptions,
+    render: Renderer | None,
+    scanner: Scanner,
+    timeout: float | None = None,
+    in_worker: bool = False,
+) -> Outcome:
     """One input, start to rendered text; runs in a worker. Never raises for a bad input."""
     start = time.perf_counter()
     try:
-        report = scanner(item.path, options)
-        text = render(report) if render is not None else None
+        with _deadline(timeout, in_worker):
+            report = scanner(item.path, options)
+            text = render(report) if render is not None else None
+    except _TimedOut:
+        return Outcome(
+            index,
+            item.path,
+            Status.FAILED,
+            error=f"datatrail: cannot analyse {item.path}: timed out after {timeout:g} s",
+            seconds=time.perf_counter() - start,
+        )
     except UnsupportedInput as exc:
         status = Status.FAILED if item.explicit else Status.SKIPPED
         return Outcome(index, item.path, status, error=f"datatrail: cannot analyse {exc}", seconds=time.perf_counter() - start)
@@ -310,19 +407,23 @@ def run_batch(
     ordered: bool = False,
     scanner: Scanner = scan_file,
     tasks_per_child: int = TASKS_PER_CHILD,
+    timeout: float | None = None,
 ) -> Generator[Outcome, None, None]:
     """Analyse every input and yield one outcome each.
 
     ``jobs`` <= 1 (or a single input) analyses in this process. Otherwise
     outcomes come in completion order, or in input order with ``ordered``
     (at the cost of idle workers behind a slow input). ``render`` and
-    ``scanner`` must be picklable when ``jobs`` > 1.
+    ``scanner`` must be picklable when ``jobs`` > 1. ``timeout``: seconds of
+    wall time per input (scan and render), after which it fails alone.
     """
+    if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
+        raise ValueError(f"timeout must be positive and finite, not {timeout}")
     if jobs <= 1 or len(inputs) <= 1:
         for index, item in enumerate(inputs):
-            yield _analyse(index, item, options, render, scanner)
+            yield _analyse(index, item, options, render, scanner, timeout)
         return
-    yield from _Parallel(inputs, options, min(jobs, len(inputs)), render, ordered, scanner, tasks_per_child).run()
+    yield from _Parallel(inputs, options, min(jobs, len(inputs)), render, ordered, scanner, tasks_per_child, timeout).run()
 
 
 class _Parallel:
@@ -335,8 +436,10 @@ class _Parallel:
         ordered: bool,
         scanner: Scanner,
         tasks_per_child: int,
+        timeout: float | None = None,
     ) -> None:
         self.inputs = inputs
+        self.timeout = timeout
         self.options = options
         self.jobs = jobs
         self.render = render
@@ -352,7 +455,9 @@ class _Parallel:
         return ProcessPoolExecutor(max_workers=workers, mp_context=self.context, max_tasks_per_child=self.tasks_per_child)
 
     def _submit(self, pool: ProcessPoolExecutor, index: int) -> Future[Outcome]:
-        return pool.submit(_analyse, index, self.inputs[index], self.options, self.render, self.scanner)
+        return pool.submit(
+            _analyse, index, self.inputs[index], self.options, self.render, self.scanner, self.timeout, True
+        )
 
     def _ready(self, outcome: Outcome) -> Iterator[Outcome]:
         if not self.ordered:
@@ -425,6 +530,10 @@ class _Parallel:
                     item.path,
                     Status.FAILED,
                     error=f"datatrail: cannot analyse {item.path}: the process analysing it died "
-                    "(killed, out of memory, or a crash in native code)",
+                    + (
+                        "(killed, out of memory, a crash in native code, or stuck past the time limit)"
+                        if self.timeout is not None
+                        else "(killed, out of memory, or a crash in native code)"
+                    ),
                     seconds=time.perf_counter() - start,
                 )

@@ -11,15 +11,17 @@ import base64
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from datatrail.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, report_for, write_output
 from datatrail.errors import DatatrailError
-from datatrail.model.capture import CAPTURE_SCHEMA_VERSION, CaptureReport
-from datatrail.model.capture_compare import AppComparison
-from datatrail.model.personal_data import DataHit
-from datatrail.model.report import Report
 from datatrail.viewers import VIEWERS
+
+if TYPE_CHECKING:
+    from datatrail.model.capture import CaptureReport
+    from datatrail.model.capture_compare import AppComparison
+    from datatrail.model.personal_data import DataHit
+    from datatrail.model.report import Report
 
 __all__ = ["NAME", "register", "run", "report_to_dict", "render_terminal"]
 
@@ -192,6 +194,8 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     elif args.format == "label":
         text = _label(reports, app)
     elif args.format == "json":
+        from datatrail.model.capture import CAPTURE_SCHEMA_VERSION
+
         doc = {"schema_version": CAPTURE_SCHEMA_VERSION, "viewer": args.viewer,
                "captures": [report_to_dict(r) for r in reports]}
         text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from datatrail.changes.gate import FAIL_KINDS, parse_kinds
 from datatrail.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Errors, Parser, report_for, write_output
 from datatrail.errors import InputError
-from datatrail.model.report import Report
 from datatrail.viewers import VIEWERS
+
+if TYPE_CHECKING:
+    from datatrail.model.report import Report
 
 __all__ = ["NAME", "register", "run", "report_for"]
 

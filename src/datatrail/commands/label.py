@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from datatrail.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, report_for, write_output
 from datatrail.errors import DatatrailError, InputError
 from datatrail.model.label import MISMATCH_KINDS, LabelComparison, Observation
-from datatrail.model.report import Report
 from datatrail.viewers import VIEWERS
+
+if TYPE_CHECKING:
+    from datatrail.model.report import Report
 
 __all__ = ["NAME", "register", "run"]
 

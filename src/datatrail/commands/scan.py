@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import textwrap
@@ -14,9 +15,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.text import Text
 
 from datatrail.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, write_output
 from datatrail.detectors.rules import RULES
@@ -27,6 +25,8 @@ from datatrail.report.renderers import DOCUMENT_FORMATS
 from datatrail.viewers import VIEWERS
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from datatrail.batch import BatchInput, Outcome, Scanner
 
 __all__ = ["NAME", "FailOn", "register", "run", "render_text", "parse_fail_on"]
@@ -130,6 +130,12 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         help="analyse N inputs at a time in worker processes (default: the number of CPUs; 1 = in this process)",
     )
     scan.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        metavar="S",
+        help="give up on an input after S seconds: it fails alone (exit 3) and the others go on (default: no limit)",
+    )
+    scan.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -191,11 +197,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
 def run(args: argparse.Namespace, err: Errors) -> int:
     # The pipeline is imported here, not at the top: registering this command
     # must stay cheap for every other command.
     from datatrail.baseline import BaselineBuilder, baseline_json, read_baseline, scan_with_baseline
     from datatrail.batch import BatchSummary, Status, discover, run_batch
+    from datatrail.commands.progress import print_above, progress_bar
     from datatrail.scan import ScanOptions, scan_file
 
     started = time.perf_counter()
@@ -227,7 +244,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         err.print(problem)
         status = EXIT_INPUT
     if not found.inputs and found.directories:
-        err.print("datatrail: error: no Android package or code found in " + ", ".join(str(f) for f in files if f.is_dir()))
+        err.print("datatrail: error: no app package or code found in " + ", ".join(str(f) for f in files if f.is_dir()))
         return EXIT_INPUT
 
     sink = _Sink(args.format, out, several)
@@ -239,9 +256,10 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     in_parent = args.format == "terminal" or bool(gate.rules) or args.write_baseline is not None
     render = None if in_parent else partial(render_text, args.format)
     known = BaselineBuilder()
-    progress = _progress(args.progress, several, args.format == "terminal" and out is None, len(found.inputs))
-    say = err.print if progress is None else partial(_print_above, progress)
-    batch = run_batch(found.inputs, options, jobs=jobs, render=render, ordered=ordered, scanner=scanner)
+    progress = progress_bar(args.progress, several, args.format == "terminal" and out is None, len(found.inputs))
+    say = err.print if progress is None else partial(print_above, progress)
+    batch = run_batch(found.inputs, options, jobs=jobs, render=render, ordered=ordered, scanner=scanner,
+                      timeout=args.timeout)
     try:
         if progress is not None:
             progress.start()
@@ -294,42 +312,6 @@ def render_text(fmt: str, report: Report) -> str:
     return DOCUMENT_FORMATS[fmt](report)
 
 
-def _progress(wanted: bool | None, several: bool, terminal_on_stdout: bool, total: int) -> Progress | None:
-    """A bar on stderr: asked for, or by default for a batch when stderr is a terminal.
-
-    Not by default when terminal reports go to stdout, which is then usually the same screen.
-    """
-    if wanted is None:
-        wanted = several and sys.stderr.isatty() and not (terminal_on_stdout and sys.stdout.isatty())
-    if not wanted:
-        return None
-    progress = Progress(
-        TextColumn("scanning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-        _RateColumn(),
-        console=Console(file=sys.stderr),
-        redirect_stdout=False,  # stdout carries the reports; rich must not re-route it to the terminal
-        redirect_stderr=False,
-    )
-    progress.add_task("scan", total=total)
-    return progress
-
-
-class _RateColumn(ProgressColumn):
-    """Apps per minute over rich's recent window: the figure people compare corpus runs by."""
-
-    def render(self, task: Task) -> Text:
-        return Text("" if task.speed is None else f"{task.speed * 60:.0f} apps/min", style="progress.data.speed")
-
-
-def _print_above(progress: Progress, message: str) -> None:
-    progress.console.print(message.replace("\n", " "), markup=False, highlight=False, soft_wrap=True)
-
-
 class _Sink:
     """Where reports go, one at a time as they arrive: nothing is kept after it is written."""
 
@@ -347,6 +329,8 @@ class _Sink:
             self.stream = self.part.open("w", encoding="utf-8")
         self.console: Console | None = None
         if fmt == "terminal":
+            from rich.console import Console
+
             self.console = Console(file=sys.stdout) if out is None else Console(file=self.stream, width=120)
 
     def write(self, outcome: Outcome, item: BatchInput, text: str | None) -> None:
