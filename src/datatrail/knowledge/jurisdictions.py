@@ -24,10 +24,10 @@ from typing import Any
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.datafile import read_data_file
 from datatrail.model.attribution import BASES, Flag
+from datatrail.viewers import VIEWERS
 
 __all__ = ["VIEWERS", "flags_for", "region_note", "cctld_country", "is_eea", "dataset_info"]
 
-VIEWERS = ("eu", "uk", "us")
 _FILE = "jurisdictions.json"
 _SUPPORTED_FORMAT = 1
 COMPELLED_ACCESS = "compelled-access"

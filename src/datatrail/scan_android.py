@@ -1,0 +1,66 @@
+"""The Android pipeline: package -> manifest, SDKs, data access, endpoints, destinations, findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datatrail.assess.data_access import attribute_data_access
+from datatrail.assess.destinations import build_destinations
+from datatrail.assess.ownership import Ownership
+from datatrail.detectors.data_access import detect_data_access
+from datatrail.detectors.destination_risks import destination_findings
+from datatrail.detectors.endpoints import extract_endpoints
+from datatrail.detectors.manifest import read_manifest
+from datatrail.detectors.manifest_risks import manifest_findings
+from datatrail.detectors.sdks import detect_sdks
+from datatrail.detectors.signing import signing_findings
+from datatrail.knowledge.datasets import dataset_refs
+from datatrail.loaders.android import load_android
+from datatrail.model.report import Report
+from datatrail.scan import Clock, ScanOptions, resolve_endpoints, timestamp, tool_info
+
+__all__ = ["scan_android"]
+
+
+def scan_android(path: Path, options: ScanOptions) -> Report:
+    """Scan an Android package or code file. Raises datatrail.InputError when it cannot be analysed."""
+    clock = Clock()
+    art = load_android(path, options.limits)
+    clock.lap("load")
+    facts = read_manifest(art)
+    subject = facts.identity.package or art.input.sha256
+    clock.lap("manifest")
+    sdks = detect_sdks(art)
+    ownership = Ownership(sdks, facts.identity.package)
+    clock.lap("sdks")
+    data_access = attribute_data_access(detect_data_access(art), ownership, facts.permissions, facts.identity.target_sdk)
+    clock.lap("data_access")
+    endpoints = extract_endpoints(art)
+    clock.lap("endpoints")
+    resolutions = resolve_endpoints(endpoints.endpoints, options, clock)
+    destinations = build_destinations(art, endpoints.endpoints, sdks, ownership, options.viewer, resolutions)
+    clock.lap("attribution")
+    findings = manifest_findings(art, facts) + signing_findings(art, subject) + destination_findings(destinations, subject)
+    findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.fingerprint))
+    clock.lap("findings")
+    return Report(
+        tool=tool_info(),
+        generated_at=timestamp(),
+        inputs=(art.input,),
+        app=facts.identity,
+        permissions=facts.permissions,
+        custom_permissions=facts.custom_permissions,
+        components=facts.components,
+        findings=tuple(findings),
+        certificates=tuple(art.certificates),
+        diagnostics=tuple(art.log.items),
+        diagnostics_dropped=art.log.dropped,
+        datasets=dataset_refs(),
+        sdks=sdks.sdks,
+        unidentified_libraries=sdks.unidentified,
+        data_access=data_access,
+        destinations=destinations,
+        app_links=endpoints.app_links,
+        viewer=options.viewer,
+        timings=clock.timings,
+    )
