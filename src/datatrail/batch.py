@@ -34,6 +34,8 @@ as failed; the batch continues with a new pool.
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import mmap
 import multiprocessing
@@ -423,7 +425,9 @@ def run_batch(
         for index, item in enumerate(inputs):
             yield _analyse(index, item, options, render, scanner, timeout)
         return
-    yield from _Parallel(inputs, options, min(jobs, len(inputs)), render, ordered, scanner, tasks_per_child, timeout).run()
+    # Each worker already has a core: no worker forks again for one app's stages.
+    serial = dataclasses.replace(options, parallel=False)
+    yield from _Parallel(inputs, serial, min(jobs, len(inputs)), render, ordered, scanner, tasks_per_child, timeout).run()
 
 
 class _Parallel:

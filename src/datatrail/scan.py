@@ -34,6 +34,9 @@ class ScanOptions:
     resolver: Resolver = system_resolver
     resolver_name: str | None = None
     resolve_timeout: float = 10.0
+    parallel: bool = False
+    """Use a second core inside one large app (a forked child runs one stage). For a single app
+    scanned in this process; batch workers leave it off, as each already has a core."""
 
 
 class Clock:

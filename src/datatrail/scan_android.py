@@ -16,10 +16,53 @@ from datatrail.detectors.sdks import detect_sdks
 from datatrail.detectors.signing import signing_findings
 from datatrail.knowledge.datasets import dataset_refs
 from datatrail.loaders.android import load_android
+from datatrail.forked import ForkedCall, ForkFailed, can_fork
+from datatrail.loaders.artifact import AndroidArtifact
+from datatrail.model.diagnostic import Diagnostic
+from datatrail.model.endpoint import EndpointReport
 from datatrail.model.report import Report
 from datatrail.scan import Clock, ScanOptions, resolve_endpoints, timestamp, tool_info
 
-__all__ = ["scan_android"]
+__all__ = ["scan_android", "PARALLEL_MIN_CODE_BYTES"]
+
+PARALLEL_MIN_CODE_BYTES = 8_000_000
+"""Below this much DEX, forking a child costs more than the stage it would take over."""
+
+_EndpointResult = tuple[EndpointReport, list[Diagnostic], int]
+
+
+def _code_bytes(art: AndroidArtifact) -> int:
+    return sum(len(dex.buffer) for dex in art.dex_files)
+
+
+def _endpoints_and_log(art: AndroidArtifact) -> _EndpointResult:
+    """Endpoints, and the diagnostics that finding them added to the artifact's log."""
+    items, dropped = len(art.log.items), art.log.dropped
+    report = extract_endpoints(art)
+    return report, art.log.items[items:], art.log.dropped - dropped
+
+
+def _start_endpoints(art: AndroidArtifact) -> ForkedCall[_EndpointResult] | None:
+    """Endpoint extraction in a child while this process scans the bytecode for data access:
+    the two stages read the same package and share nothing else."""
+    if not can_fork():
+        return None
+    try:
+        return ForkedCall(_endpoints_and_log, art)
+    except OSError:  # no process or pipe to spare: run it here
+        return None
+
+
+def _finish_endpoints(art: AndroidArtifact, forked: ForkedCall[_EndpointResult] | None) -> EndpointReport:
+    if forked is not None:
+        try:
+            report, items, dropped = forked.result()
+        except ForkFailed:
+            pass
+        else:
+            art.log.extend(items, dropped)
+            return report
+    return extract_endpoints(art)
 
 
 def scan_android(path: Path, options: ScanOptions) -> Report:
@@ -33,9 +76,14 @@ def scan_android(path: Path, options: ScanOptions) -> Report:
     sdks = detect_sdks(art)
     ownership = Ownership(sdks, facts.identity.package)
     clock.lap("sdks")
-    data_access = attribute_data_access(detect_data_access(art), ownership, facts.permissions, facts.identity.target_sdk)
-    clock.lap("data_access")
-    endpoints = extract_endpoints(art)
+    forked = _start_endpoints(art) if options.parallel and _code_bytes(art) >= PARALLEL_MIN_CODE_BYTES else None
+    try:
+        data_access = attribute_data_access(detect_data_access(art), ownership, facts.permissions, facts.identity.target_sdk)
+        clock.lap("data_access")
+        endpoints = _finish_endpoints(art, forked)
+    finally:
+        if forked is not None:
+            forked.cancel()
     clock.lap("endpoints")
     resolutions = resolve_endpoints(endpoints.endpoints, options, clock)
     destinations = build_destinations(art, endpoints.endpoints, sdks, ownership, options.viewer, resolutions)

@@ -236,7 +236,8 @@ def run(args: argparse.Namespace, err: Errors) -> int:
             err.print(f"datatrail: error: baseline {exc}")
             return EXIT_USAGE
         scanner = partial(scan_with_baseline, fingerprints=baseline.fingerprints)
-    options = ScanOptions(viewer=args.viewer, resolve=args.resolve)
+    # Inputs analysed in this process may use a second core each; worker processes never do.
+    options = ScanOptions(viewer=args.viewer, resolve=args.resolve, parallel=True)
     jobs: int = args.jobs if args.jobs is not None else _usable_cpus()
     summary = BatchSummary(jobs=min(jobs, max(1, len(found.inputs))), skipped=found.skipped)
     status = EXIT_OK

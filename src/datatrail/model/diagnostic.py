@@ -48,6 +48,12 @@ class DiagnosticLog:
             return
         self.items.append(Diagnostic(code, message, location, severity))
 
+    def extend(self, items: list[Diagnostic], dropped: int = 0) -> None:
+        """Add diagnostics collected elsewhere (another process's copy of this log), under this log's cap."""
+        room = max(0, self.cap - len(self.items))
+        self.items.extend(items[:room])
+        self.dropped += max(0, len(items) - room) + dropped
+
     def __len__(self) -> int:
         return len(self.items) + self.dropped
 

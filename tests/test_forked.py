@@ -1,0 +1,74 @@
+"""A second core for one app: the forked stage gives the same report, and failures fall back."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from datatrail import scan_android
+from datatrail.forked import ForkedCall, ForkFailed
+from datatrail.report.json import to_dict
+from datatrail.scan import ScanOptions, scan_file
+from tests.conftest import corpus_files
+
+APPS = [p for p in corpus_files("apk/**/*.apk") if p.stat().st_size > 1_000_000][:6]
+
+
+def _comparable(path: Path, parallel: bool) -> dict[str, object]:
+    doc = to_dict(scan_file(path, ScanOptions(parallel=parallel)))
+    doc.pop("timings")
+    doc.pop("generated_at")
+    return doc
+
+
+@pytest.mark.parametrize("path", APPS, ids=lambda p: p.name)
+def test_forked_endpoints_give_the_same_report(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan_android, "PARALLEL_MIN_CODE_BYTES", 0)  # fork even for small corpus apps
+    calls: list[int] = []
+    real = scan_android.ForkedCall
+
+    def counting(*args: object) -> ForkedCall[object]:
+        calls.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan_android, "ForkedCall", counting)
+    assert _comparable(path, parallel=True) == _comparable(path, parallel=False)
+    assert calls == [1]
+
+
+def _boom() -> int:
+    raise RuntimeError("no result")
+
+
+def _die() -> int:
+    os.kill(os.getpid(), signal.SIGKILL)
+    return 0
+
+
+def _unpicklable() -> object:
+    return lambda: None
+
+
+def test_results_and_failures() -> None:
+    assert ForkedCall(sum, [1, 2, 3]).result() == 6
+    for fn in (_boom, _die, _unpicklable):
+        with pytest.raises(ForkFailed):
+            ForkedCall(fn).result()
+
+
+def test_cancel_reaps_the_child() -> None:
+    call = ForkedCall(__import__("time").sleep, 30)
+    pid = call._pid
+    call.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_failed_fork_falls_back_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = APPS[0] if APPS else pytest.skip("no corpus")
+    monkeypatch.setattr(scan_android, "PARALLEL_MIN_CODE_BYTES", 0)
+    monkeypatch.setattr(scan_android, "_endpoints_and_log", lambda art: _boom())
+    assert _comparable(path, parallel=True) == _comparable(path, parallel=False)
