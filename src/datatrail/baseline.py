@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from datatrail.errors import CorruptInput, LimitExceeded, UnsupportedInput
+from datatrail.jsondoc import read_json_document
 from datatrail.model.report import Report
 from datatrail.scan import ScanOptions, scan_file
 
@@ -91,14 +92,7 @@ def baseline_json(baseline: Baseline) -> str:
 
 
 def parse_baseline(text: str, location: str) -> Baseline:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CorruptInput(f"{location}: not JSON ({exc.msg} at line {exc.lineno})") from exc
-    except RecursionError as exc:
-        raise CorruptInput(f"{location}: JSON nested too deeply") from exc
-    if not isinstance(doc, dict) or doc.get("format") != BASELINE_FORMAT:
-        raise UnsupportedInput(f"{location}: not a datatrail baseline (expected \"format\": \"{BASELINE_FORMAT}\")")
+    doc = read_json_document(text, location, BASELINE_FORMAT, "a datatrail baseline")
     items = doc.get("findings")
     if not isinstance(items, list):
         raise CorruptInput(f"{location}: findings must be a list")

@@ -66,7 +66,7 @@ def _ids(report: SdkReport) -> set[str]:
 
 def test_public_api() -> None:
     assert sorted(sdks_module.__all__) == sorted(
-        ["detect_sdks", "signature_index", "SdkReport", "UNIDENTIFIED_MIN_CLASSES", "PLATFORM_ROOTS"]
+        ["detect_sdks", "signature_index", "SdkReport", "UNIDENTIFIED_MIN_CLASSES", "PLATFORM_ROOTS", "PatternHits"]
     )
 
 

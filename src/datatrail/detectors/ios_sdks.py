@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from datatrail.detectors.sdks import PatternHits
 from datatrail.knowledge.sdks import SOURCE_DATATRAIL, Signature, signatures
 from datatrail.model.sdk import OwnerRule, SdkEvidence, SdkFinding, SdkReport
 
@@ -34,7 +35,6 @@ __all__ = ["IosSdkInput", "IosSdkResult", "detect_ios_sdks", "framework_name", "
 KIND_OBJC_CLASS = "objc-class"
 KIND_FRAMEWORK = "ios-framework"
 
-_EXAMPLES = 5
 _CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
 _OWNING_SHARE = 0.5
 """A binary whose classes belong to one SDK at least this much is that SDK's (for destinations)."""
@@ -113,17 +113,6 @@ def _swift_readable(name: str) -> str:
     return name
 
 
-@dataclass(slots=True)
-class _Hits:
-    count: int = 0
-    examples: list[str] = field(default_factory=list)
-
-    def add(self, item: str) -> None:
-        self.count += 1
-        if len(self.examples) < _EXAMPLES and item not in self.examples:
-            self.examples.append(item)
-
-
 def _match_class(index: _Index, name: str) -> tuple[str, tuple[int, ...]] | None:
     owners = index.exact.get(name)
     if owners:
@@ -165,8 +154,8 @@ def _finding(sig: Signature, class_count: int, evidence: list[SdkEvidence], kind
 
 def _class_pass(
     index: _Index, classes: dict[str, tuple[str, ...]]
-) -> tuple[dict[tuple[int, str], _Hits], Counter[int], dict[str, Counter[int]], set[str], set[str]]:
-    hits: dict[tuple[int, str], _Hits] = {}
+) -> tuple[dict[tuple[int, str], PatternHits], Counter[int], dict[str, Counter[int]], set[str], set[str]]:
+    hits: dict[tuple[int, str], PatternHits] = {}
     owned: Counter[int] = Counter()
     per_binary: dict[str, Counter[int]] = {}
     seen: set[str] = set()
@@ -185,19 +174,19 @@ def _class_pass(
                 counts[owner] += 1
                 if raw in seen:
                     continue
-                hits.setdefault((owner, pattern), _Hits()).add(raw)
+                hits.setdefault((owner, pattern), PatternHits()).add(raw)
                 owned[owner] += 1
             seen.add(raw)
     return hits, owned, per_binary, exact_used, prefix_used
 
 
-def _framework_pass(index: _Index, frameworks: dict[str, tuple[str, ...]]) -> dict[tuple[int, str], _Hits]:
-    hits: dict[tuple[int, str], _Hits] = {}
+def _framework_pass(index: _Index, frameworks: dict[str, tuple[str, ...]]) -> dict[tuple[int, str], PatternHits]:
+    hits: dict[tuple[int, str], PatternHits] = {}
     for name, wheres in frameworks.items():
         for owner, glob, rx in index.frameworks:
             if rx.fullmatch(name):
                 for where in wheres:
-                    hits.setdefault((owner, glob), _Hits()).add(where)
+                    hits.setdefault((owner, glob), PatternHits()).add(where)
     return hits
 
 
@@ -231,7 +220,7 @@ def detect_ios_sdks(data: IosSdkInput) -> IosSdkResult:
 
 
 def _binary_owners(
-    index: _Index, per_binary: dict[str, Counter[int]], data: IosSdkInput, fw_hits: dict[tuple[int, str], _Hits]
+    index: _Index, per_binary: dict[str, Counter[int]], data: IosSdkInput, fw_hits: dict[tuple[int, str], PatternHits]
 ) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for where, counts in per_binary.items():

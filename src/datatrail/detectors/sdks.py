@@ -53,6 +53,7 @@ from datatrail.model.sdk import (
 )
 
 __all__ = [
+    "PatternHits",
     "detect_sdks",
     "signature_index",
     "SdkReport",
@@ -167,8 +168,8 @@ def _knowledge() -> _Knowledge:
 
 
 @dataclass(slots=True)
-class _Tally:
-    """Items one pattern matched."""
+class PatternHits:
+    """Items one pattern matched: how many, and the first few as examples (Android and iOS matchers)."""
 
     count: int = 0
     examples: list[str] = field(default_factory=list)
@@ -183,12 +184,12 @@ class _Tally:
 class _Collector:
     """Non-class evidence per owner: (kind, pattern) -> tally, plus which kinds are independent."""
 
-    evidence: dict[int, dict[tuple[str, str], _Tally]] = field(default_factory=dict)
+    evidence: dict[int, dict[tuple[str, str], PatternHits]] = field(default_factory=dict)
     independent: dict[int, set[str]] = field(default_factory=dict)
 
     def add(self, owner: int, kind: str, pattern: str, item: str, independent_kind: str) -> None:
         per_owner = self.evidence.setdefault(owner, {})
-        per_owner.setdefault((kind, pattern), _Tally()).add(item)
+        per_owner.setdefault((kind, pattern), PatternHits()).add(item)
         self.independent.setdefault(owner, set()).add(independent_kind)
 
 

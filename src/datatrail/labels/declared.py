@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Any
 
 from datatrail.errors import CorruptInput, LimitExceeded, UnsupportedInput
+from datatrail.jsondoc import read_json_document
 from datatrail.labels.taxonomy import Taxonomy, taxonomy
 from datatrail.model.label import STORES, DeclaredEntry, DeclaredLabel
 
@@ -70,14 +70,7 @@ def _flag(where: str, name: str, value: Any, default: bool) -> bool:
 
 
 def _from_json(text: str, location: str, names: _Names) -> DeclaredLabel:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CorruptInput(f"{location}: not JSON ({exc.msg} at line {exc.lineno})") from exc
-    except RecursionError as exc:
-        raise CorruptInput(f"{location}: JSON nested too deeply") from exc
-    if not isinstance(doc, dict) or doc.get("format") != DECLARED_FORMAT:
-        raise UnsupportedInput(f"{location}: not a declared label (expected \"format\": \"{DECLARED_FORMAT}\")")
+    doc = read_json_document(text, location, DECLARED_FORMAT, "a declared label")
     items = doc.get("data_types")
     if not isinstance(items, list):
         raise CorruptInput(f"{location}: data_types must be a list")
