@@ -21,8 +21,9 @@ $(DEMO_APK): | $(STAMP)
 
 demo: $(STAMP) $(DEMO_APK)
 	$(PY) -m datatrail.cli scan $(DEMO_APK) --format json -o demo/report.json
+	$(PY) -m datatrail.cli render demo/report.json --format html -o demo/report.html
 	$(PY) -m datatrail.cli scan $(DEMO_APK)
-	@echo "JSON report written to demo/report.json"
+	@echo "JSON report written to demo/report.json; offline HTML page to demo/report.html"
 
 test: $(STAMP)
 	$(PY) -m ruff check src tests
