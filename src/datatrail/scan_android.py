@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from datatrail.assess.attribution import preload_host_tables
 from datatrail.assess.data_access import attribute_data_access
 from datatrail.assess.destinations import build_destinations
 from datatrail.assess.ownership import Ownership
@@ -47,6 +48,7 @@ def _start_endpoints(art: AndroidArtifact) -> ForkedCall[_EndpointResult] | None
     the two stages read the same package and share nothing else."""
     if not can_fork():
         return None
+    preload_host_tables()  # both processes judge hosts: load the tables once, before the split
     try:
         return ForkedCall(_endpoints_and_log, art)
     except OSError:  # no process or pipe to spare: run it here

@@ -22,7 +22,7 @@ from datatrail.knowledge import asn as asn_db
 from datatrail.knowledge import geo, jurisdictions, orgs
 from datatrail.model.attribution import Attribution, Fact, Flag
 
-__all__ = ["attribute", "attribute_host", "attribute_ip", "attribution_to_dict"]
+__all__ = ["attribute", "attribute_host", "attribute_ip", "attribution_to_dict", "preload_host_tables"]
 
 # Dataset names, as listed by `datatrail data` and in reports.
 _DBIP = "dbip-country-lite"
@@ -220,3 +220,18 @@ def attribution_to_dict(attribution: Attribution) -> dict[str, Any]:
 
     result: dict[str, Any] = plain(attribution)
     return result
+
+
+def preload_host_tables() -> None:
+    """Load what attributing a host reads (Public Suffix List, organisations, jurisdictions) now.
+
+    Each is loaded once per process on first use anyway; the scan calls this
+    before it forks a stage (so the child inherits the tables instead of
+    loading its own) and while it waits for that child (so attribution after
+    the join finds them ready).
+    """
+    from datatrail.knowledge import jurisdictions, orgs, psl
+
+    psl.public_suffix_list()
+    orgs.dataset_info()
+    jurisdictions.dataset_info()
