@@ -35,7 +35,7 @@ def _flags(a: Attribution) -> set[tuple[str, str, str]]:
 
 
 def test_public_api() -> None:
-    assert sorted(attribution.__all__) == ["attribute", "attribute_host", "attribute_ip", "attribution_to_dict"]
+    assert sorted(attribution.__all__) == ["attribute", "attribute_host", "attribute_ip", "attribution_to_dict", "preload_host_tables"]
 
 
 @pytest.mark.parametrize(("host", "org_id", "home"), [
@@ -250,3 +250,12 @@ def test_to_dict_is_plain_json() -> None:
     assert back["server_country"] == "HK" and back["registration_country"] == "CN"
     assert back["flags"][0]["citations"] and isinstance(back["evidence"][0], dict)
     assert list(back) == [f for f in Attribution.__dataclass_fields__]
+
+
+def test_preload_loads_what_host_attribution_reads() -> None:
+    from datatrail.knowledge import psl
+
+    psl.public_suffix_list.cache_clear()
+    attribution.preload_host_tables()
+    assert psl.public_suffix_list.cache_info().currsize == 1
+    assert attribution.attribute_host("weixin.qq.com").organisation == "Tencent Holdings Ltd."
