@@ -212,7 +212,6 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     # must stay cheap for every other command.
     from datatrail.baseline import BaselineBuilder, baseline_json, read_baseline, scan_with_baseline
     from datatrail.batch import BatchSummary, Status, discover, run_batch
-    from datatrail.commands.progress import print_above, progress_bar
     from datatrail.scan import ScanOptions, scan_file
 
     started = time.perf_counter()
@@ -257,7 +256,12 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     in_parent = args.format == "terminal" or bool(gate.rules) or args.write_baseline is not None
     render = None if in_parent else partial(render_text, args.format)
     known = BaselineBuilder()
-    progress = progress_bar(args.progress, several, args.format == "terminal" and out is None, len(found.inputs))
+    progress = None
+    # rich's progress machinery loads only when a bar may be shown (asked for, or a batch on a terminal).
+    if args.progress or (args.progress is None and several and sys.stderr.isatty()):
+        from datatrail.commands.progress import print_above, progress_bar
+
+        progress = progress_bar(args.progress, several, args.format == "terminal" and out is None, len(found.inputs))
     say = err.print if progress is None else partial(print_above, progress)
     batch = run_batch(found.inputs, options, jobs=jobs, render=render, ordered=ordered, scanner=scanner,
                       timeout=args.timeout)
