@@ -72,3 +72,40 @@ def test_a_failed_fork_falls_back_to_this_process(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(scan_android, "PARALLEL_MIN_CODE_BYTES", 0)
     monkeypatch.setattr(scan_android, "_endpoints_and_log", lambda art: _boom())
     assert _comparable(path, parallel=True) == _comparable(path, parallel=False)
+
+
+def test_diagnostics_of_shared_lazy_views_are_not_doubled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resources and the network security config are parsed lazily by whichever stage needs them
+    first; with a fork both processes would, so their diagnostics must still appear once."""
+    from tests.dex_factory import build_dex
+    from tests.factories import Elem, build_apk
+
+    application = Elem("application", {"android:allowBackup": False, "android:networkSecurityConfig": "res/xml/missing.xml"})
+    apk = build_apk("com.example.app", application=application, files={
+        "classes.dex": build_dex(["com.example.app.Main"], ("https://api.example.net/v1/track",)),
+        "resources.arsc": b"\x02\x00\x0c\x00" + b"\xff" * 64,  # a damaged table: parsing it is a diagnostic
+    })
+    path = tmp_path / "app.apk"
+    path.write_bytes(apk)
+    monkeypatch.setattr(scan_android, "PARALLEL_MIN_CODE_BYTES", 0)
+    serial, parallel = _comparable(path, parallel=False), _comparable(path, parallel=True)
+    codes = [d["code"] for d in serial["diagnostics"]]  # type: ignore[index, union-attr]
+    assert "nsc.missing" in codes and any(c.startswith("arsc") for c in codes)
+    assert parallel == serial
+
+
+def test_damage_both_processes_meet_is_reported_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import struct
+
+    from tests.dex_factory import build_dex
+    from tests.factories import build_apk
+
+    dex = bytearray(build_dex(["com.example.app.Main", "com.example.app.Net"], ("https://api.example.net/v1",)))
+    string_ids_off = struct.unpack_from("<I", dex, 0x3C)[0]
+    struct.pack_into("<I", dex, string_ids_off, 0xFFFFFF00)  # the first string's data lies outside the file
+    path = tmp_path / "app.apk"
+    path.write_bytes(build_apk("com.example.app", files={"classes.dex": bytes(dex)}))
+    monkeypatch.setattr(scan_android, "PARALLEL_MIN_CODE_BYTES", 0)
+    serial, parallel = _comparable(path, parallel=False), _comparable(path, parallel=True)
+    assert any(d["code"].startswith("dex.") for d in serial["diagnostics"])  # type: ignore[index, union-attr]
+    assert parallel == serial

@@ -49,6 +49,9 @@ def _start_endpoints(art: AndroidArtifact) -> ForkedCall[_EndpointResult] | None
     if not can_fork():
         return None
     preload_host_tables()  # both processes judge hosts: load the tables once, before the split
+    # Views both processes read are parsed here, once: otherwise each process would parse
+    # its own copy and the diagnostics they raise would be reported twice.
+    _ = art.resources, art.network_security_config
     try:
         return ForkedCall(_endpoints_and_log, art)
     except OSError:  # no process or pipe to spare: run it here
@@ -62,7 +65,10 @@ def _finish_endpoints(art: AndroidArtifact, forked: ForkedCall[_EndpointResult] 
         except ForkFailed:
             pass
         else:
-            art.log.extend(items, dropped)
+            # A damaged DEX reports once per process (each has its own "already said" set):
+            # what this process has already said is not said again.
+            said = set(art.log.items)
+            art.log.extend([d for d in items if d not in said], dropped)
             return report
     return extract_endpoints(art)
 
@@ -72,14 +78,15 @@ def scan_android(path: Path, options: ScanOptions) -> Report:
     clock = Clock()
     art = load_android(path, options.limits)
     clock.lap("load")
-    facts = read_manifest(art)
-    subject = facts.identity.package or art.input.sha256
-    clock.lap("manifest")
-    sdks = detect_sdks(art)
-    ownership = Ownership(sdks, facts.identity.package)
-    clock.lap("sdks")
+    # Endpoints need only the loaded package: the child starts now, beside everything up to data access.
     forked = _start_endpoints(art) if options.parallel and _code_bytes(art) >= PARALLEL_MIN_CODE_BYTES else None
     try:
+        facts = read_manifest(art)
+        subject = facts.identity.package or art.input.sha256
+        clock.lap("manifest")
+        sdks = detect_sdks(art)
+        ownership = Ownership(sdks, facts.identity.package)
+        clock.lap("sdks")
         data_access = attribute_data_access(detect_data_access(art), ownership, facts.permissions, facts.identity.target_sdk)
         clock.lap("data_access")
         endpoints = _finish_endpoints(art, forked)
