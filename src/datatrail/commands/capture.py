@@ -228,16 +228,10 @@ def _sarif(reports: list[CaptureReport]) -> str:
 
 
 def _label(reports: list[CaptureReport], app: Report | None) -> str:
-    from datatrail.labels.derive import derive
-    from datatrail.labels.observations import capture_observations, first_party_hosts, static_observations
+    from datatrail.labels.derive import derive, derive_from_report
+    from datatrail.labels.observations import capture_observations, first_party_hosts
     from datatrail.report.label import label_json
 
-    observations = list(static_observations(app)) if app is not None else []
     first_party = first_party_hosts(app) if app is not None else set()
-    for report in reports:
-        observations.extend(capture_observations(report, report.personal_data, first_party=first_party))
-    identity = app.app if app is not None else None
-    label = derive(observations, package=identity.package if identity else None,
-                   version_name=identity.version_name if identity else None,
-                   version_code=identity.version_code if identity else None)
-    return label_json(label, None)
+    traffic = [o for r in reports for o in capture_observations(r, r.personal_data, first_party=first_party)]
+    return label_json(derive_from_report(app, traffic) if app is not None else derive(traffic), None)

@@ -93,34 +93,30 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     from datatrail.capture import analyse_capture
     from datatrail.labels.compare import compare
     from datatrail.labels.declared import read_declared
-    from datatrail.labels.derive import derive
-    from datatrail.labels.observations import capture_observations, first_party_hosts, static_observations
+    from datatrail.labels.derive import derive, derive_from_report
+    from datatrail.labels.observations import capture_observations, first_party_hosts
     from datatrail.report.label import label_json, label_text
 
-    observations: list[Observation] = []
+    traffic: list[Observation] = []
     report: Report | None = None
     try:
         if args.app is not None:
             report = report_for(args.app, args.viewer)
-            observations.extend(static_observations(report))
         first_party = first_party_hosts(report) if report is not None else set()
         for path in args.capture:
             try:
                 capture = analyse_capture(path, args.viewer)
             except OSError as exc:
                 raise InputError(f"{path}: {exc.strerror or exc}") from exc
-            observations.extend(capture_observations(capture, capture.personal_data, first_party=first_party))
+            traffic.extend(capture_observations(capture, capture.personal_data, first_party=first_party))
         declared = read_declared(args.declared) if args.declared is not None else None
     except DatatrailError as exc:
         err.print(f"datatrail: cannot analyse {exc}")
         return EXIT_INPUT
-    app = report.app if report is not None else None
-    label = derive(
-        observations,
-        package=app.package if app else (declared.package if declared else None),
-        version_name=app.version_name if app else None,
-        version_code=app.version_code if app else None,
-    )
+    if report is not None:
+        label = derive_from_report(report, traffic)
+    else:
+        label = derive(traffic, package=declared.package if declared else None)
     comparison = compare(declared, label) if declared is not None else None
     text = label_json(label, comparison) if args.format == "json" else label_text(label, comparison)
     write_output(text, args.output)

@@ -58,6 +58,13 @@ def _by_flag(destinations: tuple[Destination, ...], flag_id: str) -> dict[str, t
     return groups
 
 
+_TRANSFER_RULES = (
+    ("eu-third-country", "DST002", "is outside the EEA without an adequacy decision"),
+    ("us-country-of-concern", "DST004", "is in a country of concern for US sensitive data"),
+)
+"""Viewer-specific transfer flags: (flag id, rule, what the flag means for the organisation or server)."""
+
+
 def destination_findings(destinations: tuple[Destination, ...], subject: str) -> list[Finding]:
     out: list[Finding] = []
     for key, (flag, dests) in sorted(_by_flag(destinations, "compelled-access").items()):
@@ -68,20 +75,12 @@ def destination_findings(destinations: tuple[Destination, ...], subject: str) ->
             f"{_who(dests[0])}: {len(dests)} host(s) ({hosts}) under {flag.country} law by {flag.basis}. {laws}.",
             _evidence(dests),
         ))
-    for key, (flag, dests) in sorted(_by_flag(destinations, "eu-third-country").items()):
-        hosts = ", ".join(sorted({d.endpoint.host for d in dests})[:5])
-        out.append(make_finding(
-            "DST002", subject, key,
-            f"{_who(dests[0])} ({flag.country}, by {flag.basis}) is outside the EEA without an adequacy decision: {hosts}.",
-            _evidence(dests),
-        ))
-    for key, (flag, dests) in sorted(_by_flag(destinations, "us-country-of-concern").items()):
-        hosts = ", ".join(sorted({d.endpoint.host for d in dests})[:5])
-        out.append(make_finding(
-            "DST004", subject, key,
-            f"{_who(dests[0])} ({flag.country}, by {flag.basis}) is in a country of concern for US sensitive data: {hosts}.",
-            _evidence(dests),
-        ))
+    for flag_id, rule_id, what in _TRANSFER_RULES:
+        for key, (flag, dests) in sorted(_by_flag(destinations, flag_id).items()):
+            hosts = ", ".join(sorted({d.endpoint.host for d in dests})[:5])
+            out.append(make_finding(
+                rule_id, subject, key, f"{_who(dests[0])} ({flag.country}, by {flag.basis}) {what}: {hosts}.", _evidence(dests),
+            ))
     cleartext: dict[str, list[Destination]] = {}
     for d in destinations:
         if d.endpoint.cleartext:

@@ -53,7 +53,6 @@ from itertools import accumulate
 from typing import Callable, Final, Iterable, Iterator, Sequence
 
 from datatrail.detectors.manifest import as_bool
-from datatrail.knowledge.psl import public_suffix_list, registrable_domain
 from datatrail.errors import CorruptInput
 from datatrail.formats.aab_manifest import is_proto_xml, parse_proto_xml
 from datatrail.formats.aab_resources import ProtoResourceTable
@@ -63,6 +62,7 @@ from datatrail.formats.dex import descriptor_to_java
 from datatrail.formats.elf import is_elf, string_runs
 from datatrail.formats.xmltree import XmlElement
 from datatrail.formats.zip import ZipArchive
+from datatrail.knowledge.psl import public_suffix_list, registrable_domain
 from datatrail.loaders.artifact import AndroidArtifact
 from datatrail.model.diagnostic import DiagnosticLog
 from datatrail.model.endpoint import (

@@ -134,22 +134,7 @@ def _confidence(class_count: int, kinds: set[str]) -> str:
 
 
 def _finding(sig: Signature, class_count: int, evidence: list[SdkEvidence], kinds: set[str]) -> SdkFinding:
-    return SdkFinding(
-        id=sig.id,
-        name=sig.name,
-        vendor=sig.vendor,
-        vendor_country=sig.vendor_country,
-        categories=sig.categories,
-        website=sig.website,
-        source=sig.source,
-        confidence=_confidence(class_count, kinds),
-        obfuscated=False,
-        class_count=class_count,
-        evidence=tuple(evidence),
-        aliases=tuple(a for a in sig.aliases if a != sig.id),
-        parent=sig.parent,
-        parent_country=sig.parent_country,
-    )
+    return sig.finding(confidence=_confidence(class_count, kinds), class_count=class_count, evidence=evidence)
 
 
 def _class_pass(

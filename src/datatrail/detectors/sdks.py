@@ -367,21 +367,12 @@ def _finding(
     evidence: list[SdkEvidence],
     kinds: set[str],
 ) -> SdkFinding:
-    return SdkFinding(
-        id=sig.id,
-        name=sig.name,
-        vendor=sig.vendor,
-        vendor_country=sig.vendor_country,
-        categories=sig.categories,
-        website=sig.website,
-        source=sig.source,
+    return sig.finding(
         confidence=_confidence(class_count, kinds),
-        obfuscated=class_count > 0 and renamed * 2 >= class_count,
         class_count=class_count,
-        evidence=tuple(evidence),
-        aliases=tuple(a for a in dict.fromkeys((*sig.aliases, *aliases)) if a != sig.id),
-        parent=sig.parent,
-        parent_country=sig.parent_country,
+        evidence=evidence,
+        obfuscated=class_count > 0 and renamed * 2 >= class_count,
+        extra_aliases=aliases,
     )
 
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.datafile import read_data_file
+from datatrail.model.sdk import SdkEvidence, SdkFinding
 
 __all__ = [
     "Signature",
@@ -108,6 +109,33 @@ class Signature:
     parent_country: str | None = None
     provenance: str = ""
     """Where the signature's facts come from."""
+
+    def finding(
+        self,
+        *,
+        confidence: str,
+        class_count: int,
+        evidence: Sequence[SdkEvidence],
+        obfuscated: bool = False,
+        extra_aliases: Sequence[str] = (),
+    ) -> SdkFinding:
+        """This SDK found in an app (Android or iOS matcher), with the evidence that found it."""
+        return SdkFinding(
+            id=self.id,
+            name=self.name,
+            vendor=self.vendor,
+            vendor_country=self.vendor_country,
+            categories=self.categories,
+            website=self.website,
+            source=self.source,
+            confidence=confidence,
+            obfuscated=obfuscated,
+            class_count=class_count,
+            evidence=tuple(evidence),
+            aliases=tuple(a for a in dict.fromkeys((*self.aliases, *extra_aliases)) if a != self.id),
+            parent=self.parent,
+            parent_country=self.parent_country,
+        )
     notes: str | None = None
 
 
