@@ -15,6 +15,10 @@ self-consistent (lengths, algorithm lists, the signer's public key matching
 its certificate, the v3 SDK range copies agreeing). Tampered input yields
 diagnostics and whatever could still be read, never an exception.
 
+Certificates are described by :mod:`datatrail.formats.x509` and PKCS#7 is
+walked with :mod:`datatrail.formats.der`: no cryptography library is imported,
+which keeps the start-up cost of an Android scan down.
+
 Layouts follow the Android documentation (source.android.com, "APK Signature
 Scheme v2/v3"); all integers are little-endian, "length-prefixed" means a
 uint32 byte count followed by that many bytes.
@@ -22,20 +26,14 @@ uint32 byte count followed by that many bytes.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import mmap
 import struct
-import warnings
 from typing import Iterable, Iterator, NamedTuple
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import NameOID
-
 from datatrail.errors import CorruptInput
+from datatrail.formats.der import DerError, Tlv, children, raw, read_tlv
+from datatrail.formats.x509 import parse_certificate
 from datatrail.model.certificate import Certificate
 from datatrail.model.diagnostic import DiagnosticLog, Severity
 
@@ -91,154 +89,43 @@ _ATTR_PROOF_OF_ROTATION = 0x3BA06F8C  # v3 signed data: signing certificate line
 _MAX_SIGNERS = 64
 _MAX_CERTS_PER_SIGNER = 64
 _MAX_PAIRS = 4096
-_MAX_DER_DEPTH = 64
 
 _SIGNED_DATA_OID = bytes.fromhex("2a864886f70d010702")  # 1.2.840.113549.1.7.2
 
-_SIGNATURE_OIDS = {
-    "1.2.840.113549.1.1.2": "md2WithRSAEncryption",
-    "1.2.840.113549.1.1.4": "md5WithRSAEncryption",
-    "1.2.840.113549.1.1.5": "sha1WithRSAEncryption",
-    "1.2.840.113549.1.1.10": "RSASSA-PSS",
-    "1.2.840.113549.1.1.11": "sha256WithRSAEncryption",
-    "1.2.840.113549.1.1.12": "sha384WithRSAEncryption",
-    "1.2.840.113549.1.1.13": "sha512WithRSAEncryption",
-    "1.2.840.113549.1.1.14": "sha224WithRSAEncryption",
-    "1.2.840.10045.4.1": "ecdsa-with-SHA1",
-    "1.2.840.10045.4.3.1": "ecdsa-with-SHA224",
-    "1.2.840.10045.4.3.2": "ecdsa-with-SHA256",
-    "1.2.840.10045.4.3.3": "ecdsa-with-SHA384",
-    "1.2.840.10045.4.3.4": "ecdsa-with-SHA512",
-    "1.2.840.10040.4.3": "dsa-with-sha1",
-    "2.16.840.1.101.3.4.3.1": "dsa-with-sha224",
-    "2.16.840.1.101.3.4.3.2": "dsa-with-sha256",
-    "1.3.101.112": "Ed25519",
-    "1.3.101.113": "Ed448",
-}
-
-_KEY_OIDS = {
-    "1.2.840.113549.1.1.1": "RSA",
-    "1.2.840.113549.1.1.10": "RSA",
-    "1.2.840.10045.2.1": "EC",
-    "1.2.840.10040.4.1": "DSA",
-    "1.3.101.112": "Ed25519",
-    "1.3.101.113": "Ed448",
-}
-
 _V1_EXTENSIONS = (".RSA", ".DSA", ".EC")
-
-# RFC 4514 has no keyword for emailAddress; use the one apksigner/keytool print
-# rather than a bare OID.
-_RDN_NAMES = {NameOID.EMAIL_ADDRESS: "EMAILADDRESS"}
-
 
 # --------------------------------------------------------------------------
 # Certificates
 # --------------------------------------------------------------------------
 
 
-def _iso(dt: datetime.datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _first_country(name: x509.Name) -> str | None:
-    for attr in name:
-        if attr.oid == NameOID.COUNTRY_NAME:
-            value = attr.value
-            return value if isinstance(value, str) else value.decode("latin-1")
-    return None
-
-
-def _name_values(name: x509.Name, oid: x509.ObjectIdentifier) -> list[str]:
-    return [a.value for a in name if a.oid == oid and isinstance(a.value, str)]
-
-
-def _is_debug_subject(name: x509.Name) -> bool:
-    return (
-        _name_values(name, NameOID.COMMON_NAME) == ["Android Debug"]
-        and _name_values(name, NameOID.ORGANIZATION_NAME) == ["Android"]
-        and _name_values(name, NameOID.COUNTRY_NAME) == ["US"]
-    )
-
-
-def _public_key_info(cert: x509.Certificate) -> tuple[str, int | None]:
-    try:
-        key = cert.public_key()
-    except Exception:  # unsupported or malformed key: fall back to the OID
-        try:
-            dotted = cert.public_key_algorithm_oid.dotted_string
-        except Exception:
-            return "unknown", None
-        return _KEY_OIDS.get(dotted, dotted), None
-    if isinstance(key, rsa.RSAPublicKey):
-        return "RSA", key.key_size
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return "EC", key.curve.key_size
-    if isinstance(key, dsa.DSAPublicKey):
-        return "DSA", key.key_size
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return "Ed25519", None
-    if isinstance(key, ed448.Ed448PublicKey):
-        return "Ed448", None
-    try:
-        dotted = cert.public_key_algorithm_oid.dotted_string
-    except Exception:
-        return type(key).__name__, None
-    return _KEY_OIDS.get(dotted, dotted), None
-
-
-def _signature_algorithm(cert: x509.Certificate) -> str | None:
-    try:
-        dotted = cert.signature_algorithm_oid.dotted_string
-    except Exception:
-        return None
-    return _SIGNATURE_OIDS.get(dotted, dotted)
-
-
-def _describe(cert: x509.Certificate, der: bytes, scheme: str, signer_index: int, source: str) -> Certificate:
-    with warnings.catch_warnings():
-        # cryptography warns (but parses) on e.g. a 5-letter C= value; we keep it verbatim.
-        warnings.simplefilter("ignore")
-        subject = cert.subject
-        issuer = cert.issuer
-        key_algorithm, key_bits = _public_key_info(cert)
-        return Certificate(
-            scheme=scheme,
-            signer_index=signer_index,
-            subject=subject.rfc4514_string(_RDN_NAMES),
-            issuer=issuer.rfc4514_string(_RDN_NAMES),
-            subject_country=_first_country(subject),
-            issuer_country=_first_country(issuer),
-            serial=format(cert.serial_number, "x"),
-            not_before=_iso(cert.not_valid_before_utc),
-            not_after=_iso(cert.not_valid_after_utc),
-            sha256=hashlib.sha256(der).hexdigest(),
-            sha1=hashlib.sha1(der).hexdigest(),
-            public_key_algorithm=key_algorithm,
-            public_key_bits=key_bits,
-            signature_algorithm=_signature_algorithm(cert),
-            is_debug=_is_debug_subject(subject),
-            source=source,
-        )
-
-
 def certificate_from_der(der: bytes, scheme: str, signer_index: int, source: str) -> Certificate:
     """Describe one DER-encoded X.509 certificate.
 
     Raises :class:`CorruptInput` when the bytes are not a certificate
-    ``cryptography`` can read. Nothing about the certificate is validated
-    (dates, chain, signature): this reports what it claims.
+    :mod:`datatrail.formats.x509` can read. Nothing about the certificate is
+    validated (dates, chain, signature): this reports what it claims.
     """
     der = bytes(der)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cert = x509.load_der_x509_certificate(der)
-        return _describe(cert, der, scheme, signer_index, source)
-    except CorruptInput:
-        raise
-    except Exception as exc:  # cryptography raises ValueError and friends
-        raise CorruptInput(f"unreadable X.509 certificate: {exc}") from exc
+    info = parse_certificate(der)
+    return Certificate(
+        scheme=scheme,
+        signer_index=signer_index,
+        subject=info.subject,
+        issuer=info.issuer,
+        subject_country=info.subject_country,
+        issuer_country=info.issuer_country,
+        serial=format(info.serial, "x"),
+        not_before=info.not_before,
+        not_after=info.not_after,
+        sha256=hashlib.sha256(der).hexdigest(),
+        sha1=hashlib.sha1(der).hexdigest(),
+        public_key_algorithm=info.public_key_algorithm,
+        public_key_bits=info.public_key_bits,
+        signature_algorithm=info.signature_algorithm,
+        is_debug=info.is_debug,
+        source=source,
+    )
 
 
 def _unparsed_certificate(der: bytes, scheme: str, signer_index: int, source: str) -> Certificate:
@@ -650,88 +537,20 @@ def certificates_from_signing_block(pairs: dict[int, bytes], log: DiagnosticLog)
 
 
 # --------------------------------------------------------------------------
-# Minimal DER/BER walker (PKCS#7 fallback, SignerInfo ids, certificate SPKI)
+# PKCS#7 and certificate fields by DER/BER walk (datatrail.formats.der)
 # --------------------------------------------------------------------------
 
 
-class _DerError(Exception):
-    """Malformed DER/BER (internal)."""
-
-
-class _Tlv(NamedTuple):
-    tag: int  # first identifier octet
-    start: int
-    body_start: int
-    body_end: int
-    end: int  # after the whole element (including an end-of-contents marker)
-
-
-def _tlv(buf: bytes, pos: int, limit: int, depth: int = 0) -> _Tlv:
-    if depth > _MAX_DER_DEPTH:
-        raise _DerError("nesting too deep")
-    if pos >= limit:
-        raise _DerError(f"element expected at {pos}, data ends at {limit}")
-    tag = buf[pos]
-    p = pos + 1
-    if tag & 0x1F == 0x1F:  # high tag number: skip its continuation octets
-        for _ in range(5):
-            if p >= limit:
-                raise _DerError("truncated tag")
-            more = buf[p] & 0x80
-            p += 1
-            if not more:
-                break
-        else:
-            raise _DerError("tag number too long")
-    if p >= limit:
-        raise _DerError("truncated length")
-    first = buf[p]
-    p += 1
-    if first < 0x80:
-        length = first
-    elif first == 0x80:
-        if not tag & 0x20:
-            raise _DerError("indefinite length on a primitive element")
-        q = p
-        while True:
-            if q + 2 <= limit and buf[q] == 0 and buf[q + 1] == 0:
-                return _Tlv(tag, pos, p, q, q + 2)
-            q = _tlv(buf, q, limit, depth + 1).end
-    else:
-        n = first & 0x7F
-        if n > 8 or p + n > limit:
-            raise _DerError("bad length field")
-        length = int.from_bytes(buf[p : p + n], "big")
-        p += n
-    if length > limit - p:
-        raise _DerError(f"length {length} runs past the enclosing element")
-    return _Tlv(tag, pos, p, p + length, p + length)
-
-
-def _children(buf: bytes, parent: _Tlv, depth: int = 0) -> list[_Tlv]:
-    out: list[_Tlv] = []
-    p = parent.body_start
-    while p < parent.body_end:
-        child = _tlv(buf, p, parent.body_end, depth + 1)
-        out.append(child)
-        p = child.end
-    return out
-
-
-def _raw(buf: bytes, t: _Tlv) -> bytes:
-    return buf[t.start : t.end]
-
-
-def _tbs_fields(cert_der: bytes) -> list[_Tlv] | None:
+def _tbs_fields(cert_der: bytes) -> list[Tlv] | None:
     """The tbsCertificate fields after the optional version: serial, signature,
     issuer, validity, subject, subjectPublicKeyInfo, ..."""
     try:
-        cert = _tlv(cert_der, 0, len(cert_der))
-        parts = _children(cert_der, cert)
+        cert = read_tlv(cert_der, 0, len(cert_der))
+        parts = children(cert_der, cert)
         if not parts or parts[0].tag != 0x30:
             return None
-        fields = _children(cert_der, parts[0])
-    except _DerError:
+        fields = children(cert_der, parts[0])
+    except DerError:
         return None
     if fields and fields[0].tag == 0xA0:
         fields = fields[1:]
@@ -740,7 +559,7 @@ def _tbs_fields(cert_der: bytes) -> list[_Tlv] | None:
 
 def _certificate_spki(cert_der: bytes) -> bytes | None:
     fields = _tbs_fields(cert_der)
-    return _raw(cert_der, fields[5]) if fields else None
+    return raw(cert_der, fields[5]) if fields else None
 
 
 def _certificate_issuer_serial(cert_der: bytes) -> tuple[bytes, int] | None:
@@ -748,21 +567,37 @@ def _certificate_issuer_serial(cert_der: bytes) -> tuple[bytes, int] | None:
     if not fields or fields[0].tag != 0x02:
         return None
     serial = int.from_bytes(cert_der[fields[0].body_start : fields[0].body_end], "big", signed=True)
-    return _raw(cert_der, fields[2]), serial
+    return raw(cert_der, fields[2]), serial
 
 
 class _SignedDataParts(NamedTuple):
     certificates: list[bytes]
     signer_ids: list[tuple[bytes, int]]  # (issuer Name DER, serial) of each SignerInfo
     signer_count: int
+    problems: list[str]  # where the SignedData fields have the wrong types
+
+
+def _signed_data_problems(fields: list[Tlv]) -> list[str]:
+    """How SignedData's field types differ from RFC 5652: version INTEGER, digestAlgorithms
+    SET, encapContentInfo SEQUENCE, [0] certificates and [1] crls (optional), signerInfos SET."""
+    problems: list[str] = []
+    for i, (tag, what) in enumerate(((0x02, "version"), (0x31, "digestAlgorithms"), (0x30, "encapContentInfo"))):
+        if fields[i].tag != tag:
+            problems.append(f"{what} has tag 0x{fields[i].tag:02x}, expected 0x{tag:02x}")
+    if fields[-1].tag != 0x31:
+        problems.append(f"signerInfos has tag 0x{fields[-1].tag:02x}, expected 0x31")
+    middle = [f.tag for f in fields[3:-1]]
+    if middle not in ([], [0xA0], [0xA1], [0xA0, 0xA1]):
+        problems.append("unexpected fields between encapContentInfo and signerInfos: " + ", ".join(f"0x{t:02x}" for t in middle))
+    return problems
 
 
 def _walk_pkcs7(der: bytes, source: str, log: DiagnosticLog) -> _SignedDataParts:
     """Pull raw certificates and SignerInfo issuer/serial pairs out of a
-    ContentInfo(SignedData), tolerating BER. Raises _DerError."""
-    top = _tlv(der, 0, len(der))
+    ContentInfo(SignedData), tolerating BER. Raises DerError."""
+    top = read_tlv(der, 0, len(der))
     if top.tag != 0x30:
-        raise _DerError("not a SEQUENCE")
+        raise DerError("not a SEQUENCE")
     if top.end != len(der):
         log.add(
             "signing.pkcs7-trailing-data",
@@ -770,28 +605,28 @@ def _walk_pkcs7(der: bytes, source: str, log: DiagnosticLog) -> _SignedDataParts
             source,
             Severity.INFO,
         )
-    info = _children(der, top)
+    info = children(der, top)
     if len(info) < 2 or info[0].tag != 0x06:
-        raise _DerError("ContentInfo without content type and content")
+        raise DerError("ContentInfo without content type and content")
     if der[info[0].body_start : info[0].body_end] != _SIGNED_DATA_OID:
-        raise _DerError("content type is not signedData")
+        raise DerError("content type is not signedData")
     if info[1].tag != 0xA0:
-        raise _DerError("ContentInfo content is not [0]")
-    wrapped = _children(der, info[1])
+        raise DerError("ContentInfo content is not [0]")
+    wrapped = children(der, info[1])
     if not wrapped or wrapped[0].tag != 0x30:
-        raise _DerError("SignedData is not a SEQUENCE")
-    fields = _children(der, wrapped[0])
+        raise DerError("SignedData is not a SEQUENCE")
+    fields = children(der, wrapped[0])
     # version, digestAlgorithms, encapContentInfo, [0] certificates?, [1] crls?, signerInfos
     if len(fields) < 4:
-        raise _DerError("SignedData has too few fields")
+        raise DerError("SignedData has too few fields")
     certs: list[bytes] = []
     signer_ids: list[tuple[bytes, int]] = []
     signer_count = 0
     for field in fields[3:]:
         if field.tag == 0xA0:
-            for c in _children(der, field):
+            for c in children(der, field):
                 if c.tag == 0x30:
-                    certs.append(_raw(der, c))
+                    certs.append(raw(der, c))
                 else:
                     log.add(
                         "signing.pkcs7-odd-certificate",
@@ -800,15 +635,15 @@ def _walk_pkcs7(der: bytes, source: str, log: DiagnosticLog) -> _SignedDataParts
                         Severity.WARNING,
                     )
         elif field.tag == 0x31:
-            for info_tlv in _children(der, field):
+            for info_tlv in children(der, field):
                 signer_count += 1
-                parts = _children(der, info_tlv) if info_tlv.tag == 0x30 else []
+                parts = children(der, info_tlv) if info_tlv.tag == 0x30 else []
                 if len(parts) >= 2 and parts[1].tag == 0x30:
-                    ias = _children(der, parts[1])
+                    ias = children(der, parts[1])
                     if len(ias) == 2 and ias[1].tag == 0x02:
                         serial = int.from_bytes(der[ias[1].body_start : ias[1].body_end], "big", signed=True)
-                        signer_ids.append((_raw(der, ias[0]), serial))
-    return _SignedDataParts(certs, signer_ids, signer_count)
+                        signer_ids.append((raw(der, ias[0]), serial))
+    return _SignedDataParts(certs, signer_ids, signer_count, _signed_data_problems(fields))
 
 
 # --------------------------------------------------------------------------
@@ -861,13 +696,13 @@ def v1_signature_pairs(names: Iterable[str]) -> list[tuple[str, str | None]]:
     return out
 
 
-def _chain_order(certs: list[tuple[bytes, x509.Certificate | None]], signers: list[int]) -> list[int]:
+def _chain_order(certs: list[bytes], signers: list[int]) -> list[int]:
     """Signer certificates first, each followed by its issuers as far as the
     set links up (by issuer/subject name), then whatever is left in file order."""
     names: list[tuple[bytes, bytes] | None] = []
-    for blob, _ in certs:
+    for blob in certs:
         fields = _tbs_fields(blob)
-        names.append((_raw(blob, fields[2]), _raw(blob, fields[4])) if fields else None)
+        names.append((raw(blob, fields[2]), raw(blob, fields[4])) if fields else None)
     order: list[int] = []
     for start in signers:
         current: int | None = start
@@ -890,42 +725,34 @@ def certificates_from_pkcs7(
 
     The signer's certificate (the one its SignerInfo names by issuer and
     serial) comes first, then its issuers as far as they link up by name,
-    then any others in file order. ``cryptography`` parses
-    the structure; if it refuses (BER encoding, damage), a minimal DER/BER walk
-    pulls the certificates out instead and a diagnostic says so. The
+    then any others in file order. A DER/BER walk (BER indefinite lengths
+    are accepted, as old signers wrote them) pulls out the certificates and
+    SignerInfo ids; when the ``SignedData`` fields around them have the
+    wrong types, the certificates are still read and a diagnostic says so.
+    Each certificate is described by :mod:`datatrail.formats.x509`. The
     signature over the ``.SF`` file is not verified: these are the
     certificates the APK claims.
     """
     der = bytes(der)
-    certs: list[tuple[bytes, x509.Certificate | None]] = []
-    walked: _SignedDataParts | None = None
-    walk_error: str | None = None
     try:
         walked = _walk_pkcs7(der, source, log)
-    except _DerError as exc:
-        walk_error = str(exc)
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parsed = pkcs7.load_der_pkcs7_certificates(der)
-        certs = [(c.public_bytes(serialization.Encoding.DER), c) for c in parsed]
-    except Exception as exc:
-        if walked is None:
-            log.add(
-                "signing.pkcs7-unreadable",
-                f"not a readable PKCS#7 signature block ({exc}; {walk_error})",
-                source,
-                Severity.ERROR,
-            )
-            return []
+    except DerError as exc:
+        log.add(
+            "signing.pkcs7-unreadable",
+            f"not a readable PKCS#7 signature block ({exc})",
+            source,
+            Severity.ERROR,
+        )
+        return []
+    if walked.problems:
         log.add(
             "signing.pkcs7-rejected",
-            f"cryptography rejected the PKCS#7 block ({exc}); certificates pulled out by a DER walk",
+            f"malformed PKCS#7 SignedData ({'; '.join(walked.problems)}); "
+            "certificates pulled out by a lenient DER walk",
             source,
             Severity.WARNING,
         )
-        certs = [(blob, None) for blob in walked.certificates]
+    certs = walked.certificates
 
     if len(certs) > _MAX_CERTS_PER_SIGNER:
         log.add(
@@ -940,49 +767,30 @@ def certificates_from_pkcs7(
         return []
 
     # Put the signer's certificate first.
-    order = list(range(len(certs)))
-    if walked is not None:
-        if walked.signer_count == 0:
-            log.add("signing.pkcs7-no-signer", "PKCS#7 block has no SignerInfo", source, Severity.WARNING)
-        elif walked.signer_count > 1:
-            log.add(
-                "signing.pkcs7-many-signers",
-                f"PKCS#7 block has {walked.signer_count} SignerInfos",
-                source,
-                Severity.INFO,
-            )
-        ids = [_certificate_issuer_serial(blob) for blob, _ in certs]
-        signer_positions: list[int] = []
-        for issuer, serial in walked.signer_ids:
-            match = next((i for i, v in enumerate(ids) if v == (issuer, serial)), None)
-            if match is None:  # tolerate a differently encoded issuer name
-                match = next((i for i, v in enumerate(ids) if v is not None and v[1] == serial), None)
-            if match is None:
-                log.add(
-                    "signing.pkcs7-signer-cert-missing",
-                    f"no certificate matches the SignerInfo (serial {serial:x})",
-                    source,
-                    Severity.WARNING,
-                )
-            elif match not in signer_positions:
-                signer_positions.append(match)
-        order = _chain_order(certs, signer_positions)
-    elif walk_error is not None:
+    if walked.signer_count == 0:
+        log.add("signing.pkcs7-no-signer", "PKCS#7 block has no SignerInfo", source, Severity.WARNING)
+    elif walked.signer_count > 1:
         log.add(
-            "signing.pkcs7-signer-unknown",
-            f"could not read SignerInfo ({walk_error}); certificates kept in file order",
+            "signing.pkcs7-many-signers",
+            f"PKCS#7 block has {walked.signer_count} SignerInfos",
             source,
             Severity.INFO,
         )
+    ids = [_certificate_issuer_serial(blob) for blob in certs]
+    signer_positions: list[int] = []
+    for issuer, serial in walked.signer_ids:
+        match = next((i for i, v in enumerate(ids) if v == (issuer, serial)), None)
+        if match is None:  # tolerate a differently encoded issuer name
+            match = next((i for i, v in enumerate(ids) if v is not None and v[1] == serial), None)
+        if match is None:
+            log.add(
+                "signing.pkcs7-signer-cert-missing",
+                f"no certificate matches the SignerInfo (serial {serial:x})",
+                source,
+                Severity.WARNING,
+            )
+        elif match not in signer_positions:
+            signer_positions.append(match)
+    order = _chain_order(certs, signer_positions)
 
-    out: list[Certificate] = []
-    for i in order:
-        blob, parsed_cert = certs[i]
-        if parsed_cert is not None:
-            try:
-                out.append(_describe(parsed_cert, blob, "v1", signer_index, source))
-                continue
-            except Exception:  # lazily parsed field broke: take the slow path
-                pass
-        out.append(_certificate_or_placeholder(blob, "v1", signer_index, source, log, source))
-    return out
+    return [_certificate_or_placeholder(certs[i], "v1", signer_index, source, log, source) for i in order]
