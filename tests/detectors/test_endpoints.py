@@ -409,7 +409,7 @@ def test_the_public_suffix_list_is_bundled() -> None:
     assert Path(publicsuffixlist.PSLFILE).is_file()
     from datatrail.knowledge.psl import public_suffix_list
 
-    assert public_suffix_list().publicsuffix("x.example-co.com") == "com"
+    assert public_suffix_list().public_suffix("x.example-co.com") == "com"
 
 
 def test_bounds_on_urls_and_sources() -> None:

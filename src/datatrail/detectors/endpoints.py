@@ -280,7 +280,7 @@ def _syntax(text: str) -> HostVerdict:
     if labels[-1].isdigit():
         return _reject("bad-ip")
     psl = public_suffix_list()
-    if psl.publicsuffix(host) is None:
+    if psl.public_suffix(host) is None:
         return _reject("unknown-tld")
     domain = registrable_domain(host)
     if domain is None:
