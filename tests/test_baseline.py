@@ -156,7 +156,7 @@ def test_documented_commands_parse(name: str) -> None:
     """The docs' examples are accepted by the real argument parser (options and their values)."""
     from datatrail.cli import _build_parser
 
-    parser, _ = _build_parser()
+    parser, _ = _build_parser([])
     commands = _documented_commands((DOCS / name).read_text(encoding="utf-8"))
     assert len(commands) >= 6
     for argv in commands:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from datatrail.assess.resolve import Resolver, resolve_hosts, system_resolver
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.loaders.ios import NotIosArchive, is_ios_input
+from datatrail.loaders.ios_sniff import NotIosArchive, is_ios_input
 from datatrail.model.endpoint import Endpoint
 from datatrail.model.report import Report, ToolInfo
 from datatrail.model.resolution import Resolution

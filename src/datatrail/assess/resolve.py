@@ -7,9 +7,7 @@ over time and differ by place: they are a fact about one moment, not the app.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,6 +23,8 @@ _RESOLV_CONF = Path("/etc/resolv.conf")
 
 def system_resolver(host: str) -> list[str]:
     """The operating system's resolver (getaddrinfo), as the app on a device would use it."""
+    import socket  # only --resolve touches the network
+
     infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
@@ -58,6 +58,8 @@ def resolve_hosts(
     out: dict[str, Resolution] = {}
     if not unique:
         return out
+    from concurrent.futures import ThreadPoolExecutor, wait
+
     pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(unique))), thread_name_prefix="resolve")
     try:
         futures = {pool.submit(resolver, host): host for host in unique}

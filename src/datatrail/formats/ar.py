@@ -32,6 +32,7 @@ from typing import Final, Iterator
 
 from datatrail.errors import UnsupportedInput
 from datatrail.formats.buffer import Buffer, as_buffer
+from datatrail.formats.magic import AR_MAGIC, is_ar
 from datatrail.limits import DEFAULT_LIMITS
 from datatrail.model.diagnostic import DiagnosticLog
 
@@ -45,7 +46,6 @@ __all__ = [
     "SYMBOL_TABLE_NAMES",
 ]
 
-AR_MAGIC: Final = b"!<arch>\n"
 _HEADER_SIZE: Final = 60
 _FMAG: Final = b"`\n"
 SYMBOL_TABLE_NAMES: Final = frozenset({"__.SYMDEF", "__.SYMDEF SORTED", "__.SYMDEF_64", "__.SYMDEF_64 SORTED", "/", "/SYM64/"})
@@ -63,11 +63,6 @@ class ArMember:
     """Offset of the member's content (after a BSD long name)."""
     size: int
     """Bytes of content present."""
-
-
-def is_ar(head: bytes | bytearray | memoryview) -> bool:
-    """True for the ``ar`` archive magic."""
-    return bytes(head[:8]) == AR_MAGIC
 
 
 def iter_ar(data: Buffer | memoryview, location: str, log: DiagnosticLog,

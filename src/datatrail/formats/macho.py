@@ -35,6 +35,11 @@ from typing import Final, Iterator
 from datatrail.errors import CorruptInput, InputError, UnsupportedInput
 from datatrail.formats.ar import is_ar, iter_ar
 from datatrail.formats.buffer import Buffer, as_buffer
+from datatrail.formats.magic import FAT_ARCH as _FAT_ARCH
+from datatrail.formats.magic import FAT_ARCH_64 as _FAT_ARCH_64
+from datatrail.formats.magic import FAT_HEADER as _FAT_HEADER
+from datatrail.formats.magic import FAT_MAGIC, FAT_MAGIC_64, MAX_FAT_ARCHS, is_fat, is_thin_macho
+from datatrail.formats.magic import THIN_MAGICS as _THIN_MAGICS
 from datatrail.model.diagnostic import DiagnosticLog, Severity, Tally
 
 __all__ = [
@@ -54,29 +59,12 @@ __all__ = [
     "macho_objects",
 ]
 
-FAT_MAGIC: Final = 0xCAFEBABE
-FAT_MAGIC_64: Final = 0xCAFEBABF
-_THIN_MAGICS: Final = {
-    b"\xfe\xed\xfa\xce": (">", False),
-    b"\xce\xfa\xed\xfe": ("<", False),
-    b"\xfe\xed\xfa\xcf": (">", True),
-    b"\xcf\xfa\xed\xfe": ("<", True),
-}
-
-MAX_FAT_ARCHS: Final = 30
-"""Real universal binaries have a handful of slices. ``cafebabe`` is also the
-magic of Java class files, whose next field (the class-file version, 45 and up)
-would read as a slice count, so a larger count means "not Mach-O"."""
-
 MAX_LOAD_COMMANDS: Final = 1 << 16
 MAX_SECTIONS_PER_SEGMENT: Final = 1 << 12
 MAX_SYMBOLS: Final = 1 << 21
 """Most symbol-table (or export-trie) entries read from one slice (2 Mi); big apps have a few hundred thousand."""
 _MAX_NAME: Final = 4096
 
-_FAT_HEADER: Final = struct.Struct(">II")
-_FAT_ARCH: Final = struct.Struct(">iiIII")
-_FAT_ARCH_64: Final = struct.Struct(">iiQQII")
 
 _CPU_ARCH_ABI64: Final = 0x01000000
 _CPU_ARCH_ABI64_32: Final = 0x02000000
@@ -427,37 +415,6 @@ def cpu_name(cputype: int, cpusubtype: int) -> str:
     if cputype == _CPU_TYPE_POWERPC | _CPU_ARCH_ABI64:
         return "ppc64"
     return f"cpu:{cputype}"
-
-
-def is_thin_macho(head: bytes | bytearray | memoryview) -> bool:
-    """True for a single-architecture Mach-O header magic of either width and byte order."""
-    return len(head) >= 4 and bytes(head[:4]) in _THIN_MAGICS
-
-
-def is_fat(head: bytes | bytearray | memoryview) -> bool:
-    """True for a universal (fat) header whose architecture table is plausible.
-
-    Needs the header and table (``8 + 20 * nfat_arch`` bytes, or 32 per entry
-    for ``cafebabf``); with fewer bytes only the count is checked.
-    """
-    if len(head) < 8:
-        return False
-    magic, count = _FAT_HEADER.unpack_from(head, 0)
-    if magic not in (FAT_MAGIC, FAT_MAGIC_64) or not 0 < count <= MAX_FAT_ARCHS:
-        return False
-    entry = _FAT_ARCH_64 if magic == FAT_MAGIC_64 else _FAT_ARCH
-    table_end = 8 + count * entry.size
-    for index in range(count):
-        at = 8 + index * entry.size
-        if at + entry.size > len(head):
-            break
-        fields = entry.unpack_from(head, at)
-        offset, size = fields[2], fields[3]
-        # Slices follow the table and are not empty; a Java class file's constant
-        # pool read as this table fails one of these almost at once.
-        if offset < table_end or size == 0:
-            return False
-    return True
 
 
 def is_macho(head: bytes | bytearray | memoryview) -> bool:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
+
+from datatrail.knowledge.datafile import data_path
 
 __all__ = ["attr_name"]
 
 
 @cache
 def _table() -> dict[int, str]:
-    raw = resources.files("datatrail.knowledge").joinpath("data/android_attrs.json").read_text("utf-8")
+    raw = data_path("android_attrs.json").read_text("utf-8")
     return {int(k, 16): v for k, v in json.loads(raw)["attrs"].items()}
 
 

@@ -33,10 +33,10 @@ import sys
 import zlib
 from array import array
 from dataclasses import dataclass
-from importlib import resources
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
+from datatrail.knowledge.datafile import data_path
 from datatrail.errors import DatatrailError
 
 __all__ = ["AsnInfo", "lookup_asn", "as_organisation", "dataset_info"]
@@ -122,7 +122,7 @@ def _parse(raw: bytes) -> _Table:
 
 
 def _read() -> bytes:
-    return resources.files("datatrail.knowledge").joinpath("data", _FILE).read_bytes()
+    return data_path(_FILE).read_bytes()
 
 
 @functools.cache

@@ -5,14 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from datatrail.errors import DatatrailError
 
-__all__ = ["DataFile", "read_data_file"]
+__all__ = ["DataFile", "read_data_file", "data_path"]
 
 _META_KEYS = ("name", "version", "source", "license", "date")
+_DATA = Path(__file__).resolve().parent / "data"
+
+
+def data_path(filename: str) -> Path:
+    """Where ``knowledge/data/<filename>`` is (the package is installed as files, never zipped;
+    ``importlib.resources`` would cost every scan its imports for nothing)."""
+    return _DATA / filename
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +42,7 @@ class DataFile:
 def read_data_file(filename: str, what: str, supported_format: int = 1) -> DataFile:
     """Load ``knowledge/data/<filename>``; ``what`` names it in errors ("SDK knowledge")."""
     try:
-        raw = resources.files("datatrail.knowledge").joinpath("data", filename).read_bytes()
+        raw = data_path(filename).read_bytes()
         doc = json.loads(raw)
     except (OSError, ValueError) as exc:
         raise DatatrailError(f"{what} file {filename} is missing or unreadable") from exc

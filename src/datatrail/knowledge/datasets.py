@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import cache
-from importlib import resources
 
+from datatrail.knowledge.datafile import data_path
 from datatrail.knowledge import api_access, sdks
 from datatrail.knowledge.geo import attribution_dataset_info
 from datatrail.knowledge.permissions import dataset_info
@@ -17,7 +17,7 @@ __all__ = ["dataset_refs"]
 
 @cache
 def _attrs_ref() -> DatasetRef:
-    raw = resources.files("datatrail.knowledge").joinpath("data/android_attrs.json").read_bytes()
+    raw = data_path("android_attrs.json").read_bytes()
     doc = json.loads(raw)
     return DatasetRef(
         name="android-attrs",

@@ -23,17 +23,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
 from collections.abc import Callable
-from importlib import metadata, resources
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, ip_address
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import maxminddb
-
+from datatrail.knowledge.datafile import data_path
 from datatrail.errors import DatatrailError
+from datatrail.knowledge.installed import installed
+
+if TYPE_CHECKING:
+    import maxminddb
 
 __all__ = [
     "IPAddress",
@@ -87,17 +87,12 @@ def special_address(ip: IPAddress) -> str | None:
     return None
 
 
-def _resource(name: str) -> Any:
-    return resources.files("datatrail.knowledge").joinpath("data", name)
-
-
 @functools.cache
 def _reader() -> maxminddb.Reader:
-    ref = _resource(_MMDB)
+    import maxminddb  # on the first IP address to locate: a scan may have none
+
     try:
-        if isinstance(ref, Path):
-            return maxminddb.open_database(str(ref))
-        return maxminddb.open_database(io.BytesIO(ref.read_bytes()), maxminddb.MODE_FD)
+        return maxminddb.open_database(str(data_path(_MMDB)))
     except (OSError, ValueError, maxminddb.InvalidDatabaseError) as exc:
         raise DatatrailError(f"geolocation database {_MMDB} is missing or unreadable") from exc
 
@@ -106,9 +101,12 @@ def server_country(ip: IPAddress) -> str | None:
     """ISO 3166-1 alpha-2 code of where DB-IP locates ``ip``; None when it has no answer."""
     if special_address(ip) is not None:
         return None
+    reader = _reader()
+    from maxminddb import InvalidDatabaseError
+
     try:
-        record = _reader().get(ip)
-    except (ValueError, maxminddb.InvalidDatabaseError) as exc:
+        record = reader.get(ip)
+    except (ValueError, InvalidDatabaseError) as exc:
         raise DatatrailError(f"geolocation database {_MMDB} is corrupt") from exc
     if isinstance(record, dict):
         code = record.get("country_code")
@@ -138,7 +136,7 @@ def registration_country(ip: IPAddress) -> str | None:
 @functools.cache
 def _countries() -> tuple[dict[str, str], dict[str, str]]:
     try:
-        raw = _resource(_COUNTRIES).read_bytes()
+        raw = data_path(_COUNTRIES).read_bytes()
         doc = json.loads(raw)
         names = {str(k): str(v) for k, v in doc["countries"].items()}
         meta = {k: str(doc[k]) for k in ("name", "version", "source", "license", "date")}
@@ -160,10 +158,11 @@ def is_country_code(code: str) -> bool:
 @functools.cache
 def _dbip_info() -> dict[str, str]:
     try:
-        doc = json.loads(_resource(_MMDB_META).read_bytes())
+        doc = json.loads(data_path(_MMDB_META).read_bytes())
         info = {k: str(doc[k]) for k in ("name", "version", "source", "date")}
         info["license"] = f"{doc['license']}; credit: {doc['attribution']}"
-        info["sha256"] = hashlib.sha256(_resource(_MMDB).read_bytes()).hexdigest()
+        # Recorded when the file was vendored (tools/build_geo_data.py); a test checks it against the file.
+        info["sha256"] = str(doc.get("file_sha256") or hashlib.sha256(data_path(_MMDB).read_bytes()).hexdigest())
     except (OSError, ValueError, KeyError) as exc:
         raise DatatrailError(f"geolocation metadata {_MMDB_META} is missing or unreadable") from exc
     return info
@@ -172,17 +171,16 @@ def _dbip_info() -> dict[str, str]:
 @functools.cache
 def _iptocc_info() -> dict[str, str] | None:
     """Provenance of the RIR data compiled into the installed iptocc wheel."""
-    try:
-        dist = metadata.distribution("iptocc")
-    except metadata.PackageNotFoundError:
+    dist = installed("iptocc", "iptocc")
+    if dist is None:
         return None
     sha256 = date = ""
-    for file in dist.files or ():
+    for file in dist.files:
         if file.name.startswith("iptocc.") and file.suffix in (".so", ".pyd"):
-            sha256 = hashlib.sha256(Path(str(file.locate())).read_bytes()).hexdigest()
+            sha256 = dist.sha256(file)
         elif file.name.endswith(".cyclonedx.json"):  # the wheel's SBOM records when it was built
             try:
-                date = str(json.loads(Path(str(file.locate())).read_text("utf-8"))["metadata"]["timestamp"])[:10]
+                date = str(json.loads(file.read_text("utf-8"))["metadata"]["timestamp"])[:10]
             except (OSError, ValueError, KeyError, TypeError):
                 date = ""
     return {

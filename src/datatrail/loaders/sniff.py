@@ -7,11 +7,10 @@ from enum import Enum
 import re
 
 from datatrail.errors import CorruptInput
-from datatrail.formats.ar import is_ar
 from datatrail.formats.axml import is_axml
 from datatrail.formats.classfile import is_class_file
 from datatrail.formats.dex import is_dex
-from datatrail.formats.macho import is_fat, is_thin_macho
+from datatrail.formats.magic import is_ar, is_fat, is_thin_macho
 from datatrail.formats.zip import ZipArchive, is_zip
 
 __all__ = ["Kind", "sniff_bytes", "sniff_archive"]

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING, Any, get_type_hints
 
 from datatrail.model.attribution import Attribution
 from datatrail.model.certificate import Certificate
 from datatrail.model.diagnostic import Diagnostic
 from datatrail.model.endpoint import AppLink, Endpoint
-from datatrail.model.ios import IosBundle
 from datatrail.model.resolution import Resolution
 from datatrail.model.sdk import SdkFinding, UnidentifiedLibrary
 
+if TYPE_CHECKING:  # imported on first use: an Android scan never needs the iOS model
+    from datatrail.model.ios import IosBundle
+
 __all__ = [
+    "type_hints",
     "SCHEMA_VERSION",
     "Severity",
     "InputFile",
@@ -223,3 +227,11 @@ class Report:
     """Seconds per stage; informative, not part of comparisons."""
     ios: IosBundle | None = None
     """iOS inputs only: Info.plist, binaries, provisioning and privacy manifests (schema 1.2)."""
+
+
+def type_hints(cls: type) -> dict[str, Any]:
+    """``typing.get_type_hints`` for the report's classes (and those they hold), with the
+    names this module imports only for type checking resolved too."""
+    from datatrail.model.ios import IosBundle
+
+    return get_type_hints(cls, localns={"IosBundle": IosBundle})

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from datatrail.errors import InputError
-from datatrail.model.report import SCHEMA_VERSION, Report
+from datatrail.model.report import SCHEMA_VERSION, Report, type_hints
 
 __all__ = ["ReportFormatError", "report_from_dict", "load_report"]
 
@@ -38,7 +38,7 @@ def _fail(path: str, message: str) -> ReportFormatError:
 @cache
 def _hints(cls: type) -> dict[str, Any]:
     # Resolving string annotations is costly; a report holds thousands of nested objects.
-    return typing.get_type_hints(cls)
+    return type_hints(cls)
 
 
 def _decode(tp: Any, value: Any, path: str) -> Any:

@@ -2,8 +2,8 @@
 
 Each ``--format`` that writes one document per report registers here; the
 terminal view (rich, console-bound) and jsonl (one line per report) are the
-scan command's own. Renderers read the report model only. The HTML and label
-renderers are imported when used: most runs never need them.
+scan command's own. Renderers read the report model only. All but JSON are
+imported when used: most runs need one format.
 """
 
 from __future__ import annotations
@@ -11,13 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from datatrail.model.report import Report
-from datatrail.report.cyclonedx import to_cyclonedx
 from datatrail.report.json import to_json
-from datatrail.report.sarif import to_sarif
 
 __all__ = ["Renderer", "DOCUMENT_FORMATS"]
 
 Renderer = Callable[[Report], str]
+
+
+def _sarif(report: Report) -> str:
+    from datatrail.report.sarif import to_sarif
+
+    return to_sarif(report)
+
+
+def _cyclonedx(report: Report) -> str:
+    from datatrail.report.cyclonedx import to_cyclonedx
+
+    return to_cyclonedx(report)
 
 
 def _html(report: Report) -> str:
@@ -34,8 +44,8 @@ def _label(report: Report) -> str:
 
 DOCUMENT_FORMATS: dict[str, Renderer] = {
     "json": to_json,
-    "sarif": to_sarif,
-    "cyclonedx": to_cyclonedx,
+    "sarif": _sarif,
+    "cyclonedx": _cyclonedx,
     "html": _html,
     "label": _label,
 }

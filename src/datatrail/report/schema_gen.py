@@ -12,7 +12,7 @@ import typing
 from enum import Enum
 from typing import Any
 
-from datatrail.model.report import Report
+from datatrail.model.report import Report, type_hints
 
 __all__ = ["report_schema"]
 
@@ -69,7 +69,7 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _object(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls)
+    hints = type_hints(cls)
     props: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name.startswith("_"):
