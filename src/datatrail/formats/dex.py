@@ -133,7 +133,14 @@ codecs.register_error(_MUTF8_ERRORS, _mutf8_error_handler)
 
 def _decode_mutf8_slow(raw: bytes | bytearray) -> str:
     """Full MUTF-8 decode for strings strict UTF-8 refused."""
-    text = raw.decode("utf-8", _MUTF8_ERRORS)
+    try:
+        # What MUTF-8 adds to UTF-8 is, nearly always, ``C0 80`` for NUL (a byte
+        # pair no UTF-8 contains) and characters past U+FFFF as two encoded
+        # surrogates, which "surrogatepass" decodes in C. Anything else (overlong
+        # forms, stray bytes) goes through the handler, one spot at a time.
+        text = raw.replace(b"\xc0\x80", b"\0").decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", _MUTF8_ERRORS)
     # Surrogates arrive one code unit at a time; a UTF-16 round trip pairs
     # them up in C and turns the unpaired ones into U+FFFD.
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

@@ -13,11 +13,13 @@ input share one inflation budget.
 from __future__ import annotations
 
 import struct
+import threading
 import zlib
 from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
-from datatrail.errors import CorruptInput, LimitExceeded
+from datatrail.errors import CorruptInput, InputError, LimitExceeded
 from datatrail.formats.buffer import Buffer, as_buffer
 from datatrail.limits import DEFAULT_LIMITS, Limits
 from datatrail.model.diagnostic import DiagnosticLog, Severity
@@ -387,9 +389,69 @@ class ZipArchive:
 
         ``max_size`` lets callers that need only a prefix (sniffing) stop early.
         """
+        entry = self._entry(name_or_entry)
+        job = self._prepare(entry, max_size)
+        return self._complete(job, self._execute(job, self.limits.max_total_inflated - self.budget.used))
+
+    def read_many(self, names: Sequence[str], threads: int = 1) -> list[bytes | InputError]:
+        """Inflate whole entries, on up to ``threads`` threads; per entry its data or why it could not be read.
+
+        zlib lets go of the GIL while it inflates and checksums, so several
+        classesN.dex come out in the time of the largest. Diagnostics, the
+        budget and the results are those of ``read`` on each name in order.
+        Only entries that are plainly fine are shared out: unless every one
+        declares its size, is stored or deflated, passes the bomb checks and
+        fits in the budget together with the others, they are read one by one.
+        """
+        entries = [self._entry(n) for n in names]
+        if threads > 1 and len(entries) > 1 and self._plainly_fine(entries):
+            jobs: list[_Job | InputError] = []
+            for entry in entries:
+                try:
+                    jobs.append(self._prepare(entry, None))
+                except InputError as exc:
+                    jobs.append(exc)
+            left = self.limits.max_total_inflated - self.budget.used
+            work = [(k, job) for k, job in enumerate(jobs) if not isinstance(job, InputError)]
+            work.sort(key=lambda kj: -len(kj[1].raw))  # largest first: the threads finish together
+            done = dict(zip((k for k, _ in work), _map_on_threads(lambda kj: self._execute(kj[1], left), work, threads)))
+            out: list[bytes | InputError] = []
+            for k, job in enumerate(jobs):
+                if isinstance(job, InputError):
+                    out.append(job)
+                    continue
+                try:
+                    out.append(self._complete(job, done[k]))  # in order: diagnostics and budget as ``read`` gives them
+                except InputError as exc:
+                    out.append(exc)
+            return out
+        results: list[bytes | InputError] = []
+        for entry in entries:
+            try:
+                results.append(self.read(entry))
+            except InputError as exc:
+                results.append(exc)
+        return results
+
+    def _entry(self, name_or_entry: str | ZipEntry) -> ZipEntry:
         entry = self._by_name.get(name_or_entry) if isinstance(name_or_entry, str) else name_or_entry
         if entry is None:
             raise KeyError(name_or_entry)
+        return entry
+
+    def _plainly_fine(self, entries: list[ZipEntry]) -> bool:
+        limits = self.limits
+        if self.recovered or self.budget.used + sum(e.size for e in entries) > limits.max_total_inflated:
+            return False
+        for e in entries:
+            if e.method not in (_STORED, _DEFLATED) or e.local_offset in self._overlapping or e.size >= limits.max_entry_size:
+                return False
+            if e.size > (1 << 20) and e.size > limits.max_ratio * max(e.compressed_size, 1):
+                return False
+        return True
+
+    def _prepare(self, entry: ZipEntry, max_size: int | None) -> _Job:
+        """Everything before inflating: find the data, check what the directory declares (may log or raise)."""
         if entry.local_offset in self._overlapping:
             raise CorruptInput(f"{self._where(entry.name, entry.local_offset)}: data overlaps another entry; not read")
         start = self._data_offset(entry)
@@ -397,7 +459,6 @@ class ZipArchive:
         if end > len(self._data):
             self.log.add("zip.truncated-entry", "entry data runs past the end of the file", self._where(entry.name, start), Severity.ERROR)
             end = len(self._data)
-        raw = self._view[start:end]
         method = entry.method
         if method not in (_STORED, _DEFLATED):
             guess = _STORED if entry.compressed_size == entry.size else _DEFLATED
@@ -408,9 +469,8 @@ class ZipArchive:
             )
             method = guess
         cap = self.limits.max_entry_size if max_size is None else min(max_size, self.limits.max_entry_size)
-        if method == _STORED:
-            out = bytes(raw[:cap])
-        else:
+        declared: int | None = None
+        if method == _DEFLATED:
             if max_size is None:
                 self._check_declared(entry)
             # Android inflates no more than the declared size. Only an entry
@@ -418,24 +478,76 @@ class ZipArchive:
             declared = None if self.recovered and entry.size == 0 else entry.size
             if declared is not None and declared >= cap:
                 declared = None
-            stop = cap if declared is None else declared + 1
-            out = self._inflate(entry, raw, stop, partial=max_size is not None or declared is not None)
-            if declared is not None and len(out) > declared:
-                out = out[:declared]
-                self.log.add(
-                    "zip.size-mismatch",
-                    f"data inflates past the {declared} bytes the directory declares; cut there",
-                    self._where(entry.name),
-                )
-                return out
-        if max_size is None:
+        return _Job(entry, self._view[start:end], method, cap, declared, max_size is None)
+
+    def _execute(self, job: _Job, budget_left: int) -> _Result:
+        """The inflating itself: reads the job's bytes and nothing of this archive's state, so it can run on any thread."""
+        if job.method == _STORED:
+            out = bytes(job.raw[: job.cap])
+            return _Result(out, 0, None, None, zlib.crc32(out) if job.whole else 0)
+        stop = job.cap if job.declared is None else job.declared + 1
+        partial = not job.whole or job.declared is not None
+        inflater = zlib.decompressobj(-15)
+        raw = job.raw
+        pieces: list[bytes] = []
+        produced = 0
+        pos = 0
+        damage: str | None = None
+        try:
+            while pos < len(raw) or inflater.unconsumed_tail:
+                src = inflater.unconsumed_tail or raw[pos : pos + _CHUNK]
+                if not inflater.unconsumed_tail:
+                    pos += len(src)
+                piece = inflater.decompress(src, _CHUNK)
+                produced += len(piece)
+                pieces.append(piece)
+                if produced >= stop:
+                    if partial:
+                        break
+                    raise LimitExceeded(f"{self._where(job.entry.name)}: inflates past {stop} bytes")
+                if produced > budget_left:
+                    raise LimitExceeded(f"{self.name}: archive inflates past {self.limits.max_total_inflated} bytes in total")
+                consumed = pos - len(inflater.unconsumed_tail)
+                if produced > (1 << 20) and produced > self.limits.max_ratio * max(consumed, 1):
+                    raise LimitExceeded(
+                        f"{self._where(job.entry.name)}: compression ratio above {self.limits.max_ratio}:1 (zip bomb?)"
+                    )
+                if inflater.eof:
+                    break
+        except zlib.error as exc:
+            damage = f"deflate stream is damaged ({exc}); kept what inflated"
+        except LimitExceeded as exc:
+            return _Result(b"", produced, None, exc, 0)  # an aborted bomb costs its share of the budget too
+        out = b"".join(pieces)
+        if produced > stop:
+            out = out[:stop]
+        crc = zlib.crc32(out) if job.whole and (job.declared is None or len(out) == job.declared) else 0
+        return _Result(out, produced, damage, None, crc)
+
+    def _complete(self, job: _Job, result: _Result) -> bytes:
+        """Everything after inflating, in the caller's thread: the budget, diagnostics, size and CRC checks."""
+        entry = job.entry
+        self.budget.used += result.produced
+        if result.damage is not None:
+            self.log.add("zip.inflate-error", result.damage, self._where(entry.name), Severity.ERROR)
+        if result.limit is not None:
+            raise result.limit
+        out = result.data
+        if job.declared is not None and len(out) > job.declared:
+            self.log.add(
+                "zip.size-mismatch",
+                f"data inflates past the {job.declared} bytes the directory declares; cut there",
+                self._where(entry.name),
+            )
+            return out[: job.declared]
+        if job.whole:
             if len(out) != entry.size:
                 self.log.add(
                     "zip.size-mismatch",
                     f"directory says {entry.size} bytes, data gives {len(out)}",
                     self._where(entry.name),
                 )
-            elif zlib.crc32(out) != entry.crc32:
+            elif result.crc != entry.crc32:
                 self.log.add("zip.crc-mismatch", "CRC-32 does not match the directory", self._where(entry.name))
         return out
 
@@ -451,41 +563,62 @@ class ZipArchive:
         if self.budget.used + entry.size > limits.max_total_inflated:
             raise LimitExceeded(f"{self.name}: archive inflates past {limits.max_total_inflated} bytes in total")
 
-    def _inflate(self, entry: ZipEntry, raw: memoryview, cap: int, partial: bool) -> bytes:
-        inflater = zlib.decompressobj(-15)
-        pieces: list[bytes] = []
-        produced = 0
-        pos = 0
-        budget_left = self.limits.max_total_inflated - self.budget.used
-        try:
-            while pos < len(raw) or inflater.unconsumed_tail:
-                src = inflater.unconsumed_tail or raw[pos : pos + _CHUNK]
-                if not inflater.unconsumed_tail:
-                    pos += len(src)
-                piece = inflater.decompress(src, _CHUNK)
-                produced += len(piece)
-                pieces.append(piece)
-                if produced >= cap:
-                    if partial:
-                        break
-                    raise LimitExceeded(f"{self._where(entry.name)}: inflates past {cap} bytes")
-                if produced > budget_left:
-                    raise LimitExceeded(f"{self.name}: archive inflates past {self.limits.max_total_inflated} bytes in total")
-                consumed = pos - len(inflater.unconsumed_tail)
-                if produced > (1 << 20) and produced > self.limits.max_ratio * max(consumed, 1):
-                    raise LimitExceeded(
-                        f"{self._where(entry.name)}: compression ratio above {self.limits.max_ratio}:1 (zip bomb?)"
-                    )
-                if inflater.eof:
-                    break
-        except zlib.error as exc:
-            self.log.add("zip.inflate-error", f"deflate stream is damaged ({exc}); kept what inflated", self._where(entry.name), Severity.ERROR)
-        finally:
-            self.budget.used += produced  # an aborted bomb costs its share too
-        out = b"".join(pieces)
-        if produced > cap:
-            out = out[:cap]
-        return out
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _map_on_threads(fn: Callable[[_T], _R], items: Sequence[_T], threads: int) -> list[_R]:
+    """``[fn(x) for x in items]`` on up to ``threads`` threads (this one included); items are
+    taken in order, results come back in order, and the first exception raised is re-raised."""
+    results: list[_R | None] = [None] * len(items)
+    failures: list[BaseException] = []
+    indexes = iter(range(len(items)))
+    lock = threading.Lock()
+
+    def drain() -> None:
+        while not failures:
+            with lock:
+                k = next(indexes, None)
+            if k is None:
+                return
+            try:
+                results[k] = fn(items[k])
+            except BaseException as exc:  # handed to the caller's thread
+                failures.append(exc)
+
+    helpers = [threading.Thread(target=drain, name="inflate", daemon=True) for _ in range(min(threads, len(items)) - 1)]
+    for helper in helpers:
+        helper.start()
+    drain()
+    for helper in helpers:
+        helper.join()
+    if failures:
+        raise failures[0]
+    return results  # type: ignore[return-value]  # every slot is filled when nothing failed
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One entry to read, as ``ZipArchive._prepare`` found it."""
+
+    entry: ZipEntry
+    raw: memoryview
+    method: int
+    cap: int
+    declared: int | None
+    """Inflate no further than this (plus one byte, to notice more)."""
+    whole: bool
+    """The whole entry is wanted (not a prefix to sniff): check its size and CRC."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    data: bytes
+    produced: int
+    damage: str | None
+    limit: LimitExceeded | None
+    crc: int
 
 
 def _decode_name(raw: bytes, flags: int) -> str:

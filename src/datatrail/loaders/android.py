@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import mmap
 import re
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from datatrail.errors import CorruptInput, InputError, LimitExceeded, UnsupportedInput
@@ -29,7 +31,6 @@ from datatrail.formats.zip import InflationBudget, ZipArchive, has_end_record
 from datatrail.limits import DEFAULT_LIMITS, Limits
 from datatrail.loaders.artifact import AndroidArtifact
 from datatrail.loaders.sniff import Kind, sniff_archive, sniff_bytes
-from datatrail.loaders.textxml import parse_text_xml
 from datatrail.model.diagnostic import DiagnosticLog, Severity
 from datatrail.model.report import InputFile
 
@@ -44,6 +45,28 @@ _SNIFF_BYTES = 8
 
 def open_input(path: Path) -> tuple[bytes | mmap.mmap, InputFile]:
     """Map a file read-only and describe it; raises InputError when unreadable."""
+    data, size = _map(path)
+    return data, InputFile(str(path), hashlib.sha256(data).hexdigest(), size, Kind.UNKNOWN.value)
+
+
+def _digest(data: bytes | mmap.mmap, threaded: bool) -> Callable[[], str]:
+    """The input's SHA-256: a function giving it, computed now or on a thread beside the
+    loading (hashlib lets go of the GIL on large data)."""
+    if not threaded:
+        hexdigest = hashlib.sha256(data).hexdigest()
+        return lambda: hexdigest
+    box: list[str] = []
+    worker = threading.Thread(target=lambda: box.append(hashlib.sha256(data).hexdigest()), name="sha256", daemon=True)
+    worker.start()
+
+    def result() -> str:
+        worker.join()
+        return box[0] if box else hashlib.sha256(data).hexdigest()
+
+    return result
+
+
+def _map(path: Path) -> tuple[bytes | mmap.mmap, int]:
     try:
         with path.open("rb") as fh:
             size = path.stat().st_size
@@ -54,8 +77,7 @@ def open_input(path: Path) -> tuple[bytes | mmap.mmap, InputFile]:
         raise UnsupportedInput(f"{path}: is a directory") from exc
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    digest = hashlib.sha256(data).hexdigest()
-    return data, InputFile(str(path), digest, size, Kind.UNKNOWN.value)
+    return data, size
 
 
 def _dex_order(name: str, pattern: re.Pattern[str]) -> int:
@@ -65,10 +87,12 @@ def _dex_order(name: str, pattern: re.Pattern[str]) -> int:
 
 
 class _Loader:
-    def __init__(self, art: AndroidArtifact, limits: Limits) -> None:
+    def __init__(self, art: AndroidArtifact, limits: Limits, threads: int = 1) -> None:
         self.art = art
         self.log = art.log
         self.limits = limits
+        self.threads = threads
+        """Threads that may inflate DEX files at once."""
         self.budget = InflationBudget()
         """One inflation budget for the input and every archive nested in it."""
         self.nested_depth = 0
@@ -104,6 +128,21 @@ class _Loader:
             self.log.add("zip.unreadable-entry", str(exc), where, Severity.ERROR)
             return None
 
+    def read_entries(self, z: ZipArchive, names: list[str], prefix: str) -> list[bytes | None]:
+        """``read_entry`` for each name, on ``self.threads`` threads when there are several."""
+        if self.threads <= 1 or len(names) < 2:
+            return [self.read_entry(z, n, prefix + n) for n in names]
+        out: list[bytes | None] = []
+        for n, result in zip(names, z.read_many(names, self.threads)):
+            if isinstance(result, LimitExceeded) and self.nested_depth:
+                raise result
+            if isinstance(result, InputError):
+                self.log.add("zip.unreadable-entry", str(result), prefix + n, Severity.ERROR)
+                out.append(None)
+            else:
+                out.append(result)
+        return out
+
     # -- containers --------------------------------------------------------
 
     def apk(self, z: ZipArchive, prefix: str, depth: int, is_base: bool = True) -> XmlElement | None:
@@ -122,8 +161,7 @@ class _Loader:
         if is_base and "resources.arsc" in z:
             self.art.resource_data = self.read_entry(z, "resources.arsc", prefix + "resources.arsc")
         dex_names = sorted((n for n in names if _DEX_NAME.match(n)), key=lambda n: _dex_order(n, _DEX_NAME))
-        for n in dex_names:
-            data = self.read_entry(z, n, prefix + n)
+        for n, data in zip(dex_names, self.read_entries(z, dex_names, prefix)):
             if data is not None:
                 self.add_dex(data, prefix + n)
         self.signatures(z, prefix)
@@ -218,6 +256,8 @@ class _Loader:
         raw = self.read_entry(z, "AndroidManifest.xml", "AndroidManifest.xml")
         if raw is not None:
             try:
+                from datatrail.loaders.textxml import parse_text_xml  # plain-text manifests are rare
+
                 manifest = parse_text_xml(raw, "AndroidManifest.xml")
                 self.art.manifest_is_source = True
             except CorruptInput as exc:
@@ -309,19 +349,31 @@ def _apk_behind_dex(data: bytes | mmap.mmap, name: str, limits: Limits) -> ZipAr
     return z if not z.recovered and sniff_archive(z) is Kind.APK else None
 
 
-def load_android(path: Path, limits: Limits = DEFAULT_LIMITS) -> AndroidArtifact:
+def load_android(path: Path, limits: Limits = DEFAULT_LIMITS, threads: int = 1) -> AndroidArtifact:
     """Open one input file and build its artifact.
 
-    Raises UnsupportedInput for files that are not Android packages or code,
-    CorruptInput when nothing can be analysed.
+    ``threads`` > 1 hashes the input and inflates an APK's DEX files on that
+    many threads; the artifact is the same. Raises UnsupportedInput for files
+    that are not Android packages or code, CorruptInput when nothing can be analysed.
     """
-    data, info = open_input(path)
+    data, size = _map(path)
+    digest = _digest(data, threads > 1)
+    try:
+        art = _load(path, data, limits, threads)
+    finally:
+        sha256 = digest()
+    art.input = InputFile(str(path), sha256, size, art.input.kind)
+    return art
+
+
+def _load(path: Path, data: bytes | mmap.mmap, limits: Limits, threads: int) -> AndroidArtifact:
+    info = InputFile(str(path), "", len(data), Kind.UNKNOWN.value)
     log = DiagnosticLog()
     kind = sniff_bytes(bytes(data[:_SNIFF_BYTES]))
     if kind is Kind.UNKNOWN and has_end_record(data):
         kind = Kind.ZIP  # data prepended to an archive (a self-extractor stub, junk)
     art = AndroidArtifact(input=info, log=log)
-    loader = _Loader(art, limits)
+    loader = _Loader(art, limits, threads)
     if kind is Kind.DEX:
         loader.add_dex(data, path.name)
         behind = _apk_behind_dex(data, path.name, limits)
