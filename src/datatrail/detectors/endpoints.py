@@ -56,7 +56,7 @@ from datatrail.detectors.manifest import as_bool
 from datatrail.errors import CorruptInput
 from datatrail.formats.aab_manifest import is_proto_xml, parse_proto_xml
 from datatrail.formats.aab_resources import ProtoResourceTable
-from datatrail.formats.arsc import TYPE_STRING, ResourceTable
+from datatrail.formats.arsc import ResourceTable
 from datatrail.formats.axml import is_axml, parse_axml
 from datatrail.formats.dex import descriptor_to_java
 from datatrail.formats.elf import is_elf, string_runs
@@ -739,7 +739,6 @@ def _link_domains(links: Iterable[AppLink]) -> dict[str, bool]:
 
 # ------------------------------------------------------------- sources
 
-_Table = ResourceTable | ProtoResourceTable
 
 
 _SKIP_RESOURCE_TYPES: Final = frozenset({
@@ -782,25 +781,15 @@ def _scan_class_files(scan: _Scan, art: AndroidArtifact) -> None:
     scan.strings(strings, lambda i: owners[i].replace(".", "/") + ".class", owners.__getitem__)
 
 
-def _resource_strings(table: _Table) -> Iterator[tuple[int, str, str]]:
-    """(res_id, config, text) for every string value of a resource table."""
+def _proto_resource_strings(table: ProtoResourceTable) -> Iterator[tuple[int, str, str]]:
+    """(res_id, config, text) for every string value of an App Bundle's resource table."""
     for res_id in table.resource_ids():
         if table.type_name(res_id) in _SKIP_RESOURCE_TYPES:
             continue
-        if isinstance(table, ResourceTable):
-            for config, value in table.values(res_id):
-                if value.type == TYPE_STRING and value.string:
-                    yield res_id, config, value.string
-            # string-array items (server lists) live in bags
-            for config, bag in table.bags(res_id):
-                for _attr, item in bag.items:
-                    if item.type == TYPE_STRING and item.string:
-                        yield res_id, config, item.string
-        else:
-            for config, rendered in table.values(res_id):
-                # references render as "@...", files as their "res/..." path
-                if isinstance(rendered, str) and rendered and not rendered.startswith(("@", "res/")):
-                    yield res_id, config, rendered
+        for config, rendered in table.values(res_id):
+            # references render as "@...", files as their "res/..." path
+            if isinstance(rendered, str) and rendered and not rendered.startswith(("@", "res/")):
+                yield res_id, config, rendered
 
 
 def _scan_resources(scan: _Scan, art: AndroidArtifact) -> None:
@@ -808,14 +797,18 @@ def _scan_resources(scan: _Scan, art: AndroidArtifact) -> None:
     if not isinstance(table, (ResourceTable, ProtoResourceTable)):
         return
     where = art.res_root + ("resources.pb" if isinstance(table, ProtoResourceTable) else "resources.arsc")
+    if isinstance(table, ResourceTable):
+        found = table.texts(_SKIP_RESOURCE_TYPES)
+    else:
+        found = [(res_id, table.entry_name(res_id) or f"0x{res_id:08x}", config, text)
+                 for res_id, config, text in _proto_resource_strings(table)]
     strings: list[str] = []
     labels: list[str] = []
     seen: set[tuple[int, str]] = set()
-    for res_id, config, text in _resource_strings(table):
+    for res_id, entry, config, text in found:
         if (res_id, text) in seen:  # the same URL in every translation is one place
             continue
         seen.add((res_id, text))
-        entry = table.entry_name(res_id) or f"0x{res_id:08x}"
         labels.append(f"{where}: {entry}" + ("" if config in ("", "default") else f" [{config}]"))
         strings.append(text)
     scan.strings(strings, labels.__getitem__)

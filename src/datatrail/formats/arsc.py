@@ -38,6 +38,7 @@ import struct
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from collections.abc import Container
 from typing import Iterator
 
 from datatrail.errors import CorruptInput
@@ -389,6 +390,12 @@ class _TypeChunk:
             return slots[index] if 0 <= index < len(slots) else 0
         i = bisect_left(indices, index)
         return slots[i] if i < len(indices) and indices[i] == index else 0
+
+    def located(self) -> Iterator[tuple[int, int]]:
+        """``(entry index, entry offset)`` of each entry, as :meth:`find` locates it."""
+        if self.indices is None:
+            return ((i, at) for i, at in enumerate(self.slots) if at)
+        return ((i, at) for i in dict.fromkeys(self.indices) if (at := self.find(i)))
 
     def present(self) -> Iterator[int]:
         """Entry indices that have an entry."""
@@ -890,6 +897,40 @@ class ResourceTable:
         index = typ.id - 1 - typ.names.type_id_offset
         name = typ.names.type_names.get(index) if index >= 0 else None
         return name if name else f"type0x{typ.id:02x}"
+
+    def texts(self, skip_types: Container[str] = frozenset()) -> list[tuple[int, str, str, str]]:
+        """``(res_id, name, config, text)`` of every string a resource holds, in one pass over the table.
+
+        Ordered by resource id; for each, its simple values in configuration
+        order, then the string items of its map entries (string arrays...) in
+        configuration order: what :meth:`values` and :meth:`bags` give for each
+        id of :meth:`resource_ids`, without looking each id up in every
+        configuration. ``name`` is :meth:`entry_name`'s. Types named in
+        ``skip_types`` ("drawable", "layout"...) are left out.
+        """
+        found: list[tuple[int, list[tuple[str, str]], list[tuple[str, str]], str]] = []
+        for pkg in self._pkgs.values():
+            for typ in pkg.types.values():
+                prefix = (pkg.id << 24) | (typ.id << 16)
+                type_name = self.type_name(prefix)
+                if type_name in skip_types:
+                    continue
+                per_entry: dict[int, tuple[list[tuple[str, str]], list[tuple[str, str]], str]] = {}
+                for chunk in typ.chunks:
+                    for index, at in chunk.located():
+                        key_index, value = self._decode(chunk, at)
+                        slot = per_entry.get(index)
+                        if slot is None:
+                            key = chunk.names.keys.get(key_index) or f"entry0x{index:04x}"
+                            slot = per_entry[index] = ([], [], f"{type_name}/{key}")
+                        if isinstance(value, ResValue):
+                            if value.type == TYPE_STRING and value.string:
+                                slot[0].append((chunk.config, value.string))
+                        else:
+                            slot[1].extend((chunk.config, item.string) for _, item in value.items if item.type == TYPE_STRING and item.string)
+                found.extend((prefix | index, plain, bagged, name) for index, (plain, bagged, name) in per_entry.items())
+        found.sort(key=lambda f: f[0])
+        return [(res_id, name, config, text) for res_id, plain, bagged, name in found for config, text in (*plain, *bagged)]
 
     def entry_name(self, res_id: int) -> str | None:
         """``"type/key"`` (e.g. ``"string/app_name"``) of an existing resource."""
