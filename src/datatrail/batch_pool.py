@@ -25,12 +25,13 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     Forking the parent would copy its threads' locks (rich's refresh thread)
     and everything it holds; both "forkserver" and "spawn" start from a clean
     interpreter and need only picklable tasks. Where it exists, the forkserver
-    imports datatrail once (~0.5 s) and forks each worker from that, so the
-    restarts that ``tasks_per_child`` forces stay cheap.
+    imports the batch runner and the Android pipeline once (~0.1 s) and forks
+    each worker from that, so the restarts that ``tasks_per_child`` forces stay
+    cheap (the pipeline is otherwise imported on a worker's first scan).
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["datatrail.batch"])
+        context.set_forkserver_preload(["datatrail.batch", "datatrail.scan_android"])
         return context
     return multiprocessing.get_context("spawn")
 

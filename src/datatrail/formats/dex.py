@@ -723,6 +723,14 @@ class DexFile:
         if i < n:
             self._decode_unordered(offs, out, i, bad, overlap, over_budget, used, budget)
 
+        if self._types is None and not (bad.count or overlap.count or over_budget.count):
+            # A sound pool gives each string exactly as ``string`` would: settle the type
+            # descriptors from it now, which otherwise cost one lookup each (class names, SDKs).
+            t = self._tables["type_ids"]
+            sidx = _u32_table(self._buf, t.off, t.count)
+            if not sidx or max(sidx) < len(out):
+                self._types = list(map(out.__getitem__, sidx))
+
         if self._pool_reported:
             return out
         self._pool_reported = True
