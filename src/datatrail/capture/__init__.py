@@ -10,8 +10,8 @@ import dataclasses
 import hashlib
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from datatrail.capture.compare import compare_with_app
 from datatrail.capture.exchanges import flows_from_exchanges, is_ip
 from datatrail.capture.flows import FlowTable
 from datatrail.capture.har import exchanges_from_har
@@ -27,7 +27,9 @@ from datatrail.model.capture import CaptureInput, CaptureReport, Destination, Fl
 from datatrail.model.diagnostic import DiagnosticLog, Severity
 from datatrail.model.http import HttpRequest
 from datatrail.model.personal_data import DataHit
-from datatrail.model.report import Report
+
+if TYPE_CHECKING:
+    from datatrail.model.report import Report
 
 __all__ = ["analyse_capture", "analyse_capture_bytes", "build_destinations", "compare_capture", "destination_name"]
 
@@ -79,6 +81,8 @@ def _report(info: CaptureInput, flows: tuple[Flow, ...], requests: tuple[HttpReq
 
 def compare_capture(report: CaptureReport, app: Report) -> CaptureReport:
     """report with its destinations set against the app's static report (which SDK hosts were contacted...)."""
+    from datatrail.capture.compare import compare_with_app  # only with --app
+
     return dataclasses.replace(report, app_comparison=compare_with_app(app, report.destinations))
 
 

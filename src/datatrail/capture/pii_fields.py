@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from email.message import Message
-from email.parser import HeaderParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
 from datatrail.capture.pii_keys import normalise_key
 from datatrail.model.http import HttpRequest
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 __all__ = ["MAX_FIELDS", "MAX_TEXT", "MAX_DEPTH", "Field", "Part", "Fields", "request_fields"]
 
@@ -231,6 +232,8 @@ def _add_multipart(out: Fields, body: bytes, boundary: str) -> None:
             if not sep:
                 continue
         content = content[:-2] if content.endswith(b"\r\n") else content[:-1] if content.endswith(b"\n") else content
+        from email.parser import HeaderParser  # multipart bodies only
+
         message: Message = HeaderParser().parsestr(head.decode("latin-1"))
         name = message.get_param("name", header="content-disposition")
         filename = message.get_param("filename", header="content-disposition")

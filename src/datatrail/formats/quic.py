@@ -12,10 +12,6 @@ import hmac
 import struct
 from dataclasses import dataclass, field
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from datatrail.formats.tls import ClientHello, HelloStatus, parse_client_hello_message
 
 __all__ = ["QUIC_V1", "QUIC_V2", "InitialKeys", "initial_keys", "ClientInitials", "is_long_header"]
@@ -157,6 +153,12 @@ class ClientInitials:
         sample = d[pn_pos + 4:pn_pos + 20]
         if len(sample) < 16:
             return None
+        # Loaded with the first QUIC Initial packet: most captures have none, and
+        # the library's import is a good part of a small capture's whole run.
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         enc = Cipher(algorithms.AES(keys.hp), modes.ECB()).encryptor()
         mask = enc.update(sample) + enc.finalize()
         first = d[start] ^ (mask[0] & 0x0F)
