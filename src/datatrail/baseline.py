@@ -21,6 +21,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from datatrail.errors import CorruptInput, LimitExceeded, UnsupportedInput
 from datatrail.jsondoc import read_json_document
@@ -54,8 +55,7 @@ class BaselineEntry:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Baseline:
+class Baseline(NamedTuple):
     entries: tuple[BaselineEntry, ...]
 
     @property

@@ -45,9 +45,9 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import NamedTuple
 
 from datatrail.errors import InputError, UnsupportedInput
 from datatrail.formats.zip import has_end_record
@@ -93,8 +93,7 @@ Renderer = Callable[[Report], str]
 """Turns a report into output text inside the worker; must be picklable."""
 
 
-@dataclass(frozen=True, slots=True)
-class BatchInput:
+class BatchInput(NamedTuple):
     path: Path
     root: Path | None = None
     """The directory argument it was found under; None when it was named on the command line."""
@@ -111,15 +110,18 @@ class BatchInput:
         return self.path.relative_to(self.root)
 
 
-@dataclass(slots=True)
 class Discovery:
-    inputs: list[BatchInput] = field(default_factory=list)
-    skipped: int = 0
-    """Files in the walked directories that are not Android packages or code."""
-    problems: list[str] = field(default_factory=list)
-    """One line for each directory that could not be read."""
-    directories: int = 0
-    """How many of the paths given were directories."""
+    """What walking the paths found: ``inputs``; ``skipped``, files in the walked directories
+    that are not Android packages or code; ``problems``, one line for each directory that could
+    not be read; ``directories``, how many of the paths given were directories."""
+
+    __slots__ = ("inputs", "skipped", "problems", "directories")
+
+    def __init__(self) -> None:
+        self.inputs: list[BatchInput] = []
+        self.skipped = 0
+        self.problems: list[str] = []
+        self.directories = 0
 
 
 class Status(str, Enum):
@@ -128,30 +130,48 @@ class Status(str, Enum):
     SKIPPED = "skipped"
 
 
-@dataclass(frozen=True, slots=True)
 class Outcome:
-    index: int
-    """Position in the input list, for callers that care about order."""
-    path: Path
-    status: Status
-    text: str | None = None
-    """The rendered report, when a renderer was given."""
-    report: Report | None = None
-    """The report itself, only when no renderer was given."""
-    worst_rank: int = -1
-    """Rank of the most severe finding (-1 without findings), for --fail-on."""
-    error: str | None = None
-    """One line for people, when the input failed or was skipped."""
-    seconds: float = 0.0
+    """How one input went (treat as read-only; a plain class because ``index`` cannot be a NamedTuple field).
+
+    ``index``: position in the input list, for callers that care about order.
+    ``text``: the rendered report, when a renderer was given. ``report``: the report
+    itself, only when no renderer was given. ``worst_rank``: rank of the most severe
+    finding (-1 without findings), for --fail-on. ``error``: one line for people, when
+    the input failed or was skipped.
+    """
+
+    __slots__ = ("index", "path", "status", "text", "report", "worst_rank", "error", "seconds")
+
+    def __init__(
+        self,
+        index: int,
+        path: Path,
+        status: Status,
+        text: str | None = None,
+        report: Report | None = None,
+        worst_rank: int = -1,
+        error: str | None = None,
+        seconds: float = 0.0,
+    ) -> None:
+        self.index = index
+        self.path = path
+        self.status = status
+        self.text = text
+        self.report = report
+        self.worst_rank = worst_rank
+        self.error = error
+        self.seconds = seconds
 
 
-@dataclass(slots=True)
 class BatchSummary:
-    jobs: int
-    analysed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    elapsed: float = 0.0
+    __slots__ = ("jobs", "analysed", "failed", "skipped", "elapsed")
+
+    def __init__(self, jobs: int, skipped: int = 0) -> None:
+        self.jobs = jobs
+        self.analysed = 0
+        self.failed = 0
+        self.skipped = skipped
+        self.elapsed = 0.0
 
     def count(self, outcome: Outcome) -> None:
         if outcome.status is Status.ANALYSED:

@@ -10,10 +10,9 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 
 from datatrail.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, write_output
@@ -149,8 +148,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FailOn:
+class FailOn(NamedTuple):
     """What makes a scan exit 1: a severity rank at or above ``threshold``, or a finding of one of ``rules``."""
 
     threshold: int | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from datatrail.formats.xmltree import XmlElement, XmlValue
 from datatrail.knowledge.permissions import permission_info
@@ -48,8 +48,7 @@ def _as_str(value: object) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestFacts:
+class ManifestFacts(NamedTuple):
     identity: AppIdentity
     permissions: tuple[Permission, ...]
     custom_permissions: tuple[CustomPermission, ...]

@@ -9,15 +9,14 @@ NET = personal data seen in captured traffic (datatrail.capture.personal_data).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from datatrail.model.report import Evidence, Finding, Severity
 
 __all__ = ["Rule", "RULES", "make_finding"]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     name: str
     title: str

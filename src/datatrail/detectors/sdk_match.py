@@ -50,9 +50,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from itertools import compress
 from operator import itemgetter, methodcaller
+from typing import NamedTuple
 
 from datatrail.knowledge.sdks import SOURCE_DATATRAIL, Signature
 
@@ -68,8 +68,7 @@ _MIN_LITERAL = 3
 _QUANTIFIERS = frozenset("*?{+")
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """One class pattern of one signature (after folding aliases into their owner)."""
 
     owner: int
@@ -80,10 +79,12 @@ class Rule:
     """Length compared for the longest match; regexes are 0 (they never beat a prefix)."""
 
 
-@dataclass(slots=True)
 class RuleHits:
-    count: int = 0
-    examples: list[str] = field(default_factory=list)
+    __slots__ = ("count", "examples")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.examples: list[str] = []
 
     def add(self, name: str) -> None:
         self.count += 1
@@ -91,41 +92,65 @@ class RuleHits:
             self.examples.append(name)
 
 
-@dataclass(slots=True)
 class ClassMatch:
-    """What one pass over an app's class names found."""
+    """What one pass over an app's class names found.
 
-    hits: dict[Rule, RuleHits]
-    """Classes owned through each rule."""
-    owned: dict[int, int]
-    """Owner index -> number of classes it owns."""
-    renamed: dict[int, int]
-    """Owner index -> how many of its classes look renamed (see ``looks_renamed``)."""
-    unmatched: dict[str, int]
-    """Package -> classes in it no signature owns (first-party packages excluded)."""
-    first_party: int
-    """Classes under the app's own package, never attributed to an SDK."""
-    regex_classes: dict[str, int]
-    """Class name -> owner, for classes owned only through a regex rule."""
-    exodus_ids: dict[int, set[str]]
-    """Owner index -> Exodus entries that would have claimed some of its classes (same or shorter pattern)."""
+    ``hits``: classes owned through each rule. ``owned``: owner index -> number of
+    classes it owns. ``renamed``: owner index -> how many of its classes look renamed
+    (see ``looks_renamed``). ``unmatched``: package -> classes in it no signature owns
+    (first-party packages excluded). ``first_party``: classes under the app's own
+    package, never attributed to an SDK. ``regex_classes``: class name -> owner, for
+    classes owned only through a regex rule. ``exodus_ids``: owner index -> Exodus
+    entries that would have claimed some of its classes (same or shorter pattern).
+    """
+
+    __slots__ = ("hits", "owned", "renamed", "unmatched", "first_party", "regex_classes", "exodus_ids")
+
+    def __init__(
+        self,
+        hits: dict[Rule, RuleHits],
+        owned: dict[int, int],
+        renamed: dict[int, int],
+        unmatched: dict[str, int],
+        first_party: int,
+        regex_classes: dict[str, int],
+        exodus_ids: dict[int, set[str]],
+    ) -> None:
+        self.hits = hits
+        self.owned = owned
+        self.renamed = renamed
+        self.unmatched = unmatched
+        self.first_party = first_party
+        self.regex_classes = regex_classes
+        self.exodus_ids = exodus_ids
 
 
-@dataclass(slots=True)
 class _Decision:
-    """Cached per-package outcome of the index walk."""
+    """Cached per-package outcome of the index walk.
 
-    rules: tuple[Rule, ...]
-    """The longest package-level rules (ties share the classes)."""
-    specificity: int
-    class_rules: tuple[tuple[str, Rule], ...]
-    """(simple-name prefix, rule) pairs that must be checked per class."""
-    shadowed: tuple[str, ...] = ()
-    """Exodus ids of the package-level rules that matched but lost to a longer one."""
-    best_ids: tuple[str, ...] = ()
-    """Exodus ids of ``rules``: they are shadowed too when a class-level rule wins."""
-    total: int = 0
-    owned: int = 0
+    ``rules``: the longest package-level rules (ties share the classes).
+    ``class_rules``: (simple-name prefix, rule) pairs that must be checked per class.
+    ``shadowed``: Exodus ids of the package-level rules that matched but lost to a longer one.
+    ``best_ids``: Exodus ids of ``rules``: they are shadowed too when a class-level rule wins.
+    """
+
+    __slots__ = ("rules", "specificity", "class_rules", "shadowed", "best_ids", "total", "owned")
+
+    def __init__(
+        self,
+        rules: tuple[Rule, ...],
+        specificity: int,
+        class_rules: tuple[tuple[str, Rule], ...],
+        shadowed: tuple[str, ...] = (),
+        best_ids: tuple[str, ...] = (),
+    ) -> None:
+        self.rules = rules
+        self.specificity = specificity
+        self.class_rules = class_rules
+        self.shadowed = shadowed
+        self.best_ids = best_ids
+        self.total = 0
+        self.owned = 0
 
 
 _rpartition_dot = methodcaller("rpartition", ".")

@@ -37,7 +37,7 @@ import fnmatch
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from datatrail.detectors.manifest import component_class_name
 from datatrail.detectors.sdk_match import ClassMatch, SignatureIndex
@@ -105,8 +105,7 @@ _MULTI_PRODUCT = frozenset({
 _DOMAIN_ROOTS = frozenset({"com", "org", "net", "io", "edu", "gov", "info", "biz", "co", "me", "app", "dev", "tv"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Glob:
+class _Glob(NamedTuple):
     owner: int
     pattern: str
     regex: re.Pattern[str] | None
@@ -118,9 +117,8 @@ class _Glob:
         return value.startswith(self.pattern) if prefix_ok else value == self.pattern
 
 
-@dataclass(frozen=True, slots=True)
-class _Knowledge:
-    index: SignatureIndex
+class _Knowledge(NamedTuple):
+    sig_index: SignatureIndex
     native: tuple[_Glob, ...]
     components: tuple[_Glob, ...]
     meta_exact: dict[str, tuple[_Glob, ...]]
@@ -157,7 +155,7 @@ def _knowledge() -> _Knowledge:
         if g.regex is None:
             exact.setdefault(g.pattern, []).append(g)
     return _Knowledge(
-        index=index,
+        sig_index=index,
         native=_owner_globs(index, sigs, "native_libs"),
         components=_owner_globs(index, sigs, "manifest_components"),
         meta_exact={k: tuple(v) for k, v in exact.items()},
@@ -167,12 +165,14 @@ def _knowledge() -> _Knowledge:
     )
 
 
-@dataclass(slots=True)
 class PatternHits:
     """Items one pattern matched: how many, and the first few as examples (Android and iOS matchers)."""
 
-    count: int = 0
-    examples: list[str] = field(default_factory=list)
+    __slots__ = ("count", "examples")
+
+    def __init__(self, count: int = 0, examples: list[str] | None = None) -> None:
+        self.count = count
+        self.examples: list[str] = [] if examples is None else examples
 
     def add(self, item: str) -> None:
         self.count += 1
@@ -180,12 +180,14 @@ class PatternHits:
             self.examples.append(item)
 
 
-@dataclass(slots=True)
 class _Collector:
     """Non-class evidence per owner: (kind, pattern) -> tally, plus which kinds are independent."""
 
-    evidence: dict[int, dict[tuple[str, str], PatternHits]] = field(default_factory=dict)
-    independent: dict[int, set[str]] = field(default_factory=dict)
+    __slots__ = ("evidence", "independent")
+
+    def __init__(self) -> None:
+        self.evidence: dict[int, dict[tuple[str, str], PatternHits]] = {}
+        self.independent: dict[int, set[str]] = {}
 
     def add(self, owner: int, kind: str, pattern: str, item: str, independent_kind: str) -> None:
         per_owner = self.evidence.setdefault(owner, {})
@@ -228,7 +230,7 @@ def _manifest_evidence(
 ) -> None:
     for component in dict.fromkeys(_components(manifest, package)):
         if not _under(component, first_party):
-            for rule in knowledge.index.match_name(component):
+            for rule in knowledge.sig_index.match_name(component):
                 out.add(rule.owner, "manifest-component", rule.pattern, component, _CODE)
         for g in knowledge.components:
             if g.matches(component, prefix_ok=True):
@@ -283,11 +285,13 @@ def _looks_obfuscated_root(root: str) -> bool:
     return all(len(segment) <= 2 for segment in root.split("."))
 
 
-@dataclass(slots=True)
 class _Node:
-    direct: int = 0
-    total: int = 0
-    children: dict[str, "_Node"] = field(default_factory=dict)
+    __slots__ = ("direct", "total", "children")
+
+    def __init__(self) -> None:
+        self.direct = 0
+        self.total = 0
+        self.children: dict[str, _Node] = {}
 
 
 def _unidentified(unmatched: dict[str, int], skip: tuple[str, ...], minimum: int) -> list[UnidentifiedLibrary]:
@@ -388,7 +392,7 @@ def _owner_rules(index: SignatureIndex, match: ClassMatch) -> tuple[OwnerRule, .
 def detect_sdks(art: AndroidArtifact, *, min_unidentified: int = UNIDENTIFIED_MIN_CLASSES) -> SdkReport:
     """Identify the SDKs inside ``art`` and list the big code it could not identify."""
     knowledge = _knowledge()
-    index = knowledge.index
+    index = knowledge.sig_index
     package = _manifest_package(art.manifest)
     is_app = art.input.kind in _APP_KINDS
     first_party = package if is_app else None
@@ -427,5 +431,5 @@ def detect_sdks(art: AndroidArtifact, *, min_unidentified: int = UNIDENTIFIED_MI
 
 def signature_index() -> SignatureIndex:
     """The index ``detect_sdks`` uses (built once), for benchmarks and tools."""
-    return _knowledge().index
+    return _knowledge().sig_index
 

@@ -29,8 +29,6 @@ Field numbers used (checked against Resources.proto and the corpus bundle)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from datatrail.errors import CorruptInput, LimitExceeded
 from datatrail.formats import protobuf as pb
 from datatrail.formats.xmltree import ANDROID_NS, XmlElement, XmlValue
@@ -86,13 +84,15 @@ def is_proto_xml(head: bytes | memoryview) -> bool:
     return len(head) >= 2 and head[0] == 0x0A
 
 
-@dataclass(slots=True)
 class _State:
-    where: str
-    log: DiagnosticLog
-    limits: Limits
-    nodes: int = 0
-    renamed: list[str] = field(default_factory=list)
+    __slots__ = ("where", "log", "limits", "nodes", "renamed")
+
+    def __init__(self, where: str, log: DiagnosticLog, limits: Limits) -> None:
+        self.where = where
+        self.log = log
+        self.limits = limits
+        self.nodes = 0
+        self.renamed: list[str] = []
 
 
 def _text(value: pb.FieldValue, st: _State, what: str) -> str:

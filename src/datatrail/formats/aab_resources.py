@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from datatrail.errors import CorruptInput, LimitExceeded
 from datatrail.formats import protobuf as pb
@@ -369,8 +369,7 @@ class _Fields:
 # --------------------------------------------------------------------------- model
 
 
-@dataclass(frozen=True, slots=True)
-class _Compound:
+class _Compound(NamedTuple):
     """A map value (style, array, plural...): present, but not a single value."""
 
     kind: str
@@ -380,10 +379,12 @@ _Stored = ResValue | str | _Compound
 """A decoded value: a Res_value; a reference by name only, already rendered; or a map."""
 
 
-@dataclass(slots=True)
 class _Entry:
-    name: str
-    values: list[tuple[str, _Stored]] = field(default_factory=list)
+    __slots__ = ("name", "values")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.values: list[tuple[str, _Stored]] = []
 
 
 

@@ -14,7 +14,7 @@ mistyped references become diagnostics rather than exceptions.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from datatrail.errors import CorruptInput
 from datatrail.model.diagnostic import DiagnosticLog, Severity
@@ -73,8 +73,7 @@ _MIN_MAJOR = 45
 _MAX_SANE_MAJOR = 255
 
 
-@dataclass(frozen=True, slots=True)
-class ClassFile:
+class ClassFile(NamedTuple):
     name: str
     """``this_class``, dotted: ``com.foo.Bar``."""
     super_name: str | None

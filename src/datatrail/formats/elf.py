@@ -24,8 +24,7 @@ from __future__ import annotations
 import mmap
 import re
 import struct
-from dataclasses import dataclass
-from typing import Final, Iterator
+from typing import Final, Iterator, NamedTuple
 
 __all__ = [
     "ELF_MAGIC",
@@ -72,9 +71,9 @@ DEFAULT_MAX_SCAN: Final = 64 << 20
 _Data = bytes | bytearray | memoryview | mmap.mmap
 
 
-@dataclass(frozen=True, slots=True)
-class ElfSection:
-    index: int
+class ElfSection(NamedTuple):
+    number: int
+    """Position in the section header table (``index`` would shadow ``tuple.index``)."""
     name: str
     type: int
     flags: int
@@ -85,8 +84,7 @@ class ElfSection:
     """Bytes of this section present in the file: 0 for NOBITS, cut at end of file."""
 
 
-@dataclass(frozen=True, slots=True)
-class ElfInfo:
+class ElfInfo(NamedTuple):
     bits: int
     """32 or 64."""
     little_endian: bool
@@ -101,8 +99,7 @@ class ElfInfo:
         return next((s for s in self.sections if s.name == name), None)
 
 
-@dataclass(frozen=True, slots=True)
-class StringRun:
+class StringRun(NamedTuple):
     section: str
     """Section the run came from, or ``""`` for a whole-file scan."""
     offset: int

@@ -7,7 +7,6 @@ the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Iterator
 
 __all__ = ["ANDROID_NS", "XmlValue", "XmlElement"]
@@ -18,15 +17,19 @@ XmlValue = str | int | bool | float | None
 """Decoded attribute value. References stay strings such as ``@0x7f040001``."""
 
 
-@dataclass(slots=True)
 class XmlElement:
-    tag: str
-    attrs: dict[str, XmlValue] = field(default_factory=dict)
-    children: list["XmlElement"] = field(default_factory=list)
-    resource_ids: dict[str, int] = field(default_factory=dict)
-    """Attribute name -> resource id (0x0101xxxx) where the file gave one."""
-    text: str = ""
-    """Character data directly inside the element (e.g. a <domain> name), stripped."""
+    """One element: ``tag``, ``attrs``, ``children``, ``resource_ids`` (attribute name ->
+    resource id (0x0101xxxx) where the file gave one) and ``text`` (character data
+    directly inside the element, e.g. a <domain> name, stripped)."""
+
+    __slots__ = ("tag", "attrs", "children", "resource_ids", "text")
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.attrs: dict[str, XmlValue] = {}
+        self.children: list[XmlElement] = []
+        self.resource_ids: dict[str, int] = {}
+        self.text = ""
 
     def get(self, name: str, default: XmlValue = None) -> XmlValue:
         """Attribute by local name in the android namespace, then plain name."""

@@ -15,9 +15,8 @@ from __future__ import annotations
 import struct
 import threading
 import zlib
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from datatrail.errors import CorruptInput, InputError, LimitExceeded
 from datatrail.formats.buffer import Buffer, as_buffer
@@ -83,8 +82,7 @@ class InflationBudget:
         self.used = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ZipEntry:
+class ZipEntry(NamedTuple):
     name: str
     method: int
     flags: int
@@ -598,8 +596,7 @@ def _map_on_threads(fn: Callable[[_T], _R], items: Sequence[_T], threads: int) -
     return results  # type: ignore[return-value]  # every slot is filled when nothing failed
 
 
-@dataclass(frozen=True, slots=True)
-class _Job:
+class _Job(NamedTuple):
     """One entry to read, as ``ZipArchive._prepare`` found it."""
 
     entry: ZipEntry
@@ -612,8 +609,7 @@ class _Job:
     """The whole entry is wanted (not a prefix to sniff): check its size and CRC."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Result:
+class _Result(NamedTuple):
     data: bytes
     produced: int
     damage: str | None

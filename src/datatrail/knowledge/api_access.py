@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.datafile import read_data_file
@@ -44,8 +43,7 @@ def class_descriptor(dotted: str) -> str:
     return "L" + dotted.replace(".", "/") + ";"
 
 
-@dataclass(frozen=True, slots=True)
-class DataUse:
+class DataUse(NamedTuple):
     """What using an API means for personal data."""
 
     data: str
@@ -60,8 +58,7 @@ class DataUse:
     """API-level changes and caveats, from the API reference."""
 
 
-@dataclass(frozen=True, slots=True)
-class Refinement:
+class Refinement(NamedTuple):
     """Evidence that narrows a generic API to specific data, used in the same class."""
 
     use: DataUse
@@ -75,8 +72,7 @@ class Refinement:
     """Calls to these methods: (dotted class, method name)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ApiEntry:
+class ApiEntry(NamedTuple):
     """One curated API."""
 
     kind: ApiKind
@@ -98,8 +94,7 @@ class ApiEntry:
         return class_descriptor(self.class_name)
 
 
-@dataclass(frozen=True, slots=True)
-class ApiAccessTable:
+class ApiAccessTable(NamedTuple):
     entries: tuple[ApiEntry, ...]
     meta: Mapping[str, str]
 

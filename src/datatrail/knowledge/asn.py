@@ -32,9 +32,8 @@ import json
 import sys
 import zlib
 from array import array
-from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
-from typing import Any
+from typing import Any, NamedTuple
 
 from datatrail.knowledge.datafile import data_path
 from datatrail.errors import DatatrailError
@@ -45,15 +44,13 @@ _FILE = "asn-ranges.bin"
 _MAGIC = b"DTASN\x00\x01\x00"
 
 
-@dataclass(frozen=True, slots=True)
-class AsnInfo:
+class AsnInfo(NamedTuple):
     asn: int
     organisation: str
     """The AS organisation name as registered (DB-IP / RIR spelling), not our organisation id."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Table:
+class _Table(NamedTuple):
     meta: dict[str, str]
     v4_starts: array[int]
     v4_asns: array[int]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from datatrail.errors import DatatrailError
 
@@ -22,8 +21,7 @@ def data_path(filename: str) -> Path:
     return _DATA / filename
 
 
-@dataclass(frozen=True, slots=True)
-class DataFile:
+class DataFile(NamedTuple):
     filename: str
     doc: dict[str, Any]
     sha256: str

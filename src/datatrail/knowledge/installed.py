@@ -13,19 +13,18 @@ import base64
 import functools
 import hashlib
 import importlib.util
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 __all__ = ["Installed", "installed"]
 
 
-@dataclass(frozen=True, slots=True)
-class Installed:
+class Installed(NamedTuple):
     name: str
     version: str
     files: tuple[Path, ...]
     """Every file the distribution installed (from its RECORD), as absolute paths."""
-    recorded_sha256: dict[Path, str] = field(default_factory=dict)
+    recorded_sha256: dict[Path, str]
     """Lowercase hex SHA-256 of each file as the installer recorded it (pip checks the wheel's RECORD)."""
 
     def sha256(self, path: Path) -> str:
@@ -78,7 +77,7 @@ def _from_metadata(dist: str) -> Installed | None:
         found = metadata.distribution(dist)
     except metadata.PackageNotFoundError:
         return None
-    return Installed(dist, found.version, tuple(Path(str(f.locate())) for f in found.files or ()))
+    return Installed(dist, found.version, tuple(Path(str(f.locate())) for f in found.files or ()), {})
 
 
 @functools.cache

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.datafile import read_data_file
@@ -33,8 +32,7 @@ _SUPPORTED_FORMAT = 1
 COMPELLED_ACCESS = "compelled-access"
 
 
-@dataclass(frozen=True, slots=True)
-class _Adequacy:
+class _Adequacy(NamedTuple):
     decision: str
     date: str
     scope: str | None
@@ -42,8 +40,7 @@ class _Adequacy:
     """Set when adequacy covers only some recipients (US: DPF-certified organisations)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Viewer:
+class _Viewer(NamedTuple):
     home: frozenset[str]
     adequacy: Mapping[str, _Adequacy]
     third_country: tuple[str, str, tuple[str, ...]] | None  # id, title, citations
@@ -52,8 +49,7 @@ class _Viewer:
     """Countries the viewer's law singles out (US: countries of concern): id, title, citations, countries."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Table:
+class _Table(NamedTuple):
     meta: dict[str, str]
     compelled: Mapping[str, tuple[str, tuple[str, ...]]]  # country -> (title, citations)
     regions: Mapping[str, str]

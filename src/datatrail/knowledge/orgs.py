@@ -28,9 +28,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
-from typing import Any
+from typing import Any, NamedTuple
 
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.datafile import read_data_file
@@ -60,8 +59,7 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _SPECIAL_USE = ("localhost", "local", "test", "example", "invalid", "onion", "internal", "home.arpa", "arpa")
 
 
-@dataclass(frozen=True, slots=True)
-class Organisation:
+class Organisation(NamedTuple):
     id: str
     name: str
     country: str | None
@@ -74,8 +72,7 @@ class Organisation:
     note: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class DomainMatch:
+class DomainMatch(NamedTuple):
     host: str
     matched: str
     """The table entry that matched: ``host`` itself or one of its parent domains."""
@@ -85,29 +82,25 @@ class DomainMatch:
     service: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class NetworkInfo:
+class NetworkInfo(NamedTuple):
     asn: int
     organisation: Organisation | None
     anycast_or_cdn: bool
     note: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class AnycastPrefix:
+class AnycastPrefix(NamedTuple):
     network: IPv4Network | IPv6Network
     organisation: Organisation
     service: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
     org: str
     hosting: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _Table:
+class _Table(NamedTuple):
     meta: dict[str, str]
     orgs: Mapping[str, Organisation]
     domains: Mapping[str, _Entry]

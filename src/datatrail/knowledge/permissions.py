@@ -16,8 +16,7 @@ from __future__ import annotations
 import bisect
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.datafile import read_data_file
@@ -35,8 +34,7 @@ _UNKNOWN = "unknown"
 Flags = tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class PermissionInfo:
+class PermissionInfo(NamedTuple):
     """What datatrail knows about one permission name, for one target SDK."""
 
     name: str
@@ -56,23 +54,20 @@ class PermissionInfo:
     """False when the name is not an AOSP platform permission (custom or vendor)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Curated:
+class _Curated(NamedTuple):
     categories: tuple[str, ...]
     access: str
     group: str
 
 
-@dataclass(frozen=True, slots=True)
-class _AospTable:
+class _AospTable(NamedTuple):
     meta: dict[str, str]
     api_levels: tuple[int, ...]
     # Per permission: the API levels at which its flags change; None = absent from then on.
     history: Mapping[str, tuple[tuple[int, Flags | None], ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class _CategoryTable:
+class _CategoryTable(NamedTuple):
     meta: dict[str, str]
     exact: Mapping[str, _Curated]
     prefixes: tuple[tuple[str, _Curated], ...]  # longest prefix first

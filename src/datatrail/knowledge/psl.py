@@ -14,8 +14,8 @@ as written; a host with ``xn--`` labels is decoded before it is matched.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.installed import Installed, installed
@@ -42,8 +42,7 @@ def psl_file() -> Path:
     raise DatatrailError("public_suffix_list.dat is missing from the installed publicsuffixlist package")
 
 
-@dataclass(frozen=True, slots=True)
-class SuffixRules:
+class SuffixRules(NamedTuple):
     """Rules of one section of the list, in the list's own (lowercase, Unicode) spelling."""
 
     exact: frozenset[str]

@@ -31,8 +31,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.datafile import read_data_file
@@ -69,8 +68,7 @@ _EXODUS_CATEGORIES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Signature:
+class Signature(NamedTuple):
     """How to recognise one SDK, from either dataset."""
 
     id: str

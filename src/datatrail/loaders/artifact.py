@@ -6,7 +6,6 @@ table, DEX string tables) are parsed on first use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, Protocol
 
@@ -37,29 +36,35 @@ class Resources(Protocol):
     def resource_ids(self) -> list[int]: ...
 
 
-@dataclass(eq=False)
 class AndroidArtifact:
-    input: InputFile
-    log: DiagnosticLog
-    manifest: XmlElement | None = None
-    manifest_where: str = "AndroidManifest.xml"
-    manifest_is_source: bool = False
-    """True for AAR text manifests, whose values are unresolved source strings."""
-    base: ZipArchive | None = None
-    """The archive holding the base APK's files (resources, res/xml)."""
-    resource_data: bytes | None = None
-    resource_format: Literal["arsc", "pb"] = "arsc"
-    """resources.arsc in APKs, aapt2's protobuf table (base/resources.pb) in bundles."""
-    res_root: str = ""
-    """Where the base module's files sit inside ``base``: "" in an APK, "base/" in an AAB."""
-    dex_files: list[DexFile] = field(default_factory=list)
-    class_files: list[ClassFile] = field(default_factory=list)
-    certificates: list[Certificate] = field(default_factory=list)
-    splits: list[str] = field(default_factory=list)
-    nested: list[str] = field(default_factory=list)
-    file_names: list[str] = field(default_factory=list)
-    """Every entry name in the package (and splits), for native libs and assets."""
-    _code_refs: dict[int, CodeRefs] = field(default_factory=dict, repr=False)
+    """Created empty for one input; the loader then fills in what the input holds.
+
+    A plain class, not a dataclass: it is made once per scan and its cached
+    properties need an instance ``__dict__`` anyway.
+    """
+
+    def __init__(self, input: InputFile, log: DiagnosticLog) -> None:
+        self.input = input
+        self.log = log
+        self.manifest: XmlElement | None = None
+        self.manifest_where = "AndroidManifest.xml"
+        self.manifest_is_source = False
+        """True for AAR text manifests, whose values are unresolved source strings."""
+        self.base: ZipArchive | None = None
+        """The archive holding the base APK's files (resources, res/xml)."""
+        self.resource_data: bytes | None = None
+        self.resource_format: Literal["arsc", "pb"] = "arsc"
+        """resources.arsc in APKs, aapt2's protobuf table (base/resources.pb) in bundles."""
+        self.res_root = ""
+        """Where the base module's files sit inside ``base``: "" in an APK, "base/" in an AAB."""
+        self.dex_files: list[DexFile] = []
+        self.class_files: list[ClassFile] = []
+        self.certificates: list[Certificate] = []
+        self.splits: list[str] = []
+        self.nested: list[str] = []
+        self.file_names: list[str] = []
+        """Every entry name in the package (and splits), for native libs and assets."""
+        self._code_refs: dict[int, CodeRefs] = {}
 
     @cached_property
     def resources(self) -> Resources | None:
