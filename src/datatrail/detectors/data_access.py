@@ -34,8 +34,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from datatrail.formats.classfile import ClassFile
 from datatrail.formats.dex import descriptor_to_java
@@ -54,8 +53,7 @@ _MAX_SUPER_DEPTH = 64
 _Member = tuple[str, str]  # (class descriptor, member name)
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
+class _Plan(NamedTuple):
     """The curated table rearranged for lookups by descriptor."""
 
     entries: tuple[ApiEntry, ...]
@@ -150,23 +148,27 @@ def _top_level(desc: str) -> str:
     return desc[:cut] + ";" if cut > 1 else desc
 
 
-@dataclass(slots=True)
 class _Found:
-    api: str
-    use: DataUse
-    callers: dict[str, None] = field(default_factory=dict)
-    locations: list[str] = field(default_factory=list)
+    __slots__ = ("api", "use", "callers", "locations")
+
+    def __init__(self, api: str, use: DataUse) -> None:
+        self.api = api
+        self.use = use
+        self.callers: dict[str, None] = {}
+        self.locations: list[str] = []
 
 
-@dataclass(slots=True)
 class _Collector:
-    plan: _Plan
-    # Class descriptors holding each refinement's evidence, and their top-level classes.
-    evidence: dict[int, set[str]] = field(default_factory=dict)
-    top_evidence: dict[int, set[str]] = field(default_factory=dict)
-    # (entry position, caller class descriptor, location) awaiting evidence from every file.
-    hits: list[tuple[int, str, str]] = field(default_factory=list)
-    found: dict[tuple[int, int], _Found] = field(default_factory=dict)
+    __slots__ = ("plan", "evidence", "top_evidence", "hits", "found")
+
+    def __init__(self, plan: _Plan) -> None:
+        self.plan = plan
+        # Class descriptors holding each refinement's evidence, and their top-level classes.
+        self.evidence: dict[int, set[str]] = {}
+        self.top_evidence: dict[int, set[str]] = {}
+        # (entry position, caller class descriptor, location) awaiting evidence from every file.
+        self.hits: list[tuple[int, str, str]] = []
+        self.found: dict[tuple[int, int], _Found] = {}
 
     def strings(self, texts: Iterable[str], classes: Iterable[str]) -> None:
         rids: set[int] = set()

@@ -47,10 +47,9 @@ import ipaddress
 import re
 import time
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
-from typing import Callable, Final, Iterable, Iterator, Sequence
+from typing import Callable, Final, Iterable, Iterator, NamedTuple, Sequence
 
 from datatrail.detectors.manifest import as_bool
 from datatrail.errors import CorruptInput
@@ -223,8 +222,7 @@ _EMAIL_LOCAL: Final = re.compile(r"[A-Za-z0-9._%+\-]{1,64}$")
 _URL_TRAILING: Final = ".,;:!?)]}*'\""
 
 
-@dataclass(frozen=True, slots=True)
-class HostVerdict:
+class HostVerdict(NamedTuple):
     """What :func:`check_host` decided about one candidate."""
 
     host: str | None
@@ -398,17 +396,19 @@ def _split_authority(auth: str) -> tuple[str, str | None]:
     return host, port if colon else None
 
 
-@dataclass(slots=True)
 class _Acc:
     """Everything seen for one candidate host while scanning."""
 
-    verdict: HostVerdict
-    strong: bool = False
-    urls: dict[str, None] = field(default_factory=dict)
-    schemes: dict[str, None] = field(default_factory=dict)
-    cleartext: bool = False
-    sources: list[EndpointSource] = field(default_factory=list)
-    locations: set[str] = field(default_factory=set)
+    __slots__ = ("verdict", "strong", "urls", "schemes", "cleartext", "sources", "locations")
+
+    def __init__(self, verdict: HostVerdict) -> None:
+        self.verdict = verdict
+        self.strong = False
+        self.urls: dict[str, None] = {}
+        self.schemes: dict[str, None] = {}
+        self.cleartext = False
+        self.sources: list[EndpointSource] = []
+        self.locations: set[str] = set()
 
 
 class _Rejections:

@@ -37,9 +37,8 @@ from __future__ import annotations
 import struct
 from array import array
 from bisect import bisect_left
-from dataclasses import dataclass, field
 from collections.abc import Container
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from datatrail.errors import CorruptInput
 from datatrail.formats.stringpool import RES_STRING_POOL_TYPE, StringPool
@@ -184,8 +183,7 @@ _DIMENSION_UNITS = ("px", "dip", "sp", "pt", "in", "mm")
 _FRACTION_UNITS = ("%", "%p")
 
 
-@dataclass(frozen=True, slots=True)
-class ResValue:
+class ResValue(NamedTuple):
     """One ``Res_value``: its data type, raw 32-bit data and, for strings, the text."""
 
     type: int
@@ -235,8 +233,7 @@ class ResValue:
         return d  # unknown type: the raw data
 
 
-@dataclass(frozen=True, slots=True)
-class ResBag:
+class ResBag(NamedTuple):
     """A map ("bag") entry kept raw: parent reference and (attribute id, value) items."""
 
     parent: int
@@ -363,26 +360,32 @@ def describe_config(raw: bytes | memoryview) -> str:
 # --------------------------------------------------------------------------- model
 
 
-@dataclass(slots=True)
 class _Names:
     """Name pools of one package chunk (a merged package id may have several)."""
 
-    type_id_offset: int = 0
-    type_names: StringPool = field(default_factory=StringPool.empty)
-    keys: StringPool = field(default_factory=StringPool.empty)
+    __slots__ = ("type_id_offset", "type_names", "keys")
+
+    def __init__(self, type_id_offset: int = 0) -> None:
+        self.type_id_offset = type_id_offset
+        self.type_names = StringPool.empty()
+        self.keys = StringPool.empty()
 
 
-@dataclass(slots=True)
 class _TypeChunk:
-    config: str
-    start: int
-    end: int
-    names: _Names
-    slots: array[int]
-    """Absolute offset of each entry's ResTable_entry (0: no entry); dense chunks are
-    indexed by entry index, sparse ones run parallel to ``indices``."""
-    indices: array[int] | None = None
-    """Sorted entry indices of a sparse chunk."""
+    """One configuration's entries of a type. ``slots``: absolute offset of each entry's
+    ResTable_entry (0: no entry); dense chunks are indexed by entry index, sparse ones run
+    parallel to ``indices`` (sorted entry indices; None for a dense chunk)."""
+
+    __slots__ = ("config", "start", "end", "names", "slots", "indices")
+
+    def __init__(self, config: str, start: int, end: int, names: _Names, slots: array[int],
+                 indices: array[int] | None = None) -> None:
+        self.config = config
+        self.start = start
+        self.end = end
+        self.names = names
+        self.slots = slots
+        self.indices = indices
 
     def find(self, index: int) -> int:
         slots, indices = self.slots, self.indices
@@ -404,19 +407,23 @@ class _TypeChunk:
         return iter(self.indices)
 
 
-@dataclass(slots=True)
 class _Type:
-    id: int
-    names: _Names
-    spec_entries: int = -1
-    chunks: list[_TypeChunk] = field(default_factory=list)
+    __slots__ = ("id", "names", "spec_entries", "chunks")
+
+    def __init__(self, type_id: int, names: _Names, spec_entries: int = -1) -> None:
+        self.id = type_id
+        self.names = names
+        self.spec_entries = spec_entries
+        self.chunks: list[_TypeChunk] = []
 
 
-@dataclass(slots=True)
 class _Package:
-    id: int
-    name: str
-    types: dict[int, _Type] = field(default_factory=dict)
+    __slots__ = ("id", "name", "types")
+
+    def __init__(self, pkg_id: int, name: str) -> None:
+        self.id = pkg_id
+        self.name = name
+        self.types: dict[int, _Type] = {}
 
 
 

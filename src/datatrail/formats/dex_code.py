@@ -38,8 +38,7 @@ import struct
 import sys
 from array import array
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from datatrail.formats.buffer import Buffer
 from datatrail.formats.dex import HEADER_SIZE, DexFile
@@ -162,8 +161,7 @@ def _u32_alternatives(indexes: Iterable[int]) -> bytes:
     return b"|".join(b"".join(b"\\x%02x" % b for b in _U32.pack(i)) for i in sorted(set(indexes)))
 
 
-@dataclass(frozen=True, slots=True)
-class CodeScan:
+class CodeScan(NamedTuple):
     """Result of one :meth:`CodeRefs.scan`: users per requested index that has any."""
 
     methods: Users
