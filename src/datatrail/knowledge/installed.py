@@ -16,7 +16,7 @@ import importlib.util
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["Installed", "installed"]
+__all__ = ["Installed", "installed", "package_dir"]
 
 
 class Installed(NamedTuple):
@@ -32,7 +32,8 @@ class Installed(NamedTuple):
         return self.recorded_sha256.get(path) or hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _package_dir(package: str) -> Path | None:
+def package_dir(package: str) -> Path | None:
+    """The folder of an importable package (found without importing it), or None."""
     spec = importlib.util.find_spec(package)
     if spec is None:
         return None
@@ -83,7 +84,7 @@ def _from_metadata(dist: str) -> Installed | None:
 @functools.cache
 def installed(dist: str, package: str) -> Installed | None:
     """The installed distribution ``dist`` whose import package is ``package``, or None when it is not installed."""
-    folder = _package_dir(package)
+    folder = package_dir(package)
     if folder is None:
         return None
     return _from_dist_info(dist, folder) or _from_metadata(dist)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from datatrail.errors import DatatrailError
-from datatrail.knowledge.installed import Installed, installed
+from datatrail.knowledge.installed import Installed, installed, package_dir
 
 __all__ = ["SuffixRules", "public_suffix_list", "registrable_domain", "dataset_info", "psl_file"]
 
@@ -39,6 +39,9 @@ def psl_file() -> Path:
     for path in _package().files:
         if path.name == "public_suffix_list.dat":
             return path
+    folder = package_dir("publicsuffixlist")  # an install that kept no file list (some system packages)
+    if folder is not None and (folder / "public_suffix_list.dat").is_file():
+        return folder / "public_suffix_list.dat"
     raise DatatrailError("public_suffix_list.dat is missing from the installed publicsuffixlist package")
 
 
