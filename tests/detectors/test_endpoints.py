@@ -462,3 +462,27 @@ def test_speed_on_the_large_benchmark_apk() -> None:
     # string decoding included; about 0.15 s on the machine the lists were checked on
     assert elapsed < 2.0, (elapsed, report.timings)
     assert {"netty.io", "github.com"} <= {e.host for e in report.endpoints}
+
+
+def test_native_libraries_in_config_splits_are_scanned(tmp_path: Path) -> None:
+    """An APKS/XAPK set keeps its native code in config splits; one ABI is read, like in a single APK."""
+    from datatrail.scan import ScanOptions, scan_file
+    from tests.factories import zip_bytes
+
+    so = make_elf(64, True, rodata=b"\0api.split-native.cn\0/system/lib64/x.so\0", data=b"rtmp://relay.split-native.cn/live\0")
+    base = build_apk("org.example.natives", files={"classes.dex": build_dex(["org.example.natives.Main"])})
+    arm64 = build_apk("org.example.natives", split="config.arm64_v8a", files={"lib/arm64-v8a/libsplit.so": so})
+    arm32 = build_apk("org.example.natives", split="config.armeabi_v7a", files={"lib/armeabi-v7a/libsplit.so": so})
+    path = tmp_path / "natives.xapk"
+    path.write_bytes(zip_bytes({"manifest.json": b"{}", "org.example.natives.apk": base,
+                                "config.armeabi_v7a.apk": arm32, "config.arm64_v8a.apk": arm64}))
+    report = extract_endpoints(load_android(path))
+    by_host = {e.host: e for e in report.endpoints}
+    assert set(by_host) >= {"api.split-native.cn", "relay.split-native.cn"}
+    (source,) = by_host["api.split-native.cn"].sources  # the preferred ABI only
+    assert source.location.startswith("config.arm64_v8a.apk!lib/arm64-v8a/libsplit.so .rodata@0x")
+    # The whole scan attributes it like any other host, and the report keeps the split's path.
+    scanned = scan_file(path, ScanOptions(parallel=False))
+    (dest,) = [d for d in scanned.destinations if d.endpoint.host == "api.split-native.cn"]
+    assert dest.endpoint.sources[0].location == source.location
+    assert dest.attribution.query == "api.split-native.cn"

@@ -943,40 +943,43 @@ def _scan_assets(scan: _Scan, art: AndroidArtifact, budget: _Budget) -> None:
             scan.text(raw.decode("utf-8", "replace"), name)
 
 
-def _native_libraries(base: ZipArchive) -> list[str]:
-    """One path per library name, from the preferred ABI."""
-    chosen: dict[str, tuple[int, str]] = {}
-    for name in base.names():
-        if not name.endswith(".so"):
-            continue
-        parts = name.split("/")
-        abi = parts[-2] if len(parts) >= 2 else ""
-        rank = _ABI_PREFERENCE.index(abi) if abi in _ABI_PREFERENCE else len(_ABI_PREFERENCE)
-        key = parts[-1]
-        if key not in chosen or rank < chosen[key][0]:
-            chosen[key] = (rank, name)
-    return sorted(name for _, name in chosen.values())
+def _native_libraries(archives: list[tuple[str, ZipArchive]]) -> list[tuple[str, ZipArchive, str]]:
+    """One (prefix, archive, path) per library name, from the preferred ABI, across the base
+    APK and its split APKs (a config split holds one ABI's libraries)."""
+    chosen: dict[str, tuple[int, str, ZipArchive, str]] = {}
+    for prefix, archive in archives:
+        for name in archive.names():
+            if not name.endswith(".so"):
+                continue
+            parts = name.split("/")
+            abi = parts[-2] if len(parts) >= 2 else ""
+            rank = _ABI_PREFERENCE.index(abi) if abi in _ABI_PREFERENCE else len(_ABI_PREFERENCE)
+            key = parts[-1]
+            if key not in chosen or rank < chosen[key][0]:
+                chosen[key] = (rank, prefix, archive, name)
+    return sorted(((prefix, archive, name) for _, prefix, archive, name in chosen.values()), key=lambda c: (c[0], c[2]))
 
 
 def _scan_native(scan: _Scan, art: AndroidArtifact, budget: _Budget) -> None:
-    base = art.base
-    if base is None:
+    if art.base is None:
         return
-    for name in _native_libraries(base):
-        entry = base.get(name)
+    archives = [("", art.base), *((f"{name}!", archive) for name, archive in art.split_archives)]
+    for prefix, archive, name in _native_libraries(archives):
+        entry = archive.get(name)
         if entry is None or entry.size < 16 or not budget.take(min(entry.size, _MAX_NATIVE_FILE)):
             continue
-        head = _read(art, base, name, 16)
+        head = _read(art, archive, name, 16)
         if head is None or not is_elf(head):
             continue
-        data = _read(art, base, name, _MAX_NATIVE_FILE)
+        data = _read(art, archive, name, _MAX_NATIVE_FILE)
         if data is None:
             continue
         # Only runs that could hold a candidate are kept: a big library has
         # hundreds of thousands of runs, nearly all symbol-like.
         runs = [r for r in string_runs(data, 6, _MAX_NATIVE_SCAN) if "." in r.text or ":" in r.text]
         texts = [r.text for r in runs]
-        scan.strings(texts, lambda i: f"{name} {runs[i].section or 'file'}@0x{runs[i].offset:x}")
+        where = prefix + name
+        scan.strings(texts, lambda i: f"{where} {runs[i].section or 'file'}@0x{runs[i].offset:x}")
 
 
 def _network_security_config(scan: _Scan, art: AndroidArtifact) -> str | None:

@@ -331,6 +331,8 @@ class _Loader:
             if i == 0:
                 manifest = m
                 self.art.base = inner
+            else:
+                self.art.split_archives.append((n, inner))
         return manifest
 
 

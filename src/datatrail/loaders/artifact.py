@@ -61,6 +61,9 @@ class AndroidArtifact:
         self.class_files: list[ClassFile] = []
         self.certificates: list[Certificate] = []
         self.splits: list[str] = []
+        self.split_archives: list[tuple[str, ZipArchive]] = []
+        """The split APKs other than the base, as (name in the set, archive): config splits
+        carry the native libraries of one ABI."""
         self.nested: list[str] = []
         self.file_names: list[str] = []
         """Every entry name in the package (and splits), for native libs and assets."""
