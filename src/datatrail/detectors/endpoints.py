@@ -277,12 +277,9 @@ def _syntax(text: str) -> HostVerdict:
         return _reject("bad-label")
     if labels[-1].isdigit():
         return _reject("bad-ip")
-    psl = public_suffix_list()
-    if psl.public_suffix(host) is None:
-        return _reject("unknown-tld")
     domain = registrable_domain(host)
     if domain is None:
-        return _reject("public-suffix")
+        return _reject("unknown-tld" if public_suffix_list().public_suffix(host) is None else "public-suffix")
     if domain in _PLACEHOLDER_DOMAINS:
         return _reject("placeholder")
     if host.endswith(_IDENTIFIER_HOST_SUFFIXES):
@@ -738,7 +735,6 @@ def _link_domains(links: Iterable[AppLink]) -> dict[str, bool]:
 
 
 # ------------------------------------------------------------- sources
-
 
 
 _SKIP_RESOURCE_TYPES: Final = frozenset({

@@ -93,37 +93,30 @@ class SuffixRules(NamedTuple):
                 return n - i
         return 0
 
-    def _labels(self, host: str) -> list[str] | None:
+    def _split(self, host: str) -> tuple[list[str], int]:
+        """The host's labels, as spelled, and how many of them form its public suffix
+        (0 when no rule covers it; no labels when it is not a host name)."""
         labels = host.lower().removesuffix(".").split(".")
         if "" in labels:
-            return None
+            return [], 0
+        decoded = labels
         if any(label.startswith("xn--") for label in labels):
             try:
-                labels = [label.encode("ascii").decode("idna") if label.startswith("xn--") else label for label in labels]
+                decoded = [label.encode("ascii").decode("idna") if label.startswith("xn--") else label for label in labels]
             except UnicodeError:
-                return None
-        return labels
+                return [], 0
+        return labels, self.suffix_labels(decoded)
 
     def public_suffix(self, host: str) -> str | None:
         """The public suffix of ``host`` in the host's own spelling, or None when no rule covers its TLD."""
-        labels = self._labels(host)
-        if labels is None:
-            return None
-        count = self.suffix_labels(labels)
-        if count == 0:
-            return None
-        return ".".join(host.lower().removesuffix(".").split(".")[-count:])
+        labels, count = self._split(host)
+        return ".".join(labels[-count:]) if count else None
 
     def registrable_domain(self, host: str) -> str | None:
         """The public suffix plus one label ("weixin.qq.com" -> "qq.com"), or None
         when the host is itself a public suffix or its TLD is unknown."""
-        labels = self._labels(host)
-        if labels is None:
-            return None
-        count = self.suffix_labels(labels)
-        if count == 0 or count >= len(labels):
-            return None
-        return ".".join(host.lower().removesuffix(".").split(".")[-count - 1:])
+        labels, count = self._split(host)
+        return ".".join(labels[-count - 1:]) if 0 < count < len(labels) else None
 
 
 @functools.cache
