@@ -7,18 +7,32 @@ Decoders use this table to name attributes the way the platform sees them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import cache
 
 from datatrail.knowledge.datafile import data_path
 
-__all__ = ["attr_name"]
+__all__ = ["attr_name", "dataset_info"]
 
 
 @cache
+def _load() -> tuple[dict[int, str], dict[str, str]]:
+    """The table and its provenance, from one read of the file."""
+    raw = data_path("android_attrs.json").read_bytes()
+    doc = json.loads(raw)
+    info = {"name": "android-attrs", "version": str(doc["format"]), "source": doc["source"],
+            "license": doc["license"], "sha256": hashlib.sha256(raw).hexdigest()}
+    return {int(k, 16): v for k, v in doc["attrs"].items()}, info
+
+
 def _table() -> dict[int, str]:
-    raw = data_path("android_attrs.json").read_text("utf-8")
-    return {int(k, 16): v for k, v in json.loads(raw)["attrs"].items()}
+    return _load()[0]
+
+
+def dataset_info() -> dict[str, str]:
+    """Provenance in ``DatasetRef``'s fields (no date: the table has none)."""
+    return _load()[1]
 
 
 def attr_name(res_id: int) -> str | None:

@@ -35,8 +35,8 @@ from array import array
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any, NamedTuple
 
-from datatrail.knowledge.datafile import data_path
 from datatrail.errors import DatatrailError
+from datatrail.knowledge.datafile import data_path
 
 __all__ = ["AsnInfo", "lookup_asn", "as_organisation", "dataset_info"]
 

@@ -28,14 +28,11 @@ import hashlib
 import json
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, ip_address
-from typing import TYPE_CHECKING
 
-from datatrail.knowledge.datafile import data_path
 from datatrail.errors import DatatrailError
+from datatrail.formats.mmdb import MmdbError, MmdbReader
+from datatrail.knowledge.datafile import data_path
 from datatrail.knowledge.installed import installed
-
-if TYPE_CHECKING:
-    from datatrail.formats.mmdb import MmdbReader
 
 __all__ = [
     "IPAddress",
@@ -91,8 +88,6 @@ def special_address(ip: IPAddress) -> str | None:
 
 @functools.cache
 def _reader() -> MmdbReader:
-    from datatrail.formats.mmdb import MmdbError, MmdbReader  # on the first IP address to locate
-
     try:
         return MmdbReader.open(data_path(_MMDB))
     except (OSError, MmdbError) as exc:
@@ -103,11 +98,8 @@ def server_country(ip: IPAddress) -> str | None:
     """ISO 3166-1 alpha-2 code of where DB-IP locates ``ip``; None when it has no answer."""
     if special_address(ip) is not None:
         return None
-    reader = _reader()
-    from datatrail.formats.mmdb import MmdbError
-
     try:
-        record = reader.get(ip)
+        record = _reader().get(ip)
     except MmdbError as exc:
         raise DatatrailError(f"geolocation database {_MMDB} is corrupt") from exc
     if isinstance(record, dict):
@@ -164,7 +156,7 @@ def _dbip_info() -> dict[str, str]:
         info = {k: str(doc[k]) for k in ("name", "version", "source", "date")}
         info["license"] = f"{doc['license']}; credit: {doc['attribution']}"
         # Recorded when the file was vendored (tools/build_geo_data.py); a test checks it against the file.
-        info["sha256"] = str(doc.get("file_sha256") or hashlib.sha256(data_path(_MMDB).read_bytes()).hexdigest())
+        info["sha256"] = str(doc["file_sha256"])
     except (OSError, ValueError, KeyError) as exc:
         raise DatatrailError(f"geolocation metadata {_MMDB_META} is missing or unreadable") from exc
     return info
