@@ -117,31 +117,32 @@ class _Loader:
     def read_entry(self, z: ZipArchive, name: str, where: str) -> bytes | None:
         try:
             return z.read(name)
-        except LimitExceeded as exc:
-            if self.nested_depth:
-                # A bomb inside a nested archive: ``archive`` abandons the outermost
-                # one, or a 42.zip-style tree would trip the limit thousands of times.
-                raise
-            self.log.add("zip.unreadable-entry", str(exc), where, Severity.ERROR)
-            return None
-        except CorruptInput as exc:  # one damaged entry spoils only itself
-            self.log.add("zip.unreadable-entry", str(exc), where, Severity.ERROR)
+        except (LimitExceeded, CorruptInput) as exc:
+            self._unreadable(exc, where)
             return None
 
     def read_entries(self, z: ZipArchive, names: list[str], prefix: str) -> list[bytes | None]:
-        """``read_entry`` for each name, on ``self.threads`` threads when there are several."""
-        if self.threads <= 1 or len(names) < 2:
+        """``read_entry`` for each name, on ``self.threads`` threads when there are several.
+
+        Inside a nested archive they are read one by one: the first bomb must stop the rest.
+        """
+        if self.threads <= 1 or len(names) < 2 or self.nested_depth:
             return [self.read_entry(z, n, prefix + n) for n in names]
         out: list[bytes | None] = []
         for n, result in zip(names, z.read_many(names, self.threads)):
-            if isinstance(result, LimitExceeded) and self.nested_depth:
-                raise result
-            if isinstance(result, InputError):
-                self.log.add("zip.unreadable-entry", str(result), prefix + n, Severity.ERROR)
-                out.append(None)
-            else:
+            if isinstance(result, bytes):
                 out.append(result)
+            else:
+                self._unreadable(result, prefix + n)
+                out.append(None)
         return out
+
+    def _unreadable(self, exc: InputError, where: str) -> None:
+        if isinstance(exc, LimitExceeded) and self.nested_depth:
+            # A bomb inside a nested archive: ``archive`` abandons the outermost
+            # one, or a 42.zip-style tree would trip the limit thousands of times.
+            raise exc
+        self.log.add("zip.unreadable-entry", str(exc), where, Severity.ERROR)  # one damaged entry spoils only itself
 
     # -- containers --------------------------------------------------------
 
