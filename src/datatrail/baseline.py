@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from datatrail.errors import CorruptInput, LimitExceeded, UnsupportedInput
-from datatrail.jsondoc import read_json_document
+from datatrail.errors import CorruptInput
+from datatrail.jsondoc import read_json_document, read_text
 from datatrail.model.report import Report
 from datatrail.scan import ScanOptions, scan_file
 
@@ -111,18 +111,7 @@ def parse_baseline(text: str, location: str) -> Baseline:
 
 
 def read_baseline(path: Path) -> Baseline:
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise UnsupportedInput(f"{path}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_BYTES:
-        raise LimitExceeded(f"{path}: larger than {MAX_BYTES} bytes")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorruptInput(f"{path}: not UTF-8 text") from exc
-    return parse_baseline(text, str(path))
+    return parse_baseline(read_text(path, MAX_BYTES), str(path))
 
 
 def apply_baseline(report: Report, fingerprints: frozenset[str]) -> Report:

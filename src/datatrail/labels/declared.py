@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from datatrail.errors import CorruptInput, LimitExceeded, UnsupportedInput
-from datatrail.jsondoc import read_json_document
+from datatrail.jsondoc import read_json_document, read_limited
 from datatrail.labels.taxonomy import Taxonomy, taxonomy
 from datatrail.model.label import STORES, DeclaredEntry, DeclaredLabel
 
@@ -146,9 +146,4 @@ def parse_declared(data: bytes, location: str, tax: Taxonomy | None = None) -> D
 
 
 def read_declared(path: Path) -> DeclaredLabel:
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise UnsupportedInput(f"{path}: {exc.strerror or exc}") from exc
-    return parse_declared(data, str(path))
+    return parse_declared(read_limited(path, MAX_BYTES), str(path))

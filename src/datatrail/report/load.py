@@ -11,7 +11,6 @@ version is refused rather than half-read.
 from __future__ import annotations
 
 import dataclasses
-import json
 import types
 import typing
 from enum import Enum
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from datatrail.errors import InputError
+from datatrail.jsondoc import parse_json, read_text
 from datatrail.model.report import SCHEMA_VERSION, Report, type_hints
 
 __all__ = ["ReportFormatError", "report_from_dict", "load_report"]
@@ -126,20 +126,17 @@ def report_from_dict(doc: Any) -> Report:
     return report
 
 
+MAX_REPORT_BYTES = 1 << 30
+"""A saved report larger than this is refused rather than read into memory (the largest
+benchmark app's report is a few MB)."""
+
+
 def load_report(path: Path) -> Report:
     """Read a report saved by ``datatrail scan --format json``."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ReportFormatError(f"{path}: not UTF-8 text") from exc
-    except OSError as exc:
-        raise ReportFormatError(f"{path}: {exc.strerror or exc}") from exc
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReportFormatError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from exc
-    except RecursionError as exc:
-        raise ReportFormatError(f"{path}: JSON nested too deeply") from exc
+        doc = parse_json(read_text(path, MAX_REPORT_BYTES), str(path))
+    except InputError as exc:
+        raise ReportFormatError(str(exc)) from exc
     try:
         return report_from_dict(doc)
     except ReportFormatError as exc:
