@@ -18,13 +18,14 @@ from datatrail.model.capture import CaptureReport
 from datatrail.model.http import HttpRequest
 from datatrail.model.personal_data import ENCODINGS, HIT_KINDS
 from datatrail.report.schema_gen import _object, _schema_for
+from datatrail.viewers import VIEWERS
 
 __all__ = ["capture_schema"]
 
 _ENDPOINT = r"^(\[[0-9A-Fa-f:.]+\]|[^\[\]:]+):[0-9]{1,5}$"
 _OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
     ("CaptureReport", "schema_version"): {"type": "string", "pattern": r"^1\.[0-9]+$"},
-    ("CaptureReport", "viewer"): {"enum": ["eu", "uk", "us"]},
+    ("CaptureReport", "viewer"): {"enum": list(VIEWERS)},
     ("CaptureInput", "sha256"): {"type": "string", "pattern": "^[0-9a-f]{64}$"},
     ("CaptureInput", "format"): {"enum": ["pcap", "pcapng", "har", "mitmproxy"]},
     ("Flow", "client"): {"type": "string", "pattern": _ENDPOINT},
@@ -75,7 +76,7 @@ def capture_schema() -> dict[str, Any]:
         "required": ["schema_version", "viewer", "captures"],
         "properties": {
             "schema_version": {"type": "string", "pattern": r"^1\.[0-9]+$"},
-            "viewer": {"enum": ["eu", "uk", "us"]},
+            "viewer": {"enum": list(VIEWERS)},
             "captures": {"type": "array", "items": {"$ref": "#/$defs/CaptureReport"}},
         },
         "$defs": dict(sorted(defs.items())),

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.labels.observations import grantable
 from datatrail.model.changes import SECTIONS, AppVersion, DiffItem, DiffSection, ReportDiff
 from datatrail.model.report import Destination, Report, Severity
 
 __all__ = ["diff_reports"]
 
-_STATE_ACCESS = "compelled-access"
 _MAX_LISTED = 5
 
 
@@ -56,7 +56,7 @@ def _permissions(report: Report) -> dict[str, DiffItem]:
 
 def _state_access_countries(d: Destination) -> set[str]:
     flags = [*d.attribution.flags, *(f for a in d.addresses for f in a.flags)]
-    return {f.country for f in flags if f.id == _STATE_ACCESS}
+    return {f.country for f in flags if f.id == COMPELLED_ACCESS}
 
 
 def _destinations(report: Report) -> dict[str, DiffItem]:

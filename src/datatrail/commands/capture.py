@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from datatrail.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, report_for, write_output
 from datatrail.errors import DatatrailError
-from datatrail.viewers import VIEWERS
+from datatrail.viewers import DEFAULT_VIEWER, VIEWERS
 
 if TYPE_CHECKING:
     from datatrail.model.capture import CaptureReport
@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
                      "(with several captures, -o names a directory); sarif has one result per piece of personal data "
                      "(a run per capture); label is the Play/App Store-style privacy label of all the traffic together")
     cmd.add_argument("-o", "--output", type=Path, default=None, metavar="OUT", help="write the report to OUT instead of stdout")
-    cmd.add_argument("--viewer", choices=VIEWERS, default="eu",
+    cmd.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER,
                      help="region of the person whose data it is: selects the transfer rules flagged (default: eu)")
     cmd.add_argument("--known", metavar="SPEC", default=None,
                      help="your own values to look for in every encoding, e.g. email=me@example.org,imei=...,adid=...,"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from datatrail.changes.gate import FAIL_KINDS, parse_kinds
 from datatrail.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Errors, Parser, report_for, write_output
 from datatrail.errors import InputError
-from datatrail.viewers import VIEWERS
+from datatrail.viewers import DEFAULT_VIEWER, VIEWERS
 
 if TYPE_CHECKING:
     from datatrail.model.report import Report
@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     cmd.add_argument("-o", "--output", type=Path, metavar="OUT", help="write output here instead of standard output")
     cmd.add_argument("--fail-on-new", type=_kinds, metavar="KINDS", default=(),
                      help="exit 1 when NEW adds any of these kinds (see below)")
-    cmd.add_argument("--viewer", choices=VIEWERS, default="eu",
+    cmd.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER,
                      help="region whose transfer rules are flagged, for apps scanned now (default: eu)")
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from datatrail.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, report_for, write_output
 from datatrail.errors import DatatrailError, InputError
 from datatrail.model.label import MISMATCH_KINDS, LabelComparison, Observation
-from datatrail.viewers import VIEWERS
+from datatrail.viewers import DEFAULT_VIEWER, VIEWERS
 
 if TYPE_CHECKING:
     from datatrail.model.report import Report
@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
                      help=f"exit 1 on these mismatch kinds: {', '.join(MISMATCH_KINDS)}, or any")
     cmd.add_argument("--strict", action="store_true",
                      help="let data types known only from a requested permission trip --fail-on-mismatch too")
-    cmd.add_argument("--viewer", choices=VIEWERS, default="eu", help="region for jurisdiction flags (default: eu)")
+    cmd.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER, help="region for jurisdiction flags (default: eu)")
 
 
 def _kinds(text: str) -> tuple[str, ...]:

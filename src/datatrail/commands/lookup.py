@@ -9,6 +9,7 @@ import sys
 from datatrail.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser
 from datatrail.errors import DatatrailError
 from datatrail.model.attribution import Attribution
+from datatrail.viewers import DEFAULT_VIEWER, VIEWERS
 
 __all__ = ["NAME", "register", "run"]
 
@@ -29,7 +30,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     )
     lookup.add_argument("queries", nargs="+", metavar="HOST_OR_IP", help="host names or IPv4/IPv6 addresses")
     lookup.add_argument("-f", "--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
-    lookup.add_argument("--viewer", choices=("eu", "uk", "us"), default="eu",
+    lookup.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER,
                         help="region of the person whose data it is: selects the transfer rules flagged (default: eu)")
 
 

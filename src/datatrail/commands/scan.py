@@ -21,7 +21,7 @@ from datatrail.errors import InputError
 from datatrail.model.report import Report, Severity
 from datatrail.report.json import to_json
 from datatrail.report.renderers import DOCUMENT_FORMATS
-from datatrail.viewers import VIEWERS
+from datatrail.viewers import DEFAULT_VIEWER, VIEWERS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -112,7 +112,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     scan.add_argument(
         "--viewer",
         choices=VIEWERS,
-        default="eu",
+        default=DEFAULT_VIEWER,
         help="region of the people whose data it is: selects which transfer rules are flagged (default: eu)",
     )
     scan.add_argument(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.detectors.rules import make_finding
 from datatrail.model.attribution import Flag
 from datatrail.model.report import Destination, Evidence, Finding
@@ -67,7 +68,7 @@ _TRANSFER_RULES = (
 
 def destination_findings(destinations: tuple[Destination, ...], subject: str) -> list[Finding]:
     out: list[Finding] = []
-    for key, (flag, dests) in sorted(_by_flag(destinations, "compelled-access").items()):
+    for key, (flag, dests) in sorted(_by_flag(destinations, COMPELLED_ACCESS).items()):
         hosts = ", ".join(sorted({d.endpoint.host for d in dests})[:5])
         laws = "; ".join(flag.citations[:3])
         out.append(make_finding(

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 
 from datatrail.model.report import Report, type_hints
+from datatrail.viewers import VIEWERS
 
 __all__ = ["report_schema"]
 
@@ -20,7 +21,7 @@ __all__ = ["report_schema"]
 _OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
     ("Report", "schema_version"): {"type": "string", "pattern": r"^1\.[0-9]+$"},
     ("Report", "generated_at"): {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"},
-    ("Report", "viewer"): {"enum": ["eu", "uk", "us"]},
+    ("Report", "viewer"): {"enum": list(VIEWERS)},
     ("ToolInfo", "name"): {"const": "datatrail"},
     ("InputFile", "sha256"): {"type": "string", "pattern": "^[0-9a-f]{64}$"},
     ("InputFile", "kind"): {"enum": ["apk", "apks", "xapk", "apkm", "aab", "jar", "aar", "dex", "class",

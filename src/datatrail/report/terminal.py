@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.model.ios import IosBundle
 from datatrail.model.report import Destination, Report, Severity
 
@@ -84,7 +85,7 @@ def _verdict(report: Report) -> Text:
         text.append("SDK code can read: ")
         text.append(", ".join(sdk_reads[:8]) + (" …" if len(sdk_reads) > 8 else ""), style="bold")
         text.append(". ")
-    reached = sorted({(f.country, _org(d)) for d in report.destinations for f in d.attribution.flags if f.id == "compelled-access"})
+    reached = sorted({(f.country, _org(d)) for d in report.destinations for f in d.attribution.flags if f.id == COMPELLED_ACCESS})
     if reached:
         text.append("Names servers under state-access law: ", style="bold red")
         text.append("; ".join(f"{org} ({c})" for c, org in reached[:6]) + ". ")
@@ -135,7 +136,7 @@ def _destinations(report: Report) -> Table:
         groups.setdefault(_org(d), []).append(d)
 
     def weight(item: tuple[str, list[Destination]]) -> tuple[int, str]:
-        flagged = any(f.id == "compelled-access" for d in item[1] for f in d.attribution.flags)
+        flagged = any(f.id == COMPELLED_ACCESS for d in item[1] for f in d.attribution.flags)
         return (0 if flagged else 1, item[0])
 
     for org, dests in sorted(groups.items(), key=weight)[:_MAX_ROWS]:
@@ -143,7 +144,7 @@ def _destinations(report: Report) -> Table:
         hosts = sorted({d.endpoint.host for d in dests})
         owners = sorted({o.name for d in dests for o in d.owners})
         flags = sorted({f.title for d in dests for f in d.attribution.flags})
-        style = "bold red" if any(f.id == "compelled-access" for d in dests for f in d.attribution.flags) else ""
+        style = "bold red" if any(f.id == COMPELLED_ACCESS for d in dests for f in d.attribution.flags) else ""
         table.add_row(
             Text(org, style=style), a.org_country or a.cctld_country or "?",
             ", ".join(hosts[:3]) + (f" +{len(hosts) - 3}" if len(hosts) > 3 else ""),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.knowledge.geo import country_name
 from datatrail.model.report import CodeOwner, Destination, Report
 
@@ -33,7 +34,7 @@ LEVEL_TEXT = {
 
 
 def level_of(flag_id: str) -> str:
-    if flag_id == "compelled-access":
+    if flag_id == COMPELLED_ACCESS:
         return "state-access"
     if flag_id.endswith("-third-country") or flag_id == "us-country-of-concern":
         return "no-adequacy"

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.knowledge.geo import country_name
 from datatrail.model.report import CodeOwner, Report, Severity
 from datatrail.model.sdk import SdkFinding
@@ -119,7 +120,7 @@ def _headline(report: Report, data_of: dict[tuple[str, str], list[tuple[str, Seq
         return [item for o in group.owners for item in data_of.get((o.kind, o.id), []) if item[1]]
 
     for ids, tail in (
-        ({"compelled-access"}, None),
+        ({COMPELLED_ACCESS}, None),
         ({f"{report.viewer}-third-country"}, f"outside {viewer}, in a country without an adequacy decision"),
     ):
         groups = _flagged(report, ids)
