@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from datatrail.model.capture import CaptureReport, Destination, Flow
+from datatrail.model.http import HttpRequest
+from datatrail.model.personal_data import DataHit
 from datatrail.report.html.app_tables import countries_table, flag_pill
 from datatrail.report.html.flow import CAPTURE_HEADS, render_flow
 from datatrail.report.html.markup import Markup, el, join, plural
@@ -60,7 +61,7 @@ def _apps_by_destination(report: CaptureReport) -> dict[str, list[str]]:
     """Destination name -> apps that opened flows to it (PCAPdroid metadata), when known."""
     out: dict[str, dict[str, None]] = {}
     for flow in report.flows:
-        app = getattr(flow, "app", None)
+        app = flow.app
         if not app:
             continue
         server_ip = flow.server.rsplit(":", 1)[0].strip("[]")
@@ -81,18 +82,10 @@ def _reaches(report: CaptureReport) -> tuple[Reach, ...]:
             weak_countries=(),
             flags=_flags(d),
             owners=tuple(apps.get(d.name, ())),
-            data=tuple(getattr(d, "data_categories", ())),
+            data=d.data_categories,
         )
         for d in report.destinations
     )
-
-
-def _hits(report: CaptureReport) -> Sequence[Any]:
-    for name in ("hits", "data_hits", "personal_data"):
-        found = getattr(report, name, None)
-        if found:
-            return tuple(found)
-    return ()
 
 
 def _verdict(report: CaptureReport) -> Markup:
@@ -128,9 +121,9 @@ def _verdict(report: CaptureReport) -> Markup:
         points.append("Organisations based in " + list_words([country_label(c) for c in homes], 6) + ".")
     if servers:
         points.append("Servers located in " + list_words([country_label(c) for c in servers], 6) + ".")
-    hits = _hits(report)
+    hits = report.personal_data
     if hits:
-        labels = [(str(getattr(h, "label", "?")), (str(getattr(h, "data_category", "")),)) for h in hits]
+        labels = [(h.label, (h.data_category,)) for h in hits]
         points.append(f"Personal data seen in readable requests: {describe_data(labels, 6)}.")
     caveat = (
         "How to read this: it is what this capture recorded. Encrypted flows show where data went and how much, "
@@ -148,7 +141,7 @@ def _destinations_table(report: CaptureReport) -> Markup:
                 join(["addresses: ", join((code(a) for a in d.addresses), ", ")]),
                 f"ports: {', '.join(str(p) for p in d.ports)}",
                 f"name learnt from: {', '.join(d.hostname_sources) or 'none (address only)'}",
-                f"seen {_time(getattr(d, 'first_seen', 0.0))} – {_time(getattr(d, 'last_seen', 0.0))}",
+                f"seen {_time(d.first_seen)} – {_time(d.last_seen)}",
             ]
         )
         rows.append(
@@ -161,13 +154,13 @@ def _destinations_table(report: CaptureReport) -> Markup:
                 f"{d.flows:,}",
                 _size(d.bytes_up),
                 _size(d.bytes_down),
-                ", ".join(getattr(d, "data_categories", ())),
+                ", ".join(d.data_categories),
                 details("evidence", evidence),
             ]
         )
     headers = ["Destination", "Organisation", "Home country (whose law)", "Server location", "Flags", "Flows", "Sent", "Received",
                "Personal data", "Evidence"]
-    if not any(getattr(d, "data_categories", ()) for d in report.destinations):
+    if not any(d.data_categories for d in report.destinations):
         headers.pop(8)
         rows = [row[:8] + row[9:] for row in rows]
     return table("destinations", headers, rows, numeric=(5, 6, 7))
@@ -181,15 +174,15 @@ def _flow_row(index: int, f: Flow) -> list[Markup | str | int | None]:
         join([code(f.hostname), f" ({f.hostname_source})"]) if f.hostname else el("span", "unnamed", class_="muted"),
         _size(f.bytes_up),
         _size(f.bytes_down),
-        str(getattr(f, "app", None) or ""),
+        f.app or "",
         str(f.first_frame),
     ]
 
 
-def _requests_table(requests: Sequence[Any]) -> Markup:
+def _requests_table(requests: Sequence[HttpRequest]) -> Markup:
     rows = []
     for r in requests:
-        body = bytes(getattr(r, "body", b""))
+        body = r.body
         preview = body[:_BODY_PREVIEW].decode("utf-8", "replace")
         more = f"… ({r.body_size:,} bytes in all)" if len(body) > _BODY_PREVIEW or r.body_truncated else ""
         headers = items(join([code(k), ": ", code(v)]) for k, v in r.headers)
@@ -207,15 +200,15 @@ def _requests_table(requests: Sequence[Any]) -> Markup:
     return table("requests", ["Method", "URL", "Content type", "Body bytes", "Where", "Details"], rows, numeric=(3,))
 
 
-def _hits_table(hits: Sequence[Any]) -> Markup:
+def _hits_table(hits: Sequence[DataHit]) -> Markup:
     rows = [
         [
-            str(getattr(h, "label", "")),
-            str(getattr(h, "data_category", "")),
-            code(str(getattr(h, "location", ""))),
-            str(getattr(h, "encoding", "")),
-            code(str(getattr(h, "matched", ""))),
-            join([code(str(getattr(h, "rule_id", ""))), f" ({getattr(h, 'kind', '')}), flow {getattr(h, 'flow', '?')}"]),
+            h.label,
+            h.data_category,
+            code(h.location),
+            h.encoding,
+            code(h.matched),
+            join([code(h.rule_id), f" ({h.kind}), flow {h.flow}"]),
         ]
         for h in hits
     ]
@@ -227,8 +220,8 @@ def capture_to_html(report: CaptureReport) -> str:
     reach = _reaches(report)
     uses = by_country(reach)
     name = report.input.path.rsplit("/", 1)[-1] or "capture"
-    requests = tuple(getattr(report, "requests", ()))
-    hits = _hits(report)
+    requests = report.requests
+    hits = report.personal_data
     info = report.input
     header = el(
         "header",
