@@ -34,6 +34,7 @@ __all__ = [
     "BaselineEntry",
     "Baseline",
     "BaselineBuilder",
+    "baseline_entries",
     "baseline_from_reports",
     "baseline_json",
     "read_baseline",
@@ -63,6 +64,15 @@ class Baseline(NamedTuple):
         return frozenset(e.fingerprint for e in self.entries)
 
 
+def baseline_entries(report: Report) -> tuple[BaselineEntry, ...]:
+    """The report's findings as baseline entries (messages shortened)."""
+    return tuple(
+        BaselineEntry(f.fingerprint, f.rule_id, report.app.package,
+                      f.message if len(f.message) <= _MESSAGE_MAX else f.message[: _MESSAGE_MAX - 1] + "…")
+        for f in report.findings
+    )
+
+
 class BaselineBuilder:
     """Collects the findings of reports one at a time, so a batch keeps no report alive."""
 
@@ -70,9 +80,11 @@ class BaselineBuilder:
         self._found: dict[str, BaselineEntry] = {}
 
     def add(self, report: Report) -> None:
-        for f in report.findings:
-            message = f.message if len(f.message) <= _MESSAGE_MAX else f.message[: _MESSAGE_MAX - 1] + "…"
-            self._found.setdefault(f.fingerprint, BaselineEntry(f.fingerprint, f.rule_id, report.app.package, message))
+        self.add_entries(baseline_entries(report))
+
+    def add_entries(self, entries: Iterable[BaselineEntry]) -> None:
+        for entry in entries:
+            self._found.setdefault(entry.fingerprint, entry)
 
     def build(self) -> Baseline:
         """Every finding once, in a stable order (diff-friendly in version control)."""

@@ -49,6 +49,7 @@ from enum import Enum
 from pathlib import Path
 from typing import NamedTuple
 
+from datatrail.baseline import BaselineEntry, baseline_entries
 from datatrail.errors import InputError, UnsupportedInput
 from datatrail.formats.zip import has_end_record
 from datatrail.loaders.sniff import Kind, sniff_bytes
@@ -136,11 +137,13 @@ class Outcome:
     ``index``: position in the input list, for callers that care about order.
     ``text``: the rendered report, when a renderer was given. ``report``: the report
     itself, only when no renderer was given. ``worst_rank``: rank of the most severe
-    finding (-1 without findings), for --fail-on. ``error``: one line for people, when
-    the input failed or was skipped.
+    finding (-1 without findings), and ``rule_ids`` of its findings, for --fail-on.
+    ``baseline``: its findings as baseline entries, for --write-baseline (the worker
+    works them out, so the parent never needs the whole report for them). ``error``:
+    one line for people, when the input failed or was skipped.
     """
 
-    __slots__ = ("index", "path", "status", "text", "report", "worst_rank", "error", "seconds")
+    __slots__ = ("index", "path", "status", "text", "report", "worst_rank", "rule_ids", "baseline", "error", "seconds")
 
     def __init__(
         self,
@@ -152,6 +155,8 @@ class Outcome:
         worst_rank: int = -1,
         error: str | None = None,
         seconds: float = 0.0,
+        rule_ids: frozenset[str] = frozenset(),
+        baseline: tuple[BaselineEntry, ...] = (),
     ) -> None:
         self.index = index
         self.path = path
@@ -159,6 +164,8 @@ class Outcome:
         self.text = text
         self.report = report
         self.worst_rank = worst_rank
+        self.rule_ids = rule_ids
+        self.baseline = baseline
         self.error = error
         self.seconds = seconds
 
@@ -401,6 +408,8 @@ def _analyse(
         text=text,
         report=None if render is not None else report,
         worst_rank=worst,
+        rule_ids=frozenset(f.rule_id for f in report.findings),
+        baseline=baseline_entries(report),
         seconds=time.perf_counter() - start,
     )
 

@@ -249,10 +249,8 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     # Terminal reports are read in order by people; machine formats go out as
     # soon as they are ready (every jsonl line and JSON file names its input).
     ordered = args.format == "terminal"
-    # Rule IDs and a baseline to write need the findings themselves: then workers
-    # send whole reports and they are rendered here (scanning stays parallel).
-    in_parent = args.format == "terminal" or bool(gate.rules) or args.write_baseline is not None
-    render = None if in_parent else partial(render_text, args.format)
+    # Workers render machine formats; terminal reports are drawn here, in order.
+    render = None if args.format == "terminal" else partial(render_text, args.format)
     known = BaselineBuilder()
     progress = None
     # rich's progress machinery loads only when a bar may be shown (asked for, or a batch on a terminal).
@@ -275,16 +273,11 @@ def run(args: argparse.Namespace, err: Errors) -> int:
                     status = EXIT_INPUT
                     say(outcome.error or f"datatrail: cannot analyse {outcome.path}")
                 continue
-            report = outcome.report
-            rule_ids = {f.rule_id for f in report.findings} if report is not None else set()
-            if status == EXIT_OK and gate.tripped(outcome.worst_rank, rule_ids):
+            if status == EXIT_OK and gate.tripped(outcome.worst_rank, outcome.rule_ids):
                 status = EXIT_FINDINGS
-            if report is not None and args.write_baseline is not None:
-                known.add(report)
-            text = outcome.text
-            if text is None and report is not None and args.format != "terminal":
-                text = render_text(args.format, report)
-            sink.write(outcome, found.inputs[outcome.index], text)
+            if args.write_baseline is not None:
+                known.add_entries(outcome.baseline)
+            sink.write(outcome, found.inputs[outcome.index], outcome.text)
         sink.close()
     finally:
         batch.close()  # on an interruption, stops the worker pool now rather than at garbage collection
