@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from datatrail.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, report_for, write_output
 from datatrail.errors import DatatrailError
+from datatrail.report.units import byte_size
 from datatrail.viewers import DEFAULT_VIEWER, VIEWERS
 
 if TYPE_CHECKING:
@@ -76,14 +77,6 @@ def _request_dict(request: dict[str, Any]) -> dict[str, Any]:
         return {**request, "headers": headers, "body": base64.b64encode(body).decode("ascii"), "body_encoding": "base64"}
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
-
-
 _UNITS = {"pcap": "frames", "pcapng": "frames", "har": "entries", "mitmproxy": "flows"}
 _MAX_HITS_SHOWN = 8
 
@@ -116,8 +109,8 @@ def render_terminal(report: CaptureReport) -> str:
     for d in report.destinations:
         lines.append(
             f"  {d.name[:40]:<40} {(d.organisation or '-')[:26]:<26} {d.org_country or '-':<4} "
-            f"{','.join(d.server_countries) or '-':<10} {d.flows:>5} {d.requests or '':>4} {_size(d.bytes_up):>9} "
-            f"{_size(d.bytes_down):>9}")
+            f"{','.join(d.server_countries) or '-':<10} {d.flows:>5} {d.requests or '':>4} {byte_size(d.bytes_up):>9} "
+            f"{byte_size(d.bytes_down):>9}")
         for flag in d.flags:
             lines.append(f"  {'':40} FLAG {flag}")
         if d.data_categories:

@@ -21,6 +21,7 @@ from datatrail.report.html.places import VIEWER_NAMES, Reach, by_country, countr
 from datatrail.report.html.table import code, details, items, table
 from datatrail.report.html.verdict import describe_data, list_words
 from datatrail.report.html.worldmap import map_legend, render_map, world_map
+from datatrail.report.units import byte_size
 
 __all__ = ["capture_to_html"]
 
@@ -40,15 +41,6 @@ def _flags(dest: Destination) -> tuple[tuple[str, str, str], ...]:
         flag_id, _, country = flag.partition(":")
         out.append((flag_id, country, f"{_FLAG_TITLES.get(flag_id, flag_id)} ({country})"))
     return tuple(out)
-
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
 
 
 def _time(seconds: float) -> str:
@@ -97,11 +89,11 @@ def _verdict(report: CaptureReport) -> Markup:
         who = list_words(sorted({d.organisation or d.name for d in flagged}), 3)
         countries = list_words(sorted({f.partition(":")[2] for d in flagged for f in d.flags if f.startswith("compelled-access:")}))
         headline = (
-            f"Sent {_size(sum(d.bytes_up for d in flagged))} to {who}, under the state-access law of {countries}, "
-            f"out of {_size(up)} sent to {plural(len(dests), 'destination')} in all."
+            f"Sent {byte_size(sum(d.bytes_up for d in flagged))} to {who}, under the state-access law of {countries}, "
+            f"out of {byte_size(up)} sent to {plural(len(dests), 'destination')} in all."
         )
     elif dests:
-        headline = f"Sent {_size(up)} to {plural(len(dests), 'destination')} run by {plural(len(orgs), 'known organisation')}; none under a state-access law."
+        headline = f"Sent {byte_size(up)} to {plural(len(dests), 'destination')} run by {plural(len(orgs), 'known organisation')}; none under a state-access law."
     else:
         headline = "The capture shows no connection to any destination."
     points = [
@@ -112,7 +104,7 @@ def _verdict(report: CaptureReport) -> Markup:
     if third:
         viewer = VIEWER_NAMES.get(report.viewer, report.viewer)
         points.append(
-            f"{_size(sum(d.bytes_up for d in third))} went to {plural(len(third), 'destination')} outside {viewer} "
+            f"{byte_size(sum(d.bytes_up for d in third))} went to {plural(len(third), 'destination')} outside {viewer} "
             f"without an adequacy decision: {list_words(sorted({d.organisation or d.name for d in third}), 4)}."
         )
     homes = sorted({d.org_country for d in dests if d.org_country})
@@ -152,8 +144,8 @@ def _destinations_table(report: CaptureReport) -> Markup:
                 ", ".join(country_label(c) for c in d.server_countries) or el("span", "unknown", class_="muted"),
                 join(flag_pill(flag_id, country, title) for flag_id, country, title in _flags(d)),
                 f"{d.flows:,}",
-                _size(d.bytes_up),
-                _size(d.bytes_down),
+                byte_size(d.bytes_up),
+                byte_size(d.bytes_down),
                 ", ".join(d.data_categories),
                 details("evidence", evidence),
             ]
@@ -172,8 +164,8 @@ def _flow_row(index: int, f: Flow) -> list[Markup | str | int | None]:
         join([code(f.client), " → ", code(f.server)]),
         f"{f.transport}/{f.protocol}" + (" (encrypted DNS)" if f.encrypted_dns else ""),
         join([code(f.hostname), f" ({f.hostname_source})"]) if f.hostname else el("span", "unnamed", class_="muted"),
-        _size(f.bytes_up),
-        _size(f.bytes_down),
+        byte_size(f.bytes_up),
+        byte_size(f.bytes_down),
         f.app or "",
         str(f.first_frame),
     ]
