@@ -23,13 +23,12 @@ value } with BOOLEAN, INTEGER, UTF8String, SEQUENCE (array) and SET
 
 from __future__ import annotations
 
-import plistlib
 import struct
 from dataclasses import dataclass
 from typing import Final
-from xml.parsers.expat import ExpatError
 
-from datatrail.errors import CorruptInput, UnsupportedInput
+from datatrail.errors import CorruptInput, InputError, UnsupportedInput
+from datatrail.formats.plist import parse_plist_dict
 
 __all__ = [
     "CodeSignature",
@@ -162,11 +161,11 @@ def _cstring(blob: bytes, offset: int) -> str | None:
 
 
 def _plist_dict(xml: bytes) -> dict[str, object] | None:
+    """The XML entitlements as a dictionary; None when they are not a readable plist dictionary."""
     try:
-        value = plistlib.loads(xml)
-    except (plistlib.InvalidFileException, ExpatError, ValueError, TypeError, OverflowError):
+        return parse_plist_dict(xml, "entitlements")
+    except InputError:
         return None
-    return value if isinstance(value, dict) else None
 
 
 # ------------------------------------------------------------------ DER
