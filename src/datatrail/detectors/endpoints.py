@@ -1022,11 +1022,13 @@ def endpoints_in_strings(
     location: str = "string",
     code_names: Iterable[str] = (),
     package: str | None = None,
+    locate: Callable[[int], str] | None = None,
 ) -> EndpointReport:
     """The same judgement applied to loose strings (``"{location} {index}"`` as
-    their location): for other containers, and for testing the filter."""
+    their location, or ``locate(index)`` when given): for other containers, and
+    for testing the filter."""
     scan = _Scan()
-    scan.strings(strings, lambda i: f"{location} {i}")
+    scan.strings(strings, locate if locate is not None else lambda i: f"{location} {i}")
     names = CodeNames(code_names)
     endpoints = scan.finish(lambda: names, _PartyJudge(package, None, {}))
     return EndpointReport(endpoints, (), tuple(sorted(scan.emails)), scan.rejected.result())

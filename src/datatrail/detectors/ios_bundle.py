@@ -59,8 +59,8 @@ def entitlements_of(b: LoadedBinary) -> dict[str, object]:
     sig = b.signature
     if sig is None:
         return {}
-    ent = sig.entitlements if sig.entitlements is not None else sig.der_entitlements
-    return jsonable(ent) if ent else {}
+    # parse_code_signature already falls back to the DER entitlements when there is no usable XML.
+    return jsonable(sig.entitlements) if sig.entitlements else {}
 
 
 def _binary(f: BinaryFacts) -> Binary:

@@ -18,14 +18,13 @@ from collections.abc import Sequence
 from datatrail.assess.attribution import attribute_host, attribute_ip
 from datatrail.detectors.endpoints import endpoints_in_strings
 from datatrail.detectors.ios_bundle import BinaryFacts
-from datatrail.model.endpoint import Endpoint, EndpointReport, EndpointSource
+from datatrail.model.endpoint import Endpoint, EndpointReport
 from datatrail.model.report import CodeOwner, Destination
 from datatrail.model.resolution import Resolution
 
 __all__ = ["IosStrings", "collect_strings", "ios_endpoints", "ios_destinations"]
 
 _MAX_ADDRESSES = 8
-_TAG = "s"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -60,16 +59,8 @@ def collect_strings(facts: Sequence[BinaryFacts], texts: Sequence[tuple[str, lis
     return IosStrings(strings, starts, sources)
 
 
-def _relocate(endpoint: Endpoint, collected: IosStrings) -> Endpoint:
-    sources = tuple(
-        EndpointSource(collected.location(int(src.location.rpartition(" ")[2])), src.context, None) for src in endpoint.sources
-    )
-    return dataclasses.replace(endpoint, sources=sources)
-
-
 def ios_endpoints(collected: IosStrings, bundle_id: str | None) -> EndpointReport:
-    found = endpoints_in_strings(collected.strings, location=_TAG, package=bundle_id)
-    return dataclasses.replace(found, endpoints=tuple(_relocate(e, collected) for e in found.endpoints))
+    return endpoints_in_strings(collected.strings, package=bundle_id, locate=collected.location)
 
 
 def _owner_for(location: str, binary_owner: dict[str, tuple[str, str]], default: tuple[str, str] | None) -> tuple[str, str] | None:

@@ -6,6 +6,7 @@ never loads them (``datatrail.loaders.ios`` is imported when the answer is yes).
 
 from __future__ import annotations
 
+import itertools
 import mmap
 import os
 from pathlib import Path
@@ -19,6 +20,8 @@ _SNIFF = 8
 _EOCD_SIG = b"PK\x05\x06"
 _EOCD_SEARCH = 0xFFFF + 22
 _MAX_DIRECTORY_SEARCH = 64 << 20
+_MAX_FOLDER_ENTRIES = 2000
+"""Folder entries looked at when deciding whether a folder is an iOS input."""
 
 
 class NotIosArchive(UnsupportedInput):
@@ -33,21 +36,25 @@ def is_ios_folder(path: Path) -> bool:
     if path.suffix in (".app", ".framework", ".xcframework"):
         return True
     try:
-        entries = list(os.scandir(path))[:2000]
+        with os.scandir(path) as it:
+            for entry in itertools.islice(it, _MAX_FOLDER_ENTRIES):
+                if entry.name == "Payload" or entry.name.endswith((".app", ".framework", ".xcframework", ".xcprivacy")):
+                    return True
+                if entry.is_file(follow_symlinks=False) and _head_is_binary(entry.path):
+                    return True
     except OSError:
         return False
-    for entry in entries:
-        if entry.name == "Payload" or entry.name.endswith((".app", ".framework", ".xcframework", ".xcprivacy")):
-            return True
-        if entry.is_file(follow_symlinks=False):
-            try:
-                with open(entry.path, "rb") as fh:
-                    head = fh.read(_SNIFF)
-            except OSError:
-                continue
-            if sniff_bytes(head) in (Kind.MACHO, Kind.AR):
-                return True
     return False
+
+
+def _head_is_binary(path: str) -> bool:
+    """Whether the file starts like a Mach-O or a static library; False when it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_SNIFF)
+    except OSError:
+        return False
+    return sniff_bytes(head) in (Kind.MACHO, Kind.AR)
 
 
 def _zip_names_look_ios(data: bytes | mmap.mmap) -> bool:
