@@ -60,8 +60,10 @@ def _read(data: bytes, pos: int, end: int, depth: int, limits: TnetLimits, budge
     if stop >= end:
         raise TnetError(f"value at {pos:#x} claims {length} bytes, runs past its container")
     kind = data[stop]
-    payload = data[start:stop]
     after = stop + 1
+    if kind == 0x5D or kind == 0x7D:  # ] }: walk the members in place, no copy per nesting level
+        return _read_container(data, pos, start, stop, kind == 0x7D, depth, limits, budget), after
+    payload = data[start:stop]
     if kind == 0x2C:  # ,
         return payload, after
     if kind == 0x3B:  # ;
@@ -87,22 +89,26 @@ def _read(data: bytes, pos: int, end: int, depth: int, limits: TnetLimits, budge
         if payload:
             raise TnetError(f"null with content at {pos:#x}")
         return None, after
-    if kind == 0x5D:  # ]
+    raise TnetError(f"unknown type byte {kind:#x} at {stop:#x}")
+
+
+def _read_container(
+    data: bytes, pos: int, start: int, stop: int, is_dict: bool, depth: int, limits: TnetLimits, budget: list[int],
+) -> TnetValue:
+    """The list or dict whose members lie in data[start:stop] (the tnetstring itself begins at pos)."""
+    p = start
+    if not is_dict:
         items: list[TnetValue] = []
-        p = start
         while p < stop:
             value, p = _read(data, p, stop, depth + 1, limits, budget)
             items.append(value)
-        return items, after
-    if kind == 0x7D:  # }
-        table: dict[bytes | str, TnetValue] = {}
-        p = start
-        while p < stop:
-            key, p = _read(data, p, stop, depth + 1, limits, budget)
-            if not isinstance(key, (bytes, str)):
-                raise TnetError(f"dict key at {pos:#x} is not a string")
-            if p >= stop:
-                raise TnetError(f"dict key without a value at {pos:#x}")
-            table[key], p = _read(data, p, stop, depth + 1, limits, budget)
-        return table, after
-    raise TnetError(f"unknown type byte {kind:#x} at {stop:#x}")
+        return items
+    table: dict[bytes | str, TnetValue] = {}
+    while p < stop:
+        key, p = _read(data, p, stop, depth + 1, limits, budget)
+        if not isinstance(key, (bytes, str)):
+            raise TnetError(f"dict key at {pos:#x} is not a string")
+        if p >= stop:
+            raise TnetError(f"dict key without a value at {pos:#x}")
+        table[key], p = _read(data, p, stop, depth + 1, limits, budget)
+    return table
