@@ -29,12 +29,7 @@ def _name(host: str) -> str:
 
 
 def _domain(host: str, known: str | None = None) -> str | None:
-    if known:
-        return known
-    try:
-        return registrable_domain(host)
-    except (ValueError, UnicodeError):
-        return None
+    return known or registrable_domain(host)
 
 
 def _best(tiers: Iterable[str]) -> str:
@@ -73,13 +68,18 @@ def compare_with_app(app: Report, destinations: Sequence[CapturedDestination]) -
             owners=tuple(sorted({o for h in matched for o in code_owners[h]})),
         ))
 
+    contacted_by_domain: dict[str, set[str]] = defaultdict(set)
+    for c in contacted:
+        if c.kind == "host" and (domain := _domain(_name(c.name))):
+            contacted_by_domain[domain].add(c.name)
+
     endpoints: list[CodeEndpoint] = []
     for host in sorted(code_domain):
         if seen_exact[host]:
             match, seen = "exact", seen_exact[host]
         else:
             domain = code_domain[host]
-            seen = {c.name for c in contacted if c.kind == "host" and domain and _domain(_name(c.name)) == domain}
+            seen = contacted_by_domain.get(domain, set()) if domain else set()
             match = "registrable-domain" if seen else "none"
         endpoints.append(CodeEndpoint(host, tuple(sorted(code_owners[host])), match, tuple(sorted(seen))))
 
