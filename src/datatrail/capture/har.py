@@ -15,18 +15,11 @@ from datatrail.capture.content_coding import decode_content
 from datatrail.capture.exchanges import Exchange, is_ip
 from datatrail.formats.har import HarEntry
 from datatrail.model.diagnostic import DiagnosticLog
-from datatrail.model.http import HttpRequest
+from datatrail.model.http import HttpRequest, header_value
 
 __all__ = ["exchanges_from_har", "DEFAULT_PORTS"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-
-
-def _header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
-    for key, value in headers:
-        if key.lower() == name:
-            return value
-    return None
 
 
 def _text_bytes(text: str) -> bytes:
@@ -82,7 +75,7 @@ def exchanges_from_har(entries: list[HarEntry], log: DiagnosticLog, location: st
         content_encoding = None
         truncated = False
         if raw:
-            decoded = decode_content(body, _header(entry.headers, "content-encoding"), max_body)
+            decoded = decode_content(body, header_value(entry.headers, "content-encoding"), max_body)
             if decoded.error is None:
                 body, content_encoding, truncated = decoded.body, decoded.encoding, decoded.truncated
         if len(body) > max_body:
@@ -92,7 +85,7 @@ def exchanges_from_har(entries: list[HarEntry], log: DiagnosticLog, location: st
         request = HttpRequest(
             flow=-1, time=time, method=entry.method, scheme="https" if scheme in ("https", "wss") else "http",
             host=host, path=url.path or "/", query=url.query, headers=entry.headers, body=body, body_size=size,
-            body_truncated=truncated, content_type=_header(entry.headers, "content-type") or post_type, source="har",
+            body_truncated=truncated, content_type=header_value(entry.headers, "content-type") or post_type, source="har",
             entry=entry.index, content_encoding=content_encoding,
         )
         h3 = "3" in entry.http_version or entry.http_version.lower() == "h3"

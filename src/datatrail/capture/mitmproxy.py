@@ -10,29 +10,19 @@ from __future__ import annotations
 from datatrail.capture.content_coding import decode_content
 from datatrail.capture.exchanges import Exchange, is_ip
 from datatrail.capture.flows import endpoint
-from datatrail.formats.http1 import split_target
+from datatrail.formats.http1 import normalise_host, split_target
 from datatrail.formats.mitmproxy import MitmFlow
 from datatrail.model.diagnostic import DiagnosticLog
-from datatrail.model.http import HttpRequest
+from datatrail.model.http import HttpRequest, header_value
 
 __all__ = ["exchanges_from_mitmproxy"]
 
 
-def _header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
-    for key, value in headers:
-        if key.lower() == name:
-            return value
-    return None
-
-
 def _pretty_host(flow: MitmFlow) -> str:
     """The name the client asked for (Host or :authority) over the address a transparent proxy saw."""
-    asked = _header(flow.headers, "host") or _header(flow.headers, ":authority") or flow.authority
+    asked = header_value(flow.headers, "host") or header_value(flow.headers, ":authority") or flow.authority
     if asked:
-        asked = asked.strip().lower()
-        if asked.startswith("[") and "]" in asked:
-            return asked[1:asked.index("]")]
-        return asked.rsplit(":", 1)[0] if asked.count(":") == 1 else asked
+        return normalise_host(asked.strip().lower())
     return flow.host.lower().strip("[]")
 
 
@@ -43,7 +33,7 @@ def _head_size(flow: MitmFlow) -> int:
 def exchanges_from_mitmproxy(flows: list[MitmFlow], log: DiagnosticLog, location: str, max_body: int) -> list[Exchange]:
     out: list[Exchange] = []
     for flow in flows:
-        decoded = decode_content(flow.content, _header(flow.headers, "content-encoding"), max_body)
+        decoded = decode_content(flow.content, header_value(flow.headers, "content-encoding"), max_body)
         if decoded.error:
             log.add("http.content-coding", decoded.error, f"{location}#flow{flow.index}")
         body = decoded.body[:max_body]
@@ -53,7 +43,7 @@ def exchanges_from_mitmproxy(flows: list[MitmFlow], log: DiagnosticLog, location
             flow=-1, time=flow.started, method=flow.method, scheme="https" if flow.scheme == "https" else "http",
             host=host, path=path, query=query, headers=flow.headers, body=body, body_size=len(flow.content),
             body_truncated=decoded.truncated or len(decoded.body) > max_body,
-            content_type=_header(flow.headers, "content-type"), source="mitmproxy", entry=flow.index,
+            content_type=header_value(flow.headers, "content-type"), source="mitmproxy", entry=flow.index,
             content_encoding=decoded.encoding,
         )
         name = flow.sni or (host if not is_ip(host) else None)

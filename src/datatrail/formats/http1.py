@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from datatrail.model.http import header_value
+
 __all__ = ["RequestHead", "BodyFraming", "parse_request", "looks_like_http_request", "could_become_request",
-           "body_framing", "parse_chunk_size", "MAX_HEAD", "split_target"]
+           "body_framing", "parse_chunk_size", "MAX_HEAD", "split_target", "normalise_host"]
 
 _METHODS = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"TRACE ",
             b"PROPFIND ", b"M-SEARCH ", b"NOTIFY ", b"SUBSCRIBE ")
@@ -33,11 +35,7 @@ class RequestHead:
     """Bytes of the head including its terminating blank line; 0 when incomplete."""
 
     def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
+        return header_value(self.headers, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,23 +90,24 @@ def parse_request(data: bytes) -> RequestHead | None:
         name, sep, value = line.rstrip(b"\r").partition(b":")
         if sep and name.strip():
             headers.append((_text(name.strip()), _text(value.strip())))
-    host: str | None = None
-    for name_, value_ in headers:
-        if name_.lower() == "host":
-            host = value_.lower() or None
-            break
+    host = (header_value(headers, "host") or "").lower() or None
     target = parts[1].decode("ascii", "replace")
     if host is None and target.startswith(("http://", "https://")):
         host = target.split("/", 3)[2].lower() or None  # absolute form, as proxies receive
     if host is None and parts[0] == b"CONNECT":
         host = target.lower() or None
-    if host and host.startswith("[") and "]" in host:
-        host = host[1:host.index("]")]
-    elif host and host.count(":") == 1:
-        host = host.split(":", 1)[0]  # Host carries the port when it isn't the default
+    if host:
+        host = normalise_host(host)
     version = parts[2].rstrip(b"\r").decode("ascii", "replace") if len(parts) > 2 else ""
     return RequestHead(parts[0].decode("ascii", "replace"), target, version, tuple(headers), host, complete,
                        end + term if complete else 0)
+
+
+def normalise_host(value: str) -> str:
+    """A Host value (or URL authority) without its IPv6 brackets or its port; case and spaces are left as they are."""
+    if value.startswith("[") and "]" in value:
+        return value[1:value.index("]")]
+    return value.split(":", 1)[0] if value.count(":") == 1 else value  # the port, when it isn't the default
 
 
 def body_framing(head: RequestHead) -> BodyFraming:

@@ -7,9 +7,19 @@ bound and flagged when cut, so a large upload is still seen as large.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["HttpRequest"]
+__all__ = ["HttpRequest", "header_value"]
+
+
+def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` among ``headers``, names compared case-insensitively; None when absent."""
+    lowered = name.lower()
+    for key, value in headers:
+        if key.lower() == lowered:
+            return value
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +57,4 @@ class HttpRequest:
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name``, compared case-insensitively."""
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
+        return header_value(self.headers, name)
