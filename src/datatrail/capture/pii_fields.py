@@ -220,6 +220,9 @@ def _is_text(content_type: str, body: bytes) -> bool:
 
 
 def _add_multipart(out: Fields, body: bytes, boundary: str) -> None:
+    from email.parser import HeaderParser  # multipart bodies only: kept out of module import
+
+    parser = HeaderParser()
     delimiter = b"--" + boundary.encode("latin-1", "replace")
     chunks = body.split(delimiter)
     for index, chunk in enumerate(chunks[1:_MAX_PARTS + 1]):
@@ -232,9 +235,7 @@ def _add_multipart(out: Fields, body: bytes, boundary: str) -> None:
             if not sep:
                 continue
         content = content[:-2] if content.endswith(b"\r\n") else content[:-1] if content.endswith(b"\n") else content
-        from email.parser import HeaderParser  # multipart bodies only
-
-        message: Message = HeaderParser().parsestr(head.decode("latin-1"))
+        message: Message = parser.parsestr(head.decode("latin-1"))
         name = message.get_param("name", header="content-disposition")
         filename = message.get_param("filename", header="content-disposition")
         part_type = (message.get("content-type") or "").lower()

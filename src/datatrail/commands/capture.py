@@ -211,13 +211,11 @@ def _write_pages(reports: list[CaptureReport], out: Path | None) -> None:
 def _sarif(reports: list[CaptureReport]) -> str:
     from datatrail import __version__
     from datatrail.report.capture_sarif import capture_to_sarif_dict
+    from datatrail.report.sarif import sarif_log, sarif_text
 
-    docs = [capture_to_sarif_dict(r, __version__) for r in reports]
-    if not docs:
+    if not reports:
         return ""
-    merged = docs[0]
-    merged["runs"] = [run for doc in docs for run in doc["runs"]]
-    return json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+    return sarif_text(sarif_log([run for r in reports for run in capture_to_sarif_dict(r, __version__)["runs"]]))
 
 
 def _label(reports: list[CaptureReport], app: Report | None) -> str:

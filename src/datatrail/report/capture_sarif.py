@@ -14,23 +14,19 @@ flow numbers — so the same leak in tomorrow's capture is the same alert.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-from datatrail.detectors.rules import RULES, Rule
+from datatrail.detectors.rules import RULES
 from datatrail.model.capture import CaptureReport
 from datatrail.model.http import HttpRequest
 from datatrail.model.personal_data import DataHit
-from datatrail.model.report import Severity
-from datatrail.report.sarif import FINGERPRINT_KEY, LEVELS, MAX_RESULTS, SARIF_SCHEMA, SARIF_VERSION, clip, rule_descriptor
+from datatrail.report.sarif import (
+    FINGERPRINT_KEY, LEVELS, MAX_RESULTS, clip, file_artifact, sarif_log, sarif_run, sarif_text,
+)
 
 __all__ = ["capture_to_sarif_dict", "capture_to_sarif"]
-
-
-def _rule(rule_id: str) -> Rule:
-    return RULES.get(rule_id) or Rule(rule_id, rule_id.lower(), rule_id, Severity.MEDIUM, rule_id)
 
 
 def _request_name(request: HttpRequest | None) -> str:
@@ -47,7 +43,7 @@ def _fingerprint(hit: DataHit, request: HttpRequest | None) -> str:
 
 
 def _result(hit: DataHit, request: HttpRequest | None, rule_index: int, uri: str) -> dict[str, Any]:
-    rule = _rule(hit.rule_id)
+    rule = RULES[hit.rule_id]  # every traffic rule is in the catalogue (tests/detectors/test_rules.py)
     where = _request_name(request)
     encoded = "" if hit.encoding == "plain" else f" ({hit.encoding})"
     text = f"{rule.title}: {hit.label}{encoded} in {hit.location} of {where}: {hit.matched}"
@@ -70,37 +66,16 @@ def _result(hit: DataHit, request: HttpRequest | None, rule_index: int, uri: str
 
 def capture_to_sarif_dict(report: CaptureReport, tool_version: str) -> dict[str, Any]:
     rules = [RULES[k] for k in sorted(RULES)]
-    known = {r.id for r in rules}
-    rules += [_rule(r) for r in sorted({h.rule_id for h in report.personal_data} - known)]
     index = {rule.id: i for i, rule in enumerate(rules)}
     uri = quote(PurePath(report.input.path).name)
     results: list[dict[str, Any]] = []
     for hit in report.personal_data[:MAX_RESULTS]:
         request = report.requests[hit.request] if 0 <= hit.request < len(report.requests) else None
         results.append(_result(hit, request, index[hit.rule_id], uri))
-    run: dict[str, Any] = {
-        "tool": {"driver": {"name": "datatrail", "version": tool_version, "rules": [rule_descriptor(r) for r in rules]}},
-        "artifacts": [{
-            "location": {"uri": uri},
-            "length": report.input.size,
-            "hashes": {"sha-256": report.input.sha256},
-            "properties": {"kind": report.input.format},
-        }],
-        "results": results,
-        "properties": {"captureSchemaVersion": report.schema_version, "viewer": report.viewer},
-    }
-    left_out = len(report.personal_data) - len(results)
-    if left_out:
-        run["invocations"] = [{
-            "executionSuccessful": True,
-            "toolExecutionNotifications": [{
-                "level": "warning",
-                "message": {"text": f"{left_out} of {len(report.personal_data)} results left out "
-                                    f"(code scanning accepts at most {MAX_RESULTS} per run)"},
-            }],
-        }]
-    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+    artifact = file_artifact(uri, report.input.size, report.input.sha256, report.input.format)
+    properties = {"captureSchemaVersion": report.schema_version, "viewer": report.viewer}
+    return sarif_log([sarif_run("datatrail", tool_version, rules, artifact, results, properties, len(report.personal_data))])
 
 
 def capture_to_sarif(report: CaptureReport, tool_version: str) -> str:
-    return json.dumps(capture_to_sarif_dict(report, tool_version), indent=2, ensure_ascii=False) + "\n"
+    return sarif_text(capture_to_sarif_dict(report, tool_version))

@@ -23,7 +23,7 @@ from datatrail.model.report import Evidence, Finding, Report, Severity
 
 __all__ = [
     "SARIF_SCHEMA", "SARIF_VERSION", "FINGERPRINT_KEY", "MAX_RESULTS", "LEVELS", "clip", "rule_descriptor", "result_count",
-    "to_sarif_dict", "to_sarif",
+    "file_artifact", "sarif_run", "sarif_log", "sarif_text", "to_sarif_dict", "to_sarif",
 ]
 
 SARIF_VERSION = "2.1.0"
@@ -71,6 +71,43 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": props,
     }
+
+
+def file_artifact(uri: str, length: int, sha256: str, kind: str) -> dict[str, Any]:
+    """The one analysed file of a run, as its ``artifacts[0]`` (results point at it by index 0)."""
+    return {"location": {"uri": uri}, "length": length, "hashes": {"sha-256": sha256}, "properties": {"kind": kind}}
+
+
+def sarif_run(tool_name: str, tool_version: str, rules: list[Rule], artifact: dict[str, Any], results: list[dict[str, Any]],
+              properties: dict[str, Any], total: int) -> dict[str, Any]:
+    """One run: the tool with its rule catalogue, the artifact, the results kept of ``total``, and, when some were
+    left out at MAX_RESULTS, an invocation whose warning says how many."""
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": tool_name, "version": tool_version, "rules": [rule_descriptor(r) for r in rules]}},
+        "artifacts": [artifact],
+        "results": results,
+        "properties": properties,
+    }
+    if total > len(results):
+        run["invocations"] = [{
+            "executionSuccessful": True,
+            "toolExecutionNotifications": [{
+                "level": "warning",
+                "message": {"text": f"{total - len(results)} of {total} results left out "
+                                    f"(code scanning accepts at most {MAX_RESULTS} per run)"},
+            }],
+        }]
+    return run
+
+
+def sarif_log(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The SARIF log (the whole document) holding ``runs``."""
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": runs}
+
+
+def sarif_text(log: dict[str, Any]) -> str:
+    """A SARIF log as the UTF-8 JSON text datatrail writes."""
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
 def _rules_for(report: Report) -> list[Rule]:
@@ -142,45 +179,16 @@ def to_sarif_dict(report: Report) -> dict[str, Any]:
             total += 1
             if len(results) < MAX_RESULTS:
                 results.append(_result(finding, index[finding.rule_id], fingerprint, evidence, uri, primary.path))
-    run: dict[str, Any] = {
-        "tool": {
-            "driver": {
-                "name": report.tool.name,
-                "version": report.tool.version,
-                "rules": [rule_descriptor(r) for r in rules],
-            }
-        },
-        "artifacts": [
-            {
-                "location": {"uri": uri},
-                "length": primary.size,
-                "hashes": {"sha-256": primary.sha256},
-                "properties": {"kind": primary.kind},
-            }
-        ],
-        "results": results,
-        "properties": {
-            "schemaVersion": report.schema_version,
-            "generatedAt": report.generated_at,
-            "viewer": report.viewer,
-            "package": report.app.package,
-            "datasets": [f"{d.name} {d.version}" for d in report.datasets],
-        },
+    properties = {
+        "schemaVersion": report.schema_version,
+        "generatedAt": report.generated_at,
+        "viewer": report.viewer,
+        "package": report.app.package,
+        "datasets": [f"{d.name} {d.version}" for d in report.datasets],
     }
-    if total > len(results):
-        run["invocations"] = [
-            {
-                "executionSuccessful": True,
-                "toolExecutionNotifications": [
-                    {
-                        "level": "warning",
-                        "message": {"text": f"{total - len(results)} of {total} results left out (code scanning accepts at most {MAX_RESULTS} per run)"},
-                    }
-                ],
-            }
-        ]
-    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+    artifact = file_artifact(uri, primary.size, primary.sha256, primary.kind)
+    return sarif_log([sarif_run(report.tool.name, report.tool.version, rules, artifact, results, properties, total)])
 
 
 def to_sarif(report: Report) -> str:
-    return json.dumps(to_sarif_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return sarif_text(to_sarif_dict(report))
