@@ -3,6 +3,7 @@ endpoints, destinations, privacy manifests and findings."""
 
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 
 from datatrail.detectors.destination_risks import destination_findings
@@ -77,8 +78,9 @@ def scan_ios(path: Path, options: ScanOptions) -> Report:
     resolutions = resolve_endpoints(endpoints.endpoints, options, clock)
     destinations = ios_destinations(endpoints.endpoints, sdks.binary_owner, _default_owner(sdks, art), options.viewer, resolutions)
     clock.lap("attribution")
-    names = {n for f in facts for n in f.strings}
-    names.update(s[len("_OBJC_CLASS_$_"):] if s.startswith("_OBJC_CLASS_$_") else s for f in facts for s in f.symbols)
+    # In file order (a set's order would change from run to run); api_categories_used keeps each name once.
+    names = chain((n for f in facts for n in f.strings),
+                  (s.removeprefix("_OBJC_CLASS_$_") for f in facts for s in f.symbols))
     privacy = PrivacyContext(
         subject=subject,
         is_app=art.bundle_kind == "app",

@@ -20,6 +20,8 @@ could collect, not proof that data was collected.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,13 +80,19 @@ def read_privacy_manifest(doc: Mapping[str, Any], location: str, owner: str) -> 
     )
 
 
-def api_categories_used(names: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """Required-reason API category -> the names (selectors, classes, symbols) that show its use."""
-    wanted = ios_knowledge().required_reason_apis
+@functools.cache
+def _categories_by_marker() -> dict[str, tuple[str, ...]]:
     by_name: dict[str, list[str]] = {}
-    for category, markers in wanted.items():
+    for category, markers in ios_knowledge().required_reason_apis.items():
         for marker in markers:
             by_name.setdefault(marker, []).append(category)
+    return {k: tuple(v) for k, v in by_name.items()}
+
+
+def api_categories_used(names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Required-reason API category -> the names (selectors, classes, symbols) that show its use,
+    in the order ``names`` gives them, each once."""
+    by_name = _categories_by_marker()
     found: dict[str, list[str]] = {}
     for name in names:
         for category in by_name.get(name, ()):
