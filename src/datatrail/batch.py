@@ -52,6 +52,7 @@ from typing import NamedTuple
 from datatrail.baseline import BaselineEntry, baseline_entries
 from datatrail.errors import InputError, UnsupportedInput
 from datatrail.formats.zip import has_end_record
+from datatrail.loaders.ios_sniff import BUNDLE_SUFFIXES
 from datatrail.loaders.sniff import Kind, sniff_bytes
 from datatrail.model.report import Report
 from datatrail.scan import ScanOptions, scan_file
@@ -233,10 +234,6 @@ def looks_analysable(path: Path) -> bool:
         return True
 
 
-BUNDLE_SUFFIXES = (".app", ".framework", ".xcframework")
-"""Folders that are one app or SDK (iOS bundles), scanned whole rather than walked."""
-
-
 def is_bundle_dir(path: Path) -> bool:
     return path.suffix in BUNDLE_SUFFIXES and path.is_dir()
 
@@ -282,7 +279,7 @@ def _walk(root: Path, seen: set[tuple[int, int]], found: Discovery, sniff: Calla
                 mode = os.stat(entry.path).st_mode  # follows links: a link to an app is an app
             except OSError:
                 continue  # a dangling link points at nothing to analyse
-            if stat.S_ISDIR(mode) and is_bundle_dir(Path(entry.path)):
+            if stat.S_ISDIR(mode) and Path(entry.path).suffix in BUNDLE_SUFFIXES:  # mode says it is a folder
                 found.inputs.append(BatchInput(Path(entry.path), root))  # an unzipped iOS app or framework is one input
             elif stat.S_ISDIR(mode):
                 subdirs.append(Path(entry.path))

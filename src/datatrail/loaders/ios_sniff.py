@@ -14,7 +14,10 @@ from pathlib import Path
 from datatrail.errors import UnsupportedInput
 from datatrail.loaders.sniff import Kind, sniff_bytes
 
-__all__ = ["NotIosArchive", "is_ios_folder", "is_ios_input"]
+__all__ = ["BUNDLE_SUFFIXES", "NotIosArchive", "is_ios_folder", "is_ios_input"]
+
+BUNDLE_SUFFIXES = (".app", ".framework", ".xcframework")
+"""Folders that are one app or SDK (iOS bundles), scanned whole rather than walked."""
 
 _SNIFF = 8
 _EOCD_SIG = b"PK\x05\x06"
@@ -33,12 +36,12 @@ def is_ios_folder(path: Path) -> bool:
     Payload/, an .app, static libraries, Mach-O files or privacy manifests."""
     if not path.is_dir():
         return False
-    if path.suffix in (".app", ".framework", ".xcframework"):
+    if path.suffix in BUNDLE_SUFFIXES:
         return True
     try:
         with os.scandir(path) as it:
             for entry in itertools.islice(it, _MAX_FOLDER_ENTRIES):
-                if entry.name == "Payload" or entry.name.endswith((".app", ".framework", ".xcframework", ".xcprivacy")):
+                if entry.name == "Payload" or entry.name.endswith((*BUNDLE_SUFFIXES, ".xcprivacy")):
                     return True
                 if entry.is_file(follow_symlinks=False) and _head_is_binary(entry.path):
                     return True
