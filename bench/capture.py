@@ -74,7 +74,7 @@ def measure(tool: str, label: str, cmd: list[str], timeout: float) -> Run:
 
 
 def datatrail_cmd(python: str, path: Path, out: Path) -> list[str]:
-    return [python, "-m", "datatrail.cli", "capture", str(path), "--format", "json", "-o", str(out)]
+    return [python, "-m", "datatrail.cli.main", "capture", str(path), "--format", "json", "-o", str(out)]
 
 
 def tshark_cmd(path: Path) -> list[str]:
@@ -93,8 +93,8 @@ def corpus_pcaps() -> list[Path]:
 def build_big(sources: list[Path], target_mb: int, out: Path) -> Path:
     """One Ethernet pcap of about target_mb: the corpus' IPv4 frames over and over, each pass its own flows."""
     sys.path.insert(0, str(REPO_ROOT / "src"))
-    from datatrail.formats.packets import link_payload
-    from datatrail.formats.pcap import read_frames
+    from datatrail.formats.net.packets import link_payload
+    from datatrail.formats.net.pcap import read_frames
     from datatrail.model.diagnostic import DiagnosticLog
 
     frames: list[bytes] = []

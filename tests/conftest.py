@@ -59,7 +59,7 @@ def corpus_reports() -> dict[Path, Any]:
 
 
 def scan_cached(path: Path, cache: dict[Path, Any]) -> Any:
-    from datatrail.scan import scan_file
+    from datatrail.app.pipeline import scan_file
 
     if path not in cache:
         cache[path] = scan_file(path)

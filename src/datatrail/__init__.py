@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from datatrail.errors import CorruptInput, DatatrailError, InputError, LimitExceeded, UnsupportedInput
 
 if TYPE_CHECKING:
-    from datatrail.scan import ScanOptions, scan_file
+    from datatrail.app.pipeline import ScanOptions, scan_file
 
 __all__ = [
     "__version__",
@@ -27,7 +27,7 @@ def __getattr__(name: str) -> Any:
     # The scan pipeline imports every parser and knowledge table: load it on first use, so that
     # `datatrail capture`, `lookup` or `--help` don't pay for it.
     if name in ("scan_file", "ScanOptions"):
-        from datatrail import scan
+        from datatrail.app import pipeline as scan
 
         return getattr(scan, name)
     raise AttributeError(f"module 'datatrail' has no attribute {name!r}")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from datatrail.assess.attribution import attribute_host
+from datatrail.knowledge.attribution import attribute_host
 from datatrail.capture.compare import compare_with_app
 from datatrail.model.capture import Destination as Captured
 from datatrail.model.endpoint import Endpoint

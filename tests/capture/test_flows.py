@@ -10,11 +10,11 @@ import pytest
 
 from datatrail.capture import analyse_capture, analyse_capture_bytes
 from datatrail.capture.flows import FlowTable
-from datatrail.formats.pcap import CaptureLimits, read_frames
+from datatrail.formats.net.pcap import CaptureLimits, read_frames
 from datatrail.model.capture import Flow
 from datatrail.model.diagnostic import DiagnosticLog
-from tests.capture.ndpi_oracle import SUPPORTED_PROTOCOLS, read_ndpi_flows
-from tests.capture.netfactory import client_hello, dns_message, ether, ipv4, ipv6, pcap, tcp, tls_records, udp
+from tests.support.ndpi_oracle import SUPPORTED_PROTOCOLS, read_ndpi_flows
+from tests.support.netfactory import client_hello, dns_message, ether, ipv4, ipv6, pcap, tcp, tls_records, udp
 from tests.conftest import corpus_dir, corpus_files
 
 SYN, SYNACK, PSH = 0x02, 0x12, 0x18

@@ -13,7 +13,7 @@ import pytest
 
 from datatrail.capture import analyse_capture, analyse_capture_bytes
 from datatrail.errors import CorruptInput, LimitExceeded, UnsupportedInput
-from datatrail.formats.har import HarLimits, read_har, sniff_har
+from datatrail.formats.net.har import HarLimits, read_har, sniff_har
 from datatrail.model.diagnostic import DiagnosticLog
 from tests.conftest import corpus_files
 

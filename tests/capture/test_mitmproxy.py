@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from datatrail.capture import analyse_capture, analyse_capture_bytes
-from datatrail.formats.mitmproxy import read_mitmproxy, sniff_mitmproxy
-from datatrail.formats.tnetstring import TnetError, TnetLimits, looks_like_tnetstring, read_value
+from datatrail.formats.net.mitmproxy import read_mitmproxy, sniff_mitmproxy
+from datatrail.formats.net.tnetstring import TnetError, TnetLimits, looks_like_tnetstring, read_value
 from datatrail.model.diagnostic import DiagnosticLog
 from tests.conftest import corpus_files
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from datatrail.capture import analyse_capture, analyse_capture_bytes
-from tests.capture.netfactory import (
+from tests.support.netfactory import (
     client_hello,
     ether,
     ipv4,

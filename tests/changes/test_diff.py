@@ -24,7 +24,7 @@ from datatrail.model.changes import SECTIONS
 from datatrail.report.json import to_dict
 from datatrail.report.load import report_from_dict
 from tests.conftest import corpus_dir, scan_cached
-from tests.golden import FIXTURES, check_golden
+from tests.support.golden import FIXTURES, check_golden
 
 PAIRS = {
     "bugly-hotfix-to-upgrade": ("apk/bugly-demo/BuglyHotfixDemo-app-release.apk", "apk/bugly-demo/BuglyUpgradeDemo-demo.apk"),

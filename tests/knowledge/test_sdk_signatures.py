@@ -3,7 +3,7 @@ one negative case for every datatrail signature.
 
 Positive cases come from the SDK binaries in the test corpus where one exists (the
 table ``CORPUS_POSITIVE``) and, for every signature, from a synthetic APK built with
-``tests.dex_factory`` holding one class per class pattern and one item per manifest,
+``tests.support.dex_factory`` holding one class per class pattern and one item per manifest,
 native-library and asset pattern. Negative cases are look-alikes that must not match:
 a sibling package one letter longer, a near-miss meta-data key, library or permission
 name, and an app whose *own* package sits under the SDK's prefix (first party).
@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import datatrail.knowledge.sdks as sdks_module
-from datatrail.detectors.sdks import detect_sdks
+from datatrail.app.android.sdks import detect_sdks
 from datatrail.knowledge.sdks import (
     SOURCE_DATATRAIL,
     SOURCE_EXODUS,
@@ -30,9 +30,9 @@ from datatrail.knowledge.sdks import (
     signatures,
     split_exodus_signature,
 )
-from datatrail.loaders.android import load_android
+from datatrail.app.android.load import load_android
 from tests.conftest import CORPUS, corpus_dir
-from tests.dex_factory import synthetic_app
+from tests.support.dex_factory import synthetic_app
 
 DATA_DIR = Path(sdks_module.__file__).parent / "data"
 UPSTREAM_EXODUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "etip-trackers.json"

@@ -21,7 +21,7 @@ from datatrail.labels.observations import static_observations
 from datatrail.model.label import BASES, Observation
 from datatrail.report.label import LABEL_FORMAT, label_text, to_label
 from tests.conftest import corpus_dir, scan_cached
-from tests.golden import FIXTURES, check_golden
+from tests.support.golden import FIXTURES, check_golden
 
 APPS = {
     "bugly-hotfix": "apk/bugly-demo/BuglyHotfixDemo-app-release.apk",

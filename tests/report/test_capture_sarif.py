@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from datatrail.capture import analyse_capture
-from datatrail.cli import EXIT_OK, main
+from datatrail.cli.main import EXIT_OK, main
 from datatrail.report.capture_sarif import capture_to_sarif_dict
 from datatrail.report.sarif import FINGERPRINT_KEY
-from tests.report.official_schemas import errors_of, sarif_validator
+from tests.support.official_schemas import errors_of, sarif_validator
 
 LABELLED = Path(__file__).resolve().parents[1] / "fixtures" / "capture"
 

@@ -9,9 +9,9 @@ import pytest
 
 from datatrail.model.report import Report
 from datatrail.report.cyclonedx import CONFIDENCE, to_cyclonedx, to_cyclonedx_dict
-from datatrail.scan import scan_file
+from datatrail.app.pipeline import scan_file
 from tests.conftest import CORPUS, corpus_files, ios_inputs
-from tests.report.official_schemas import cyclonedx_validator, errors_of
+from tests.support.official_schemas import cyclonedx_validator, errors_of
 
 INPUTS = corpus_files("apk/**/*.apk", "apk/**/*.aab", "apk/**/*.dex", "apk/**/*.jar", "sdk/android/**/*") + ios_inputs()
 

@@ -19,12 +19,12 @@ from typing import Iterable
 from datatrail.capture.fragments import FragmentLimits, Reassembler
 from datatrail.capture.http_stream import HttpBudget, HttpLimits, HttpStream
 from datatrail.capture.pcapdroid import app_of
-from datatrail.formats.dns import DnsError, parse_dns
-from datatrail.formats.http1 import could_become_request, looks_like_http_request, parse_request
-from datatrail.formats.packets import TCP_ACK, TCP_SYN, decode_ip, decode_tcp, decode_udp, link_payload
-from datatrail.formats.pcap import AppMap, CaptureLimits, Frame
-from datatrail.formats.quic import ClientInitials, gquic_sni, is_long_header
-from datatrail.formats.tls import HelloStatus, looks_like_tls, parse_client_hello
+from datatrail.formats.net.dns import DnsError, parse_dns
+from datatrail.formats.net.http1 import could_become_request, looks_like_http_request, parse_request
+from datatrail.formats.net.packets import TCP_ACK, TCP_SYN, decode_ip, decode_tcp, decode_udp, link_payload
+from datatrail.formats.net.pcap import AppMap, CaptureLimits, Frame
+from datatrail.formats.net.quic import ClientInitials, gquic_sni, is_long_header
+from datatrail.formats.net.tls import HelloStatus, looks_like_tls, parse_client_hello
 from datatrail.model.capture import Flow
 from datatrail.model.diagnostic import DiagnosticLog
 from datatrail.model.http import HttpRequest
@@ -274,7 +274,7 @@ class FlowTable:
                 state.hostname, state.hostname_source = hello.sni, "sni"
 
     def _remember_answers(self, qname: str, answers: Iterable[object]) -> None:
-        from datatrail.formats.dns import DnsRecord
+        from datatrail.formats.net.dns import DnsRecord
 
         for rec in answers:
             if isinstance(rec, DnsRecord) and rec.rtype in (1, 28) and rec.value:

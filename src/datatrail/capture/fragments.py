@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from datatrail.formats.packets import IpPacket
+from datatrail.formats.net.packets import IpPacket
 
 __all__ = ["FragmentLimits", "Reassembler"]
 

@@ -13,7 +13,7 @@ from urllib.parse import quote_plus, urlsplit
 
 from datatrail.capture.content_coding import decode_content
 from datatrail.capture.exchanges import Exchange, is_ip
-from datatrail.formats.har import HarEntry
+from datatrail.formats.net.har import HarEntry
 from datatrail.model.diagnostic import DiagnosticLog
 from datatrail.model.http import HttpRequest, header_value
 

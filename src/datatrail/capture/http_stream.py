@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from datatrail.capture.content_coding import decode_content
-from datatrail.formats.http1 import (
+from datatrail.formats.net.http1 import (
     MAX_HEAD,
     RequestHead,
     body_framing,

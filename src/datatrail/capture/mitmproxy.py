@@ -10,8 +10,8 @@ from __future__ import annotations
 from datatrail.capture.content_coding import decode_content
 from datatrail.capture.exchanges import Exchange, is_ip
 from datatrail.capture.flows import endpoint
-from datatrail.formats.http1 import normalise_host, split_target
-from datatrail.formats.mitmproxy import MitmFlow
+from datatrail.formats.net.http1 import normalise_host, split_target
+from datatrail.formats.net.mitmproxy import MitmFlow
 from datatrail.model.diagnostic import DiagnosticLog
 from datatrail.model.http import HttpRequest, header_value
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 
-from datatrail.formats.pcap import AppMap, Frame
+from datatrail.formats.net.pcap import AppMap, Frame
 
 __all__ = ["app_of", "TRAILER_MAGIC"]
 

@@ -18,7 +18,7 @@ from datatrail.model.capture import CaptureReport
 from datatrail.model.http import HttpRequest
 from datatrail.model.personal_data import ENCODINGS, HIT_KINDS
 from datatrail.report.schema_gen import _object, _schema_for
-from datatrail.viewers import VIEWERS
+from datatrail.knowledge.viewers import VIEWERS
 
 __all__ = ["capture_schema"]
 

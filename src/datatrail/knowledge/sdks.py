@@ -23,7 +23,7 @@ Two datasets under ``knowledge/data`` are read, once, into one list of
 
 Where one of our signatures lists an Exodus id in ``exodus_ids`` it describes the
 same SDK; the matcher folds the Exodus patterns into our finding (see
-``datatrail.detectors.sdk_match``).
+``datatrail.app.shared.sdk_match``).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from datatrail.errors import CorruptInput, LimitExceeded, UnsupportedInput
-from datatrail.jsondoc import read_json_document, read_limited
+from datatrail.formats.common.jsondoc import read_json_document, read_limited
 from datatrail.labels.taxonomy import Taxonomy, taxonomy
 from datatrail.model.label import STORES, DeclaredEntry, DeclaredLabel
 

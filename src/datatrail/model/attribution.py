@@ -1,6 +1,6 @@
 """Who is behind a host or an IP address, where it is, and whose law reaches it.
 
-Frozen dataclasses produced by ``datatrail.assess.attribution``. Every fact names the
+Frozen dataclasses produced by ``datatrail.knowledge.attribution``. Every fact names the
 dataset that said it (``evidence``); weaker evidence (a ccTLD, an AS registration) is
 labelled as such and never silently merged with stronger evidence.
 """

@@ -87,7 +87,7 @@ class SdkFinding:
     source: str
     """"datatrail" or "exodus-etip": which signature set identified the SDK."""
     confidence: str
-    """"high", "medium" or "low"; see ``datatrail.detectors.sdks`` for the rule."""
+    """"high", "medium" or "low"; see ``datatrail.app.android.sdks`` for the rule."""
     obfuscated: bool
     """Most matched classes have short, meaningless names (renamed by R8/ProGuard or the vendor)."""
     class_count: int

@@ -18,7 +18,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-from datatrail.detectors.rules import RULES
+from datatrail.knowledge.rules import RULES
 from datatrail.model.capture import CaptureReport
 from datatrail.model.http import HttpRequest
 from datatrail.model.personal_data import DataHit
@@ -43,7 +43,7 @@ def _fingerprint(hit: DataHit, request: HttpRequest | None) -> str:
 
 
 def _result(hit: DataHit, request: HttpRequest | None, rule_index: int, uri: str) -> dict[str, Any]:
-    rule = RULES[hit.rule_id]  # every traffic rule is in the catalogue (tests/detectors/test_rules.py)
+    rule = RULES[hit.rule_id]  # every traffic rule is in the catalogue (tests/knowledge/test_rules.py)
     where = _request_name(request)
     encoded = "" if hit.encoding == "plain" else f" ({hit.encoding})"
     text = f"{rule.title}: {hit.label}{encoded} in {hit.location} of {where}: {hit.matched}"

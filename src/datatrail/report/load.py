@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from datatrail.errors import InputError
-from datatrail.jsondoc import parse_json, read_text
+from datatrail.formats.common.jsondoc import parse_json, read_text
 from datatrail.model.report import SCHEMA_VERSION, Report, type_hints
 
 __all__ = ["ReportFormatError", "report_from_dict", "load_report"]

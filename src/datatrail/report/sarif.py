@@ -18,7 +18,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-from datatrail.detectors.rules import RULES, Rule
+from datatrail.knowledge.rules import RULES, Rule
 from datatrail.model.report import Evidence, Finding, Report, Severity
 
 __all__ = [

@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any
 
 from datatrail.model.report import Report, type_hints
-from datatrail.viewers import VIEWERS
+from datatrail.knowledge.viewers import VIEWERS
 
 __all__ = ["report_schema"]
 

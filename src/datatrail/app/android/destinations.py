@@ -1,0 +1,86 @@
+"""Endpoints -> destinations: whose code names each host, and who runs it under which law."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from datatrail.knowledge.attribution import attribute_host, attribute_ip
+from datatrail.app.android.ownership import Ownership
+from datatrail.app.android.artifact import AndroidArtifact
+from datatrail.model.attribution import Attribution
+from datatrail.model.endpoint import Endpoint, EndpointSource
+from datatrail.model.report import CodeOwner, Destination
+from datatrail.model.resolution import Resolution
+from datatrail.model.sdk import SdkReport
+
+__all__ = ["build_destinations"]
+
+_MAX_ADDRESSES = 8
+_DEX_SOURCE = re.compile(r"^(?P<dex>.+\.dex) string (?P<index>\d+)$")
+
+
+def _string_users(art: AndroidArtifact, endpoints: Iterable[Endpoint]) -> dict[tuple[str, int], list[str]]:
+    """(dex name, string index) -> dotted classes whose code loads that string."""
+    wanted: dict[str, set[int]] = {}
+    for endpoint in endpoints:
+        for source in endpoint.sources:
+            m = _DEX_SOURCE.match(source.location)
+            if m:
+                wanted.setdefault(m["dex"], set()).add(int(m["index"]))
+    users: dict[tuple[str, int], list[str]] = {}
+    for dex in art.dex_files:
+        indices = wanted.get(dex.name)
+        if not indices:
+            continue
+        for index, sites in art.code_refs(dex).string_users(indices).items():
+            users[(dex.name, index)] = sorted({desc[1:-1].replace("/", ".") for desc, _method in sites})
+    return users
+
+
+def _native_owners(sdks: SdkReport) -> dict[str, tuple[str, str]]:
+    """Native library path -> (sdk id, name), from the SDK detector's evidence."""
+    out: dict[str, tuple[str, str]] = {}
+    for sdk in sdks.sdks:
+        for ev in sdk.evidence:
+            if ev.kind == "native-lib":
+                for path in ev.examples:
+                    out.setdefault(path, (sdk.id, sdk.name))
+    return out
+
+
+def _source_classes(source: EndpointSource, users: dict[tuple[str, int], list[str]]) -> list[str]:
+    if source.owner_class:
+        return [source.owner_class]
+    m = _DEX_SOURCE.match(source.location)
+    if m:
+        return users.get((m["dex"], int(m["index"])), [])
+    return []
+
+
+def _attribute(endpoint: Endpoint, viewer: str) -> Attribution:
+    return attribute_ip(endpoint.host, viewer) if endpoint.is_ip else attribute_host(endpoint.host, viewer)
+
+
+def build_destinations(
+    art: AndroidArtifact,
+    endpoints: tuple[Endpoint, ...],
+    sdks: SdkReport,
+    ownership: Ownership,
+    viewer: str,
+    resolutions: dict[str, Resolution] | None = None,
+) -> tuple[Destination, ...]:
+    users = _string_users(art, endpoints)
+    natives = _native_owners(sdks)
+    out: list[Destination] = []
+    for endpoint in endpoints:
+        classes = [c for s in endpoint.sources for c in _source_classes(s, users)]
+        owners = list(ownership.owners(classes))
+        for source in endpoint.sources:
+            lib = source.location.split(" ", 1)[0]
+            if lib in natives and not any(o.id == natives[lib][0] for o in owners):
+                owners.append(CodeOwner("sdk", natives[lib][0], natives[lib][1], (lib,), 0))
+        resolution = (resolutions or {}).get(endpoint.host)
+        addresses = tuple(attribute_ip(ip, viewer) for ip in resolution.answers[:_MAX_ADDRESSES]) if resolution else ()
+        out.append(Destination(endpoint, tuple(owners), _attribute(endpoint, viewer), resolution, addresses))
+    return tuple(out)

@@ -1,0 +1,151 @@
+"""The worker pool behind ``run_batch`` when there is more than one job.
+
+Imported only then: a single app scanned in this process needs none of
+``multiprocessing`` or ``concurrent.futures``. What the pool does when a
+worker dies is described in ``datatrail.batch.run``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Generator, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from datatrail.batch.run import BatchInput, Outcome, Renderer, Scanner, Status, _analyse
+from datatrail.app.pipeline import ScanOptions
+
+__all__ = ["Parallel"]
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """How workers start: never a plain fork of this process.
+
+    Forking the parent would copy its threads' locks (rich's refresh thread)
+    and everything it holds; both "forkserver" and "spawn" start from a clean
+    interpreter and need only picklable tasks. Where it exists, the forkserver
+    imports the batch runner and the Android pipeline once (~0.1 s) and forks
+    each worker from that, so the restarts that ``tasks_per_child`` forces stay
+    cheap (the pipeline is otherwise imported on a worker's first scan).
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["datatrail.batch.run", "datatrail.app.android.pipeline"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class Parallel:
+    """Inputs analysed by ``jobs`` worker processes, outcomes yielded as ``run_batch`` promises."""
+
+    def __init__(
+        self,
+        inputs: Sequence[BatchInput],
+        options: ScanOptions,
+        jobs: int,
+        render: Renderer | None,
+        ordered: bool,
+        scanner: Scanner,
+        tasks_per_child: int,
+        timeout: float | None = None,
+    ) -> None:
+        self.inputs = inputs
+        self.timeout = timeout
+        self.options = options
+        self.jobs = jobs
+        self.render = render
+        self.ordered = ordered
+        self.scanner = scanner
+        self.tasks_per_child = tasks_per_child
+        self.context = _worker_context()
+        self.window = 2 * jobs
+        self.next_emit = 0
+        self.buffer: dict[int, Outcome] = {}
+
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=self.context, max_tasks_per_child=self.tasks_per_child)
+
+    def _submit(self, pool: ProcessPoolExecutor, index: int) -> Future[Outcome]:
+        return pool.submit(
+            _analyse, index, self.inputs[index], self.options, self.render, self.scanner, self.timeout, True
+        )
+
+    def _ready(self, outcome: Outcome) -> Iterator[Outcome]:
+        if not self.ordered:
+            yield outcome
+            return
+        self.buffer[outcome.index] = outcome
+        while self.next_emit in self.buffer:
+            yield self.buffer.pop(self.next_emit)
+            self.next_emit += 1
+
+    def run(self) -> Iterator[Outcome]:
+        total = len(self.inputs)
+        pending: dict[Future[Outcome], int] = {}
+        next_submit = 0
+        pool = self._pool(self.jobs)
+        try:
+            while next_submit < total or pending:
+                broken = False
+                while (
+                    next_submit < total and len(pending) < self.window and (not self.ordered or next_submit - self.next_emit < self.window)
+                ):
+                    try:
+                        pending[self._submit(pool, next_submit)] = next_submit
+                    except BrokenProcessPool:
+                        broken = True
+                        break
+                    next_submit += 1
+                if not broken:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        index = pending.pop(future)
+                        try:
+                            outcome = future.result()
+                        except BrokenProcessPool:
+                            pending[future] = index  # settled with the rest below
+                            broken = True
+                            continue
+                        yield from self._ready(outcome)
+                if broken:
+                    suspects = yield from self._settle(pending)
+                    pending.clear()
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    for index in suspects:
+                        yield from self._ready(self._isolated(index))
+                    pool = self._pool(self.jobs)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _settle(self, pending: dict[Future[Outcome], int]) -> Generator[Outcome, None, list[int]]:
+        """After a break: keep what finished, return the inputs that were lost (sorted)."""
+        wait(pending)  # a broken pool fails its futures promptly
+        suspects: list[int] = []
+        for future, index in pending.items():
+            if future.exception() is None:
+                yield from self._ready(future.result())
+            else:
+                suspects.append(index)
+        return sorted(suspects)
+
+    def _isolated(self, index: int) -> Outcome:
+        """Re-run one input alone, so a second death is known to be its own."""
+        item = self.inputs[index]
+        start = time.perf_counter()
+        with self._pool(1) as pool:
+            try:
+                return self._submit(pool, index).result()
+            except BrokenProcessPool:
+                return Outcome(
+                    index,
+                    item.path,
+                    Status.FAILED,
+                    error=f"datatrail: cannot analyse {item.path}: the process analysing it died "
+                    + (
+                        "(killed, out of memory, a crash in native code, or stuck past the time limit)"
+                        if self.timeout is not None
+                        else "(killed, out of memory, or a crash in native code)"
+                    ),
+                    seconds=time.perf_counter() - start,
+                )

@@ -1,0 +1,190 @@
+"""Network captures -> a CaptureReport: flows, HTTP requests, attributed destinations, diagnostics.
+
+Inputs are sniffed by content: pcap and pcapng (packets), HAR and .zhar
+(browser and proxy exports), mitmproxy flow files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from datatrail.capture.exchanges import flows_from_exchanges, is_ip
+from datatrail.capture.flows import FlowTable
+from datatrail.capture.har import exchanges_from_har
+from datatrail.capture.http_stream import HttpBudget, HttpLimits
+from datatrail.capture.known_values import KnownValues
+from datatrail.capture.mitmproxy import exchanges_from_mitmproxy
+from datatrail.capture.personal_data import find_personal_data
+from datatrail.errors import UnsupportedInput
+from datatrail.formats.net.har import read_har, sniff_har
+from datatrail.formats.net.mitmproxy import read_mitmproxy, sniff_mitmproxy
+from datatrail.formats.net.pcap import CaptureLimits, read_frames, sniff_capture
+from datatrail.model.capture import CaptureInput, CaptureReport, Destination, Flow
+from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.http import HttpRequest
+from datatrail.model.personal_data import DataHit
+
+if TYPE_CHECKING:
+    from datatrail.model.report import Report
+
+__all__ = ["analyse_capture", "analyse_capture_bytes", "build_destinations", "compare_capture", "destination_name"]
+
+
+def analyse_capture(path: Path, viewer: str = "eu", limits: CaptureLimits = CaptureLimits(),
+                    attribute: bool = True, http_limits: HttpLimits = HttpLimits(),
+                    known: KnownValues | None = None) -> CaptureReport:
+    """Read a pcap, pcapng, HAR or mitmproxy file; raises UnsupportedInput when it is none of them."""
+    return analyse_capture_bytes(path.read_bytes(), str(path), viewer, limits, attribute, http_limits, known)
+
+
+def analyse_capture_bytes(data: bytes, location: str, viewer: str = "eu", limits: CaptureLimits = CaptureLimits(),
+                          attribute: bool = True, http_limits: HttpLimits = HttpLimits(),
+                          known: KnownValues | None = None) -> CaptureReport:
+    """The report of one capture's bytes; known values (``--known``) are searched for in its requests."""
+    kind = sniff_capture(data)
+    if kind is None:
+        if sniff_har(data) is not None:
+            return _from_log(data, location, viewer, attribute, http_limits, "har", known)
+        if sniff_mitmproxy(data):
+            return _from_log(data, location, viewer, attribute, http_limits, "mitmproxy", known)
+        raise UnsupportedInput(f"{location}: not a pcap, pcapng, HAR or mitmproxy capture")
+    log = DiagnosticLog()
+    table = FlowTable(log, location, limits, http_limits)
+    link_types: set[int] = set()
+    for frame in read_frames(data, log, location, limits, table.apps):
+        link_types.add(frame.linktype)
+        table.add(frame)
+    flows, requests = table.finish()
+    frags = table.reassembler
+    lost = frags.dropped + frags.unfinished()
+    if lost:
+        log.add("capture.ip-fragments", f"{lost} of {frags.fragments} IP fragments could not be reassembled "
+                f"({frags.reassembled} datagrams were)", location)
+    if table.flows_over_limit:
+        log.add("capture.flows-dropped", f"{table.flows_over_limit} packets of flows beyond the limit", location)
+    _http_diagnostics(table.http_budget, log, location)
+    info = CaptureInput(location, hashlib.sha256(data).hexdigest(), len(data), kind, table.frames, tuple(sorted(link_types)))
+    return _report(info, flows, requests, log, viewer, attribute, known)
+
+
+def _report(info: CaptureInput, flows: tuple[Flow, ...], requests: tuple[HttpRequest, ...], log: DiagnosticLog,
+            viewer: str, attribute: bool, known: KnownValues | None) -> CaptureReport:
+    hits = find_personal_data(requests, known) if requests else ()
+    destinations = build_destinations(flows, viewer, requests, hits) if attribute else ()
+    return CaptureReport(info, flows, destinations, tuple(log.items), log.dropped, viewer, requests=requests,
+                         personal_data=hits)
+
+
+def compare_capture(report: CaptureReport, app: Report) -> CaptureReport:
+    """report with its destinations set against the app's static report (which SDK hosts were contacted...)."""
+    from datatrail.capture.compare import compare_with_app  # only with --app
+
+    return dataclasses.replace(report, app_comparison=compare_with_app(app, report.destinations))
+
+
+def _from_log(data: bytes, location: str, viewer: str, attribute: bool, http_limits: HttpLimits,
+              kind: str, known: KnownValues | None) -> CaptureReport:
+    log = DiagnosticLog()
+    if kind == "har":
+        entries = read_har(data, log, location)
+        exchanges = exchanges_from_har(entries, log, location, http_limits.max_body)
+        count = len(entries)
+    else:
+        records = read_mitmproxy(data, log, location)
+        exchanges = exchanges_from_mitmproxy(records, log, location, http_limits.max_body)
+        count = len(records)
+    flows, requests = flows_from_exchanges(exchanges)
+    info = CaptureInput(location, hashlib.sha256(data).hexdigest(), len(data), kind, count, ())
+    return _report(info, flows, requests, log, viewer, attribute, known)
+
+
+def _http_diagnostics(budget: HttpBudget, log: DiagnosticLog, location: str) -> None:
+    if budget.requests_dropped:
+        log.add("http.request-limit", f"{budget.requests_dropped} HTTP requests beyond the limit were not kept", location)
+    if budget.bodies_cut:
+        log.add("http.body-cut", f"{budget.bodies_cut} request bodies kept only in part (size bound)", location,
+                Severity.INFO)
+    for error in budget.decode_errors[:20]:
+        log.add("http.content-coding", error, location)
+
+
+def _split(endpoint: str) -> tuple[str, int]:
+    host, _, port = endpoint.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def destination_name(flow: Flow) -> str:
+    """The destination a flow counts toward: its server's name, else its server's address."""
+    # A DNS query goes to the resolver, not to the host it asks about: group it under the resolver.
+    named = flow.hostname if flow.hostname_source != "dns-query" else None
+    return named or _split(flow.server)[0]
+
+
+def build_destinations(flows: tuple[Flow, ...], viewer: str, requests: tuple[HttpRequest, ...] = (),
+                       hits: tuple[DataHit, ...] = ()) -> tuple[Destination, ...]:
+    """One destination per hostname (or server IP when unnamed), attributed offline."""
+    from datatrail.knowledge.attribution import attribute_host, attribute_ip
+
+    per_flow: dict[int, int] = defaultdict(int)
+    for request in requests:
+        per_flow[request.flow] += 1
+    categories: dict[int, set[str]] = defaultdict(set)
+    for hit in hits:
+        categories[hit.flow].add(hit.data_category)
+    groups: dict[str, list[tuple[int, Flow]]] = defaultdict(list)
+    for index, flow in enumerate(flows):
+        groups[destination_name(flow)].append((index, flow))
+    ip_cache: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+
+    def by_ip(ip: str) -> tuple[str | None, tuple[str, ...]]:
+        if ip not in ip_cache:
+            try:
+                a = attribute_ip(ip, viewer)
+                ip_cache[ip] = (a.server_country if a.address_class in (None, "public") else None,
+                                tuple(f"{f.id}:{f.country}" for f in a.flags))
+            except ValueError:
+                ip_cache[ip] = (None, ())
+        return ip_cache[ip]
+
+    out: list[Destination] = []
+    for name, indexed in groups.items():
+        members = [f for _, f in indexed]
+        addresses = tuple(sorted({a for a in (_split(f.server)[0] for f in members) if is_ip(a)}))
+        ports = tuple(sorted({_split(f.server)[1] for f in members}))
+        is_host = members[0].hostname is not None and members[0].hostname_source != "dns-query"
+        countries: set[str] = set()
+        flags: set[str] = set()
+        for ip in addresses:
+            country, ip_flags = by_ip(ip)
+            if country:
+                countries.add(country)
+            flags.update(ip_flags)
+        organisation = org_country = None
+        if is_host:
+            try:
+                a = attribute_host(name, viewer)
+                organisation, org_country = a.organisation, a.org_country
+                flags.update(f"{f.id}:{f.country}" for f in a.flags)
+            except ValueError:  # a name no attribution accepts (e.g. a raw label from a broken packet)
+                pass
+        else:
+            try:
+                a = attribute_ip(name, viewer)
+                organisation, org_country = a.organisation, a.org_country
+            except ValueError:
+                pass
+        out.append(Destination(
+            name=name, kind="host" if is_host else "ip", addresses=addresses, ports=ports, flows=len(members),
+            bytes_up=sum(f.bytes_up for f in members), bytes_down=sum(f.bytes_down for f in members),
+            hostname_sources=tuple(sorted({f.hostname_source for f in members if f.hostname_source and is_host})),
+            organisation=organisation, org_country=org_country, server_countries=tuple(sorted(countries)),
+            flags=tuple(sorted(flags)), first_seen=min(f.first_seen for f in members),
+            last_seen=max(f.last_seen for f in members), requests=sum(per_flow[i] for i, _ in indexed),
+            data_categories=tuple(sorted(set().union(*(categories[i] for i, _ in indexed)))),
+        ))
+    out.sort(key=lambda d: (-(d.bytes_up + d.bytes_down), d.name))
+    return tuple(out)

@@ -1,0 +1,170 @@
+"""`datatrail capture`: output shapes, attribution of destinations, and exit codes."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from datatrail.cli.main import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
+from tests.support.netfactory import client_hello, dns_message, ether, ipv4, pcap, tcp, tls_records, udp
+
+C = "192.168.1.10"
+FLOW_FIELDS = {"client", "server", "transport", "protocol", "hostname", "hostname_source", "opaque", "encrypted_dns",
+               "alpn", "bytes_up", "bytes_down", "packets_up", "packets_down", "first_seen", "last_seen", "first_frame", "app"}
+
+
+@pytest.fixture()
+def capture(tmp_path: Path) -> Path:
+    answer = dns_message("weixin.qq.com", [("weixin.qq.com", 1, socket.inet_aton("203.205.254.157"))], response=True)
+    frames = [
+        ipv4(C, "192.168.1.1", 17, udp(40000, 53, dns_message("weixin.qq.com"))),
+        ipv4("192.168.1.1", C, 17, udp(53, 40000, answer)),
+        ipv4(C, "203.205.254.157", 6, tcp(50000, 443, tls_records(client_hello("weixin.qq.com")))),
+        ipv4(C, "203.205.254.157", 6, tcp(50001, 8080, b"\x00\x00\x00\x10mmtls")),
+    ]
+    path = tmp_path / "app.pcap"
+    path.write_bytes(pcap([ether(f) for f in frames]))
+    return path
+
+
+def test_json_report(capture: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["capture", str(capture), "--format", "json"]) == EXIT_OK
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema_version"] == "1.0" and doc["viewer"] == "eu"
+    (report,) = doc["captures"]
+    assert report["schema_version"] == "1.0"
+    assert report["input"]["format"] == "pcap" and len(report["input"]["sha256"]) == 64
+    assert report["input"]["size"] == capture.stat().st_size and report["input"]["frames"] == 4
+    assert all(set(f) == FLOW_FIELDS for f in report["flows"])
+    by_server = {f["server"]: f for f in report["flows"]}
+    assert by_server["203.205.254.157:443"]["hostname_source"] == "sni"
+    mmtls = by_server["203.205.254.157:8080"]
+    assert (mmtls["hostname"], mmtls["hostname_source"], mmtls["opaque"]) == ("weixin.qq.com", "dns-answer", True)
+    dest = next(d for d in report["destinations"] if d["name"] == "weixin.qq.com")
+    assert dest["organisation"].startswith("Tencent") and dest["org_country"] == "CN"
+    assert dest["server_countries"] == ["HK"] and "compelled-access:CN" in dest["flags"]
+    assert (dest["flows"], dest["ports"], dest["addresses"]) == (2, [443, 8080], ["203.205.254.157"])
+    assert dest["hostname_sources"] == ["dns-answer", "sni"]
+    resolver = next(d for d in report["destinations"] if d["name"] == "192.168.1.1")
+    assert resolver["kind"] == "ip" and resolver["server_countries"] == [] and resolver["flags"] == []
+
+
+def test_terminal_report_and_output_file(capture: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report.txt"
+    assert main(["capture", str(capture), "-o", str(out), "--viewer", "uk"]) == EXIT_OK
+    assert capsys.readouterr().out == ""
+    text = out.read_text(encoding="utf-8")
+    assert "weixin.qq.com" in text and "Tencent" in text and "FLAG compelled-access:CN" in text
+    assert "opaque" in text
+
+
+def test_not_a_capture_is_exit_3_and_others_still_reported(capture: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "notes.pcap"
+    junk.write_text("not a capture")
+    assert main(["capture", str(junk), str(capture), "-f", "json"]) == EXIT_INPUT
+    captured = capsys.readouterr()
+    assert "not a pcap, pcapng, HAR or mitmproxy capture" in captured.err
+    assert len(json.loads(captured.out)["captures"]) == 1
+    assert main(["capture", str(tmp_path / "missing.pcap")]) == EXIT_INPUT
+
+
+def test_truncated_capture_is_analysed_with_diagnostics(capture: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(capture.read_bytes()[:-7])
+    assert main(["capture", str(cut), "-f", "json"]) == EXIT_OK
+    (report,) = json.loads(capsys.readouterr().out)["captures"]
+    assert report["diagnostics"][0]["code"] == "pcap.truncated-record"
+    assert report["diagnostics"][0]["severity"] == "warning"
+
+
+def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["capture"])
+    assert exc.value.code == EXIT_USAGE
+    with pytest.raises(SystemExit) as exc:
+        main(["capture", "x.pcap", "--viewer", "mars"])
+    assert exc.value.code == EXIT_USAGE
+
+
+def _har(tmp_path: Path) -> Path:
+    entries = [
+        {"startedDateTime": "2024-05-01T10:00:00Z", "serverIPAddress": "203.0.113.9",
+         "request": {"method": "POST", "url": "https://settings.crashlytics.com/spi/v2?imei=356938035643809",
+                     "headers": [{"name": "Content-Type", "value": "application/json"}],
+                     "postData": {"mimeType": "application/json", "text": '{"user": {"email": "me@example.org"}}'}}},
+        {"startedDateTime": "2024-05-01T10:00:01Z",
+         "request": {"method": "PUT", "url": "https://tracker.unknown-example.net/up", "headers": [],
+                     "postData": {"mimeType": "application/octet-stream", "encoding": "base64", "text": "/wD+"}}},
+    ]
+    path = tmp_path / "session.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}), encoding="utf-8")
+    return path
+
+
+def test_har_with_known_values_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    har = _har(tmp_path)
+    assert main(["capture", str(har), "-f", "json", "--known", "email=me@example.org,imei=356938035643809"]) == EXIT_OK
+    (report,) = json.loads(capsys.readouterr().out)["captures"]
+    assert report["input"]["format"] == "har" and report["input"]["frames"] == 2
+    first, second = report["requests"]
+    assert (first["body"], first["body_encoding"], first["query"]) == (
+        '{"user": {"email": "me@example.org"}}', "utf-8", "imei=356938035643809")
+    assert first["headers"] == [["Content-Type", "application/json"]]
+    assert (second["body"], second["body_encoding"]) == ("/wD+", "base64")
+    known = {(h["label"], h["location"]) for h in report["personal_data"] if h["rule_id"] == "NET001"}
+    assert {label.lower() for label, _ in known} >= {"email", "imei"}
+    assert all(h["request"] == 0 and h["flow"] == first["flow"] for h in report["personal_data"] if h["rule_id"] == "NET001")
+    crash = next(d for d in report["destinations"] if d["name"] == "settings.crashlytics.com")
+    assert crash["requests"] == 1 and crash["addresses"] == ["203.0.113.9"] and crash["data_categories"]
+    assert report["app_comparison"] is None
+
+
+def test_bad_known_spec_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["capture", str(_har(tmp_path)), "--known", "imei=12"]) == EXIT_USAGE
+    assert "--known" in capsys.readouterr().err
+
+
+def test_terminal_shows_personal_data_per_destination(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["capture", str(_har(tmp_path)), "--known", "email=me@example.org"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "2 readable requests" in text and "DATA " in text
+    assert "NET001 " in text and "me@example.org" in text
+
+
+def test_app_comparison_from_a_saved_report(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            corpus_reports: dict[Path, object]) -> None:
+    from datatrail.report.json import to_json
+    from tests.conftest import corpus_dir, scan_cached
+
+    saved = tmp_path / "app.json"
+    saved.write_text(to_json(scan_cached(corpus_dir() / "apk/exodus-core/instapaper.apk", corpus_reports)), encoding="utf-8")
+    assert main(["capture", str(_har(tmp_path)), "-f", "json", "--app", str(saved)]) == EXIT_OK
+    (report,) = json.loads(capsys.readouterr().out)["captures"]
+    cmp = report["app_comparison"]
+    assert cmp["app"] == "com.olivierpayen.leaninstapaper"
+    assert "firebase-crashlytics" in cmp["sdks_contacted"]
+    assert cmp["hosts_not_in_code"] == ["tracker.unknown-example.net"]
+    assert main(["capture", str(_har(tmp_path)), "--app", str(saved)]) == EXIT_OK
+    assert "contacted but named nowhere in the code: tracker.unknown-example.net" in capsys.readouterr().out
+    assert main(["capture", str(_har(tmp_path)), "--app", str(tmp_path / "missing.apk")]) == EXIT_INPUT
+
+
+def test_html_one_page_per_capture(capture: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "one.html"
+    assert main(["capture", str(capture), "--format", "html", "-o", str(page)]) == EXIT_OK
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in text
+    second = tmp_path / "second.pcap"
+    second.write_bytes(capture.read_bytes())
+    out_dir = tmp_path / "pages"
+    out_dir.mkdir()
+    assert main(["capture", str(capture), str(second), "--format", "html", "-o", str(out_dir)]) == EXIT_OK
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted([f"{capture.name}.html", "second.pcap.html"])
+    # Several pages can't go to one file or to stdout.
+    assert main(["capture", str(capture), str(second), "--format", "html"]) == EXIT_USAGE
+    assert "give -o DIRECTORY" in capsys.readouterr().err

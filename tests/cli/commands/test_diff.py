@@ -1,0 +1,78 @@
+"""``datatrail diff``: apps and saved reports in, terminal or JSON out, exit codes 0/1/2/3."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from datatrail.cli.main import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
+from tests.conftest import corpus_dir
+
+HOTFIX = "apk/bugly-demo/BuglyHotfixDemo-app-release.apk"
+UPGRADE = "apk/bugly-demo/BuglyUpgradeDemo-demo.apk"
+
+
+@pytest.fixture(scope="module")
+def hotfix_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("diff") / "hotfix.json"
+    assert main(["scan", str(corpus_dir() / HOTFIX), "--format", "json", "-o", str(out)]) == EXIT_OK
+    return out
+
+
+def test_saved_report_against_app(hotfix_report: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "diff.json"
+    assert main(["diff", str(hotfix_report), str(corpus_dir() / UPGRADE), "-f", "json", "-o", str(out)]) == EXIT_OK
+    doc = json.loads(out.read_text())
+    assert doc["changed"] is True
+    assert [i["key"] for i in doc["sdks"]["removed"]] == ["tencent-tinker"]
+    # The same pair given as two apps gives the same sections.
+    assert main(["diff", str(corpus_dir() / HOTFIX), str(corpus_dir() / UPGRADE), "-f", "json"]) == EXIT_OK
+    again = json.loads(capsys.readouterr().out)
+    assert {k: v for k, v in again.items() if k not in ("old",)} == {k: v for k, v in doc.items() if k not in ("old",)}
+
+
+def test_terminal_output_lists_changes(hotfix_report: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", str(hotfix_report), str(corpus_dir() / UPGRADE)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith("com.tencent.bugly.hotfix 2.0 (code 3) -> com.bugly.upgrade.demo 1.1 (code 11)\n")
+    assert "  - tencent-tinker  Tencent Tinker (Tencent, CN)" in out
+    assert "  +! high SIG001: The signer certificate is the Android debug certificate." not in out
+    assert "  + ! high SIG001: The signer certificate is the Android debug certificate." in out
+
+
+def test_fail_on_new(hotfix_report: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    upgrade = str(corpus_dir() / UPGRADE)
+    # Only removals in SDKs and hosts: nothing new of those kinds.
+    assert main(["diff", str(hotfix_report), upgrade, "--fail-on-new", "sdks,destinations,countries,permissions,data"]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["diff", str(hotfix_report), upgrade, "--fail-on-new", "high-findings"]) == EXIT_FINDINGS
+    assert "findings high SIG001" in capsys.readouterr().err
+    # The other way round, the SDK and its host are new.
+    assert main(["diff", upgrade, str(hotfix_report), "--fail-on-new", "sdks"]) == EXIT_FINDINGS
+    assert "sdks tencent-tinker" in capsys.readouterr().err
+
+
+def test_no_change_pair_passes_any_gate() -> None:
+    a = corpus_dir() / "apk/androguard/Test-debug.apk"
+    b = corpus_dir() / "apk/androguard/Test-debug-unaligned.apk"
+    assert main(["diff", str(a), str(b), "--fail-on-new", "any"]) == EXIT_OK
+
+
+def test_errors(hotfix_report: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["diff", str(hotfix_report)])
+    assert exc.value.code == EXIT_USAGE
+    with pytest.raises(SystemExit) as exc:
+        main(["diff", str(hotfix_report), str(hotfix_report), "--fail-on-new", "everything"])
+    assert exc.value.code == EXIT_USAGE
+    assert main(["diff", str(tmp_path / "missing.apk"), str(hotfix_report)]) == EXIT_INPUT
+    assert "missing.apk" in capsys.readouterr().err
+    not_report = tmp_path / "other.json"
+    not_report.write_text('{"hello": 1}')
+    assert main(["diff", str(not_report), str(hotfix_report)]) == EXIT_INPUT
+    assert "no schema_version" in capsys.readouterr().err
+    text = tmp_path / "notes.txt"
+    text.write_text("not an app")
+    assert main(["diff", str(hotfix_report), str(text)]) == EXIT_INPUT

@@ -1,0 +1,802 @@
+"""Tests of the bytecode reference scanner against ``dexdump -d``.
+
+Oracle: AOSP ``dexdump -d`` disassembles every method; the methods holding an
+``invoke-*`` with ``// method@X``, a ``const-string`` with ``// string@X`` or a
+field instruction with ``// field@X`` are the users of X. The scanner must
+name exactly those ``(class, method)`` pairs - for every index of several
+whole DEX files (which exercises the instruction walker on all the code) and
+for chosen targets in bigger ones (which exercises the regex candidates).
+Synthetic DEX files with code plant the bytes of a target reference inside
+operands and payloads, where only a correct walk rejects them, and damaged
+files check that bad offsets and sizes end as diagnostics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import shutil
+import struct
+import subprocess
+import time
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from datatrail.errors import CorruptInput
+from datatrail.formats.android import dex_code
+from datatrail.formats.android.dex import DexFile
+from datatrail.formats.android.dex_code import CodeRefs, CodeScan, superclass_descriptors
+from datatrail.model.diagnostic import DiagnosticLog
+from tests.conftest import CORPUS
+from tests.support.dex_factory import sort_key, uleb128
+
+NO_CORPUS = "test corpus not found (set DATATRAIL_CORPUS)"
+NO_DEXDUMP = "dexdump not installed"
+
+# Every method, string and field index of these is compared with dexdump.
+FULL_CASES = [
+    "sdk/android/jiguang/jverification-rn-module-classes.dex",
+    "sdk/dex-extracted/facebook-sdk_from-instapaper.dex",
+    "sdk/dex-extracted/firebase_from-instapaper.dex",
+    "sdk/dex-extracted/tencent-bugly_from-BuglyHotfixDemo.dex",
+    "apk/androguard/classes.dex",
+    "apk/androguard/FillArrays.dex",
+    "apk/androguard/ExceptionHandling.dex",
+    "apk/androguard/a2dp.Vol_137.apk!classes.dex",
+]
+
+# Privacy APIs plus random targets (the regex path) in these bigger files.
+TARGET_CASES = [
+    "apk/exodus-core/instapaper.apk!classes.dex",
+    "apk/bugly-demo/BuglyHotfixDemo-app-release.apk!classes.dex",
+    "apk/androguard/Annotation_classes.dex",
+    "apk/uiautomator/app-uiautomator-androidx.apk!classes.dex",
+]
+
+PRIVACY_METHODS = {
+    "Landroid/telephony/TelephonyManager;": {"getDeviceId", "getImei", "getSubscriberId", "getSimSerialNumber", "getLine1Number", "getNetworkOperatorName"},
+    "Landroid/provider/Settings$Secure;": {"getString"},
+    "Landroid/content/ContentResolver;": {"query"},
+    "Landroid/location/LocationManager;": {"getLastKnownLocation", "requestLocationUpdates"},
+    "Landroid/content/pm/PackageManager;": {"queryIntentActivities", "getInstalledPackages"},
+    "Landroid/app/ActivityManager;": {"getRunningAppProcesses", "getRunningTasks"},
+    "Lcom/google/android/gms/ads/identifier/AdvertisingIdClient;": {"getAdvertisingIdInfo"},
+    "Landroid/content/ClipboardManager;": {"getPrimaryClip"},
+}
+PRIVACY_FIELDS = {"Landroid/os/Build;": {"SERIAL", "MODEL"}}
+PRIVACY_STRINGS = ["android_id", "content://sms", "content://com.android.contacts"]
+
+
+def _available(cases: list[str]) -> list[str]:
+    if CORPUS is None:
+        return []
+    return [c for c in cases if (CORPUS / c.split("!")[0]).is_file()]
+
+
+def _param(cases: list[str]) -> list[object]:
+    found = _available(cases)
+    return list(found) if found else [pytest.param("none", marks=pytest.mark.skip(reason=NO_CORPUS))]
+
+
+@cache
+def _raw(case: str) -> bytes:
+    assert CORPUS is not None
+    if "!" in case:
+        apk, entry = case.split("!", 1)
+        with zipfile.ZipFile(CORPUS / apk) as z:
+            return z.read(entry)
+    return (CORPUS / case).read_bytes()
+
+
+# ------------------------------------------------------------- dexdump oracle
+
+_INSN = re.compile(r"^[0-9a-f]{6}: [0-9a-f ]+\|[0-9a-f]{4}: (\S+)")
+_REF_AT_END = re.compile(r"// (method|string|field)@([0-9a-f]+)")
+_METHOD_NAME = re.compile(r"^      name          : '(.*)'$")
+
+Pairs = dict[int, set[tuple[str, str]]]
+
+
+@dataclass
+class Dump:
+    methods: Pairs = field(default_factory=dict)
+    strings: Pairs = field(default_factory=dict)
+    fields: Pairs = field(default_factory=dict)
+
+
+def dexdump_users(blob: bytes, tmp: Path) -> Dump:
+    """Users of every method/string/field index, read from ``dexdump -d``."""
+    path = tmp / "oracle.dex"
+    path.write_bytes(blob)
+    proc = subprocess.run(["dexdump", "-d", str(path)], capture_output=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = Dump()
+    cls = name = ""
+    pending: str | None = None  # a const-string whose literal holds a newline
+    for line in proc.stdout.decode("utf-8", "replace").split("\n"):
+        if pending is not None:
+            m = re.search(r"// string@([0-9a-f]+)$", line)
+            if m:
+                out.strings.setdefault(int(m.group(1), 16), set()).add((cls, name))
+                pending = None
+            continue
+        if line.startswith("  Class descriptor  : '"):
+            cls = line.split("'")[1]
+            continue
+        m = _METHOD_NAME.match(line)
+        if m:
+            name = m.group(1)
+            continue
+        m = _INSN.match(line)
+        if not m:
+            continue
+        op = m.group(1)
+        ref = _REF_AT_END.search(line)
+        if op.startswith("const-string") and ref is None:
+            pending = line
+            continue
+        if ref is None:
+            continue
+        kind, idx = ref.group(1), int(ref.group(2), 16)
+        if kind == "method" and op.startswith("invoke-") and not op.startswith("invoke-custom"):
+            out.methods.setdefault(idx, set()).add((cls, name))
+        elif kind == "string" and op.startswith("const-string"):
+            out.strings.setdefault(idx, set()).add((cls, name))
+        elif kind == "field":
+            out.fields.setdefault(idx, set()).add((cls, name))
+    return out
+
+
+def _as_sets(users: dict[int, list[tuple[str, str]]]) -> Pairs:
+    return {k: set(v) for k, v in users.items()}
+
+
+def _need_dexdump() -> None:
+    if shutil.which("dexdump") is None:
+        pytest.skip(NO_DEXDUMP)
+
+
+@pytest.mark.parametrize("strategy", ["walk", "regex"])
+@pytest.mark.parametrize("case", _param(FULL_CASES))
+def test_every_index_matches_dexdump(case: str, strategy: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """All targets at once, through the full walk and through the candidate path."""
+    _need_dexdump()
+    monkeypatch.setattr(dex_code, "_REGEX_MAX_TARGETS", 0 if strategy == "walk" else 10**9)
+    blob = _raw(case)
+    oracle = dexdump_users(blob, tmp_path)
+    assert oracle.methods, "dexdump showed no invokes to compare"
+    dex = DexFile(blob, case)
+    scan = CodeRefs(dex).scan(
+        methods=range(dex.method_count), strings=range(dex.string_count), fields=range(dex.field_count)
+    )
+    assert _as_sets(scan.methods) == oracle.methods
+    assert _as_sets(scan.strings) == oracle.strings
+    assert _as_sets(scan.fields) == oracle.fields
+    assert not dex.log.items, dex.log.items
+
+
+@pytest.mark.parametrize("case", _param(TARGET_CASES + FULL_CASES[1:4]))
+def test_chosen_targets_match_dexdump(case: str, tmp_path: Path) -> None:
+    """Privacy APIs and random indexes through the regex path, one scan at a time."""
+    _need_dexdump()
+    blob = _raw(case)
+    oracle = dexdump_users(blob, tmp_path)
+    dex = DexFile(blob, case)
+    refs = CodeRefs(dex)
+    privacy_m = refs.method_indices(PRIVACY_METHODS)
+    privacy_f = refs.field_indices(PRIVACY_FIELDS)
+    privacy_s = refs.string_indices(exact=PRIVACY_STRINGS[:1], prefixes=PRIVACY_STRINGS[1:])
+    rng = random.Random(case)
+    for trial in range(6):
+        ms = set(privacy_m) | set(rng.sample(range(dex.method_count), min(40, dex.method_count)))
+        ss = set(privacy_s) | set(rng.sample(range(dex.string_count), min(40, dex.string_count)))
+        fs = set(privacy_f) | set(rng.sample(range(dex.field_count), min(40, dex.field_count)))
+        if trial % 2:
+            # A fresh scanner: the code index is built because of candidates.
+            refs = CodeRefs(dex)
+        scan = refs.scan(methods=ms, strings=ss, fields=fs)
+        assert _as_sets(scan.methods) == {k: v for k, v in oracle.methods.items() if k in ms}
+        assert _as_sets(scan.strings) == {k: v for k, v in oracle.strings.items() if k in ss}
+        assert _as_sets(scan.fields) == {k: v for k, v in oracle.fields.items() if k in fs}
+    assert _as_sets(refs.method_callers(privacy_m)) == {k: v for k, v in oracle.methods.items() if k in privacy_m}
+    assert _as_sets(refs.string_users(privacy_s)) == {k: v for k, v in oracle.strings.items() if k in privacy_s}
+    assert _as_sets(refs.field_users(privacy_f)) == {k: v for k, v in oracle.fields.items() if k in privacy_f}
+
+
+def test_privacy_callers_in_the_bugly_sdk() -> None:
+    """Known answers: Bugly reads the SIM serial, Build.SERIAL and the Android ID."""
+    case = "sdk/dex-extracted/tencent-bugly_from-BuglyHotfixDemo.dex"
+    if not _available([case]):
+        pytest.skip(NO_CORPUS)
+    dex = DexFile(_raw(case), case)
+    refs = CodeRefs(dex)
+    methods = refs.method_indices({"Landroid/telephony/TelephonyManager;": {"getSimSerialNumber"}})
+    assert len(methods) == 1
+    callers = refs.method_callers(methods)
+    assert list(callers.values()) == [[("Lcom/tencent/bugly/crashreport/common/info/b;", "e")]]
+    serial = refs.field_indices({"Landroid/os/Build;": {"SERIAL"}})
+    assert list(refs.field_users(serial).values()) == [[("Lcom/tencent/bugly/crashreport/common/info/b;", "d")]]
+    android_id = refs.string_indices(exact=["android_id"])
+    assert list(android_id.values()) == ["android_id"]
+    assert ("Lcom/tencent/bugly/crashreport/common/info/b;", "c") in next(iter(refs.string_users(android_id).values()))
+
+
+@pytest.mark.parametrize("case", _param(FULL_CASES[1:4] + TARGET_CASES[:2]))
+def test_regex_path_equals_full_walk(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both strategies give the same answer for the same targets."""
+    dex = DexFile(_raw(case), case)
+    rng = random.Random(1)
+    monkeypatch.setattr(dex_code, "_REGEX_MAX_TARGETS", 0)
+    everything = CodeRefs(dex).scan(
+        methods=range(dex.method_count), strings=range(dex.string_count), fields=range(dex.field_count)
+    )
+    monkeypatch.undo()
+    for _ in range(10):
+        ms = rng.sample(range(dex.method_count), min(60, dex.method_count))
+        ss = rng.sample(range(dex.string_count), min(60, dex.string_count))
+        fs = rng.sample(range(dex.field_count), min(60, dex.field_count))
+        scan = CodeRefs(dex).scan(methods=ms, strings=ss, fields=fs)
+        assert scan.methods == {k: v for k, v in everything.methods.items() if k in ms}
+        assert scan.strings == {k: v for k, v in everything.strings.items() if k in ss}
+        assert scan.fields == {k: v for k, v in everything.fields.items() if k in fs}
+
+
+def test_lookups_match_the_id_tables() -> None:
+    case = "apk/exodus-core/instapaper.apk!classes.dex"
+    if not _available([case]):
+        pytest.skip(NO_CORPUS)
+    dex = DexFile(_raw(case), case)
+    refs = CodeRefs(dex)
+    found = refs.method_indices(PRIVACY_METHODS)
+    expected = {
+        i: (c, n) for i, (c, n, _p) in enumerate(dex.method_refs()) if n in PRIVACY_METHODS.get(c, ())
+    }
+    assert found == expected and found
+    ffound = refs.field_indices(PRIVACY_FIELDS)
+    assert ffound == {i: (c, n) for i, (c, n, _t) in enumerate(dex.field_refs()) if n in PRIVACY_FIELDS.get(c, ())}
+    strings = dex.strings()
+    got = refs.string_indices(exact=["android_id", "nope-not-there"], prefixes=["content://", "https://www.google"])
+    assert got == {
+        i: s for i, s in enumerate(strings)
+        if s == "android_id" or s.startswith("content://") or s.startswith("https://www.google")
+    }
+    assert got
+
+
+def test_superclasses_match_dexdump(tmp_path: Path) -> None:
+    _need_dexdump()
+    case = "sdk/dex-extracted/tencent-bugly_from-BuglyHotfixDemo.dex"
+    if not _available([case]):
+        pytest.skip(NO_CORPUS)
+    path = tmp_path / "b.dex"
+    path.write_bytes(_raw(case))
+    out = subprocess.run(["dexdump", str(path)], capture_output=True, timeout=120).stdout.decode()
+    expected = re.findall(r"Class descriptor  : '(.*)'\n.*\n  Superclass        : '(.*)'", out)
+    got = superclass_descriptors(DexFile(_raw(case)))
+    assert [(c, s) for c, s in got if s is not None] == expected
+
+
+# ---------------------------------------------------- synthetic DEX with code
+
+NO_INDEX = 0xFFFFFFFF
+
+
+
+
+
+
+@dataclass
+class Index:
+    """Index lookups handed to the code callbacks of :func:`build_code_dex`."""
+
+    strings: dict[str, int]
+    methods: dict[tuple[str, str], int]
+    fields: dict[tuple[str, str], int]
+
+    def m(self, cls: str, name: str) -> int:
+        return self.methods[(cls, name)]
+
+    def s(self, text: str) -> int:
+        return self.strings[text]
+
+    def f(self, cls: str, name: str) -> int:
+        return self.fields[(cls, name)]
+
+
+CodeFn = Callable[[Index], bytes]
+
+
+@dataclass
+class Built:
+    blob: bytes
+    index: Index
+    code_offs: dict[tuple[str, str], int]
+    class_data_offs: dict[str, int]
+    map_off: int
+
+
+def build_code_dex(
+    classes: dict[str, list[tuple[str, CodeFn]]],
+    refs: Sequence[tuple[str, str]] = (),
+    fields: Sequence[tuple[str, str]] = (),
+    strings: Sequence[str] = (),
+    supers: dict[str, str] | None = None,
+) -> Built:
+    """A DEX whose classes define static ``()V`` methods with the given code.
+
+    ``refs`` adds method_ids of other classes (call targets), ``fields``
+    static fields of type Ljava/lang/Object;, ``strings`` extra pool
+    strings. ``supers`` gives a class's superclass (java.lang.Object by
+    default). Each code callback receives the final indexes and returns the
+    instructions (bytes, an even length).
+    """
+    obj = "Ljava/lang/Object;"
+    supers = {c: (supers or {}).get(c, obj) for c in classes}
+    methods = sorted({(c, n) for c, ms in classes.items() for n, _ in ms} | set(refs))
+    types = {"V", obj, *supers.values(), *classes, *(c for c, _ in methods), *(c for c, _ in fields)}
+    pool = set(types) | set(strings) | {n for _, n in methods} | {n for _, n in fields} | {"V"}
+    string_list = sorted(pool, key=sort_key)
+    sidx = {s: i for i, s in enumerate(string_list)}
+    type_list = sorted(types, key=lambda t: sidx[t])
+    tidx = {t: i for i, t in enumerate(type_list)}
+    method_ids = sorted(methods, key=lambda m: (tidx[m[0]], sidx[m[1]]))
+    midx = {m: i for i, m in enumerate(method_ids)}
+    field_ids = sorted(fields, key=lambda f: (tidx[f[0]], sidx[f[1]]))
+    fidx = {f: i for i, f in enumerate(field_ids)}
+    index = Index(sidx, midx, fidx)
+    class_defs = sorted(classes, key=lambda c: tidx[c])
+
+    ns, nt, nf, nm, nc = len(string_list), len(type_list), len(field_ids), len(method_ids), len(class_defs)
+    off = 0x70
+    string_ids_off = off
+    off += 4 * ns
+    type_ids_off = off
+    off += 4 * nt
+    proto_ids_off = off
+    off += 12
+    field_ids_off = off
+    off += 8 * nf
+    method_ids_off = off
+    off += 8 * nm
+    class_defs_off = off
+    off += 32 * nc
+    data_off = off
+
+    data = bytearray()
+    code_offs: dict[tuple[str, str], int] = {}
+    n_code = 0
+    for cls in class_defs:
+        for name, fn in sorted(classes[cls], key=lambda item: midx[(cls, item[0])]):
+            insns = fn(index)
+            assert len(insns) % 2 == 0
+            data += b"\0" * (-len(data) % 4)
+            code_offs[(cls, name)] = data_off + len(data)
+            data += struct.pack("<HHHHII", 4, 0, 4, 0, 0, len(insns) // 2) + insns
+            n_code += 1
+    code_start = min(code_offs.values()) if code_offs else 0
+    data += b"\0" * (-len(data) % 4)
+    string_data_start = data_off + len(data)
+    string_offs = []
+    for s in string_list:
+        string_offs.append(data_off + len(data))
+        data += uleb128(len(sort_key(s)) // 2) + s.encode("utf-8") + b"\0"
+    class_data_start = data_off + len(data)
+    class_data_offs: dict[str, int] = {}
+    for cls in class_defs:
+        class_data_offs[cls] = data_off + len(data)
+        own = sorted(midx[(cls, n)] for n, _ in classes[cls])
+        data += uleb128(0) + uleb128(0) + uleb128(len(own)) + uleb128(0)
+        prev = 0
+        for m in own:
+            data += uleb128(m - prev) + uleb128(0x9) + uleb128(code_offs[method_ids[m]])
+            prev = m
+    data += b"\0" * (-len(data) % 4)
+    map_off = data_off + len(data)
+    entries = [(0x0000, 1, 0), (0x0001, ns, string_ids_off), (0x0002, nt, type_ids_off), (0x0003, 1, proto_ids_off)]
+    if nf:
+        entries.append((0x0004, nf, field_ids_off))
+    entries += [(0x0005, nm, method_ids_off), (0x0006, nc, class_defs_off)]
+    if n_code:
+        entries.append((0x2001, n_code, code_start))
+    entries += [(0x2002, ns, string_data_start), (0x2000, nc, class_data_start), (0x1000, 1, map_off)]
+    data += struct.pack("<I", len(entries)) + b"".join(struct.pack("<HHII", c, 0, n, o) for c, n, o in entries)
+    file_size = data_off + len(data)
+
+    tables = bytearray()
+    tables += struct.pack(f"<{ns}I", *string_offs)
+    tables += struct.pack(f"<{nt}I", *(sidx[t] for t in type_list))
+    tables += struct.pack("<III", sidx["V"], tidx["V"], 0)  # the one proto: ()V
+    for cls, name in field_ids:
+        tables += struct.pack("<HHI", tidx[cls], tidx[obj], sidx[name])
+    for cls, name in method_ids:
+        tables += struct.pack("<HHI", tidx[cls], 0, sidx[name])
+    for cls in class_defs:
+        tables += struct.pack("<8I", tidx[cls], 1, tidx[supers[cls]], 0, NO_INDEX, 0, class_data_offs[cls], 0)
+    head = bytearray(0x70)
+    struct.pack_into(
+        "<8sI20s20I", head, 0, b"dex\n035\0", 0, b"\0" * 20,
+        file_size, 0x70, 0x12345678, 0, 0, map_off,
+        ns, string_ids_off, nt, type_ids_off, 1, proto_ids_off,
+        nf, field_ids_off if nf else 0, nm, method_ids_off, nc, class_defs_off,
+        file_size - data_off, data_off,
+    )
+    blob = bytearray(head + tables + data)
+    assert len(blob) == file_size
+    return Built(fix_checksum(blob), index, code_offs, class_data_offs, map_off)
+
+
+def fix_checksum(blob: bytearray | bytes) -> bytes:
+    out = bytearray(blob)
+    out[12:32] = hashlib.sha1(out[32:]).digest()
+    struct.pack_into("<I", out, 8, zlib.adler32(out[12:]))
+    return bytes(out)
+
+
+def u16(*values: int) -> bytes:
+    return struct.pack(f"<{len(values)}H", *values)
+
+
+TM = "Landroid/telephony/TelephonyManager;"
+BUILD = "Landroid/os/Build;"
+A = "Lcom/example/A;"
+B = "Lcom/example/B;"
+A_INNER = "Lcom/example/A$1;"
+
+
+def _op(op: int, a: int, idx: int) -> bytes:
+    """A 21c/22c/35c/3rc-shaped instruction head: op, A byte, 16-bit index."""
+    return bytes([op, a]) + u16(idx)
+
+
+def traps_dex() -> Built:
+    """Real references next to the same bytes hidden in operands and payloads."""
+
+    def real_calls(ix: Index) -> bytes:
+        return (
+            _op(0x71, 0x00, ix.m(TM, "getDeviceId")) + u16(0)  # invoke-static {}
+            + _op(0x1A, 0x00, ix.s("android_id"))  # const-string v0
+            + _op(0x62, 0x00, ix.f(BUILD, "SERIAL"))  # sget-object v0
+            + u16(0x000E)  # return-void
+        )
+
+    def hidden(ix: Index) -> bytes:
+        dev = ix.m(TM, "getDeviceId")
+        serial = ix.m(BUILD, "getSerial")
+        sid = ix.s("android_id")
+        code = bytearray()
+        # const-wide v0, literal spelling "invoke-static getDeviceId" on an even offset
+        code += bytes([0x18, 0x00]) + bytes([0x71, 0x00]) + u16(dev) + u16(0, 0)
+        # const v0, literal spelling "const-string android_id"
+        code += bytes([0x14, 0x00]) + bytes([0x1A, 0x00]) + u16(sid)
+        # fill-array-data v0, payload ; packed-switch v0, payload ; sparse-switch v0, payload
+        fill_at = len(code)
+        code += bytes([0x26, 0x00]) + b"\0\0\0\0"
+        packed_at = len(code)
+        code += bytes([0x2B, 0x00]) + b"\0\0\0\0"
+        sparse_at = len(code)
+        code += bytes([0x2C, 0x00]) + b"\0\0\0\0"
+        code += u16(0x000E)  # return-void
+        while len(code) % 4:
+            code += u16(0)
+        # fill-array-data-payload: element width 2, 4 elements = the bytes of
+        # "invoke-virtual/range getSerial" and "const-string/jumbo android_id"
+        fill_payload = len(code)
+        code += u16(0x0300, 2) + struct.pack("<I", 6)
+        code += bytes([0x74, 0x01]) + u16(serial) + u16(0) + bytes([0x1B, 0x00]) + struct.pack("<I", sid)
+        packed_payload = len(code)
+        code += u16(0x0100, 1) + struct.pack("<i", 0) + bytes([0x6E, 0x10]) + u16(dev)
+        sparse_payload = len(code)
+        code += u16(0x0200, 1) + bytes([0x62, 0x00]) + u16(ix.f(BUILD, "SERIAL")) + struct.pack("<i", 3)
+        for at, payload in ((fill_at, fill_payload), (packed_at, packed_payload), (sparse_at, sparse_payload)):
+            struct.pack_into("<i", code, at + 2, (payload - at) // 2)
+        return bytes(code)
+
+    def range_and_jumbo(ix: Index) -> bytes:
+        return (
+            _op(0x74, 0x01, ix.m(BUILD, "getSerial")) + u16(0)  # invoke-virtual/range {v0}
+            + bytes([0x1B, 0x00]) + struct.pack("<I", ix.s("android_id"))  # const-string/jumbo
+            + u16(0x000E)
+        )
+
+    def polymorphic(ix: Index) -> bytes:
+        # invoke-polymorphic {}, method, proto@0 (4 units)
+        return bytes([0xFA, 0x00]) + u16(ix.m(TM, "getDeviceId"), 0, 0) + u16(0x000E)
+
+    def unrelated(ix: Index) -> bytes:
+        return _op(0x71, 0x00, ix.m(A, "a")) + u16(0) + u16(0x000E)
+
+    return build_code_dex(
+        {
+            A: [("a", real_calls), ("b", hidden)],
+            A_INNER: [("run", polymorphic)],
+            B: [("c", range_and_jumbo), ("d", unrelated)],
+        },
+        refs=[(TM, "getDeviceId"), (BUILD, "getSerial")],
+        fields=[(BUILD, "SERIAL")],
+        strings=["android_id"],
+    )
+
+
+def test_synthetic_references_and_traps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built = traps_dex()
+    ix = built.index
+    dex = DexFile(built.blob, "traps.dex")
+    assert not dex.log.items
+    refs = CodeRefs(dex)
+    dev, serial = ix.m(TM, "getDeviceId"), ix.m(BUILD, "getSerial")
+    sid, fserial = ix.s("android_id"), ix.f(BUILD, "SERIAL")
+    expected = CodeScanSets(
+        methods={dev: {(A, "a"), (A_INNER, "run")}, serial: {(B, "c")}},
+        strings={sid: {(A, "a"), (B, "c")}},
+        fields={fserial: {(A, "a")}},
+    )
+    scan = refs.scan(methods=[dev, serial], strings=[sid], fields=[fserial])
+    assert CodeScanSets.of(scan) == expected
+    # Results list callers in class_def order ("A$1" sorts before "A;"), then method order.
+    assert scan.methods[dev] == [(A_INNER, "run"), (A, "a")]
+    # The full walk agrees.
+    dex2 = DexFile(built.blob, "traps.dex")
+    monkeypatch.setattr(dex_code, "_REGEX_MAX_TARGETS", 0)
+    everything = CodeRefs(dex2).scan(methods=range(dex2.method_count), strings=range(dex2.string_count), fields=range(dex2.field_count))
+    assert {k: set(v) for k, v in everything.methods.items() if k in (dev, serial)} == expected.methods
+    assert {k: set(v) for k, v in everything.strings.items()} == expected.strings
+    assert {k: set(v) for k, v in everything.fields.items()} == expected.fields
+    assert not dex.log.items and not dex2.log.items
+    if shutil.which("dexdump"):
+        oracle = dexdump_users(built.blob, tmp_path)
+        assert {k: v for k, v in oracle.methods.items() if k in (dev, serial)} == expected.methods
+        assert oracle.strings == expected.strings
+        assert oracle.fields == expected.fields
+
+
+@dataclass
+class CodeScanSets:
+    methods: Pairs
+    strings: Pairs
+    fields: Pairs
+
+    @staticmethod
+    def of(scan: CodeScan) -> CodeScanSets:
+        return CodeScanSets(_as_sets(scan.methods), _as_sets(scan.strings), _as_sets(scan.fields))
+
+
+def test_out_of_range_targets_and_empty_requests() -> None:
+    dex = DexFile(traps_dex().blob)
+    refs = CodeRefs(dex)
+    assert refs.method_callers([]) == {}
+    assert refs.method_callers([-1, 10**6]) == {}
+    assert refs.string_users([10**9]) == {}
+    assert refs.method_indices({"Lno/Such;": {"x"}}) == {}
+    assert refs.string_indices(exact=["zzz"], prefixes=["zzz"]) == {}
+
+
+def test_no_candidate_means_no_class_data_parse() -> None:
+    """A file that never references the target costs one regex pass and nothing more."""
+    built = traps_dex()
+    dex = DexFile(built.blob)
+    refs = CodeRefs(dex)
+    assert refs.method_callers([built.index.m(A, "a")]) == {built.index.m(A, "a"): [(B, "d")]}
+    fresh = CodeRefs(dex)
+    # A string index no instruction loads: no even candidate, so no index.
+    assert fresh.string_users([built.index.s("V")]) == {}
+    assert fresh._index is None
+
+
+# ------------------------------------------------------------------ damage
+
+
+def _codes(log: DiagnosticLog) -> set[str]:
+    return {d.code for d in log.items}
+
+
+def _safe_scan(blob: bytes, seconds: float = 2.0) -> tuple[DiagnosticLog, tuple[CodeScan, CodeScan]] | None:
+    log = DiagnosticLog()
+    t0 = time.perf_counter()
+    try:
+        dex = DexFile(blob, "damaged.dex", log)
+        refs = CodeRefs(dex)
+        ms = range(min(dex.method_count, 300))
+        a = refs.scan(methods=ms, strings=range(min(dex.string_count, 100)), fields=range(min(dex.field_count, 100)))
+        b = CodeRefs(dex).scan(methods=ms, strings=range(min(dex.string_count, 1000)), fields=range(min(dex.field_count, 300)))
+        refs.method_indices({"Landroid/os/Build;": {"getSerial"}})
+        refs.string_indices(exact=["android_id"], prefixes=["content://"])
+        superclass_descriptors(dex)
+    except CorruptInput:
+        return None
+    finally:
+        assert time.perf_counter() - t0 < seconds
+    return log, (a, b)
+
+
+def test_bogus_class_data_offset() -> None:
+    built = traps_dex()
+    dex_ok = DexFile(built.blob)
+    # A's class_data_off points past the file.
+    off = struct.unpack_from("<I", built.blob, 100)[0]
+    blob = bytearray(built.blob)
+    a_def = next(off + 32 * k for k in range(3) if struct.unpack_from("<I", blob, off + 32 * k + 24)[0] == built.class_data_offs[A])
+    struct.pack_into("<I", blob, a_def + 24, len(blob) + 100)
+    log = DiagnosticLog()
+    dex = DexFile(fix_checksum(blob), "bad.dex", log)
+    ix = built.index
+    callers = CodeRefs(dex).method_callers([ix.m(TM, "getDeviceId"), ix.m(BUILD, "getSerial")])
+    # A's methods are gone, the other classes still answer.
+    assert callers == {ix.m(TM, "getDeviceId"): [(A_INNER, "run")], ix.m(BUILD, "getSerial"): [(B, "c")]}
+    assert "dex.class-data" in _codes(log)
+    assert CodeRefs(dex_ok).method_callers([ix.m(TM, "getDeviceId")])[ix.m(TM, "getDeviceId")] == [(A_INNER, "run"), (A, "a")]
+
+
+def test_forged_class_data_counts_and_ulebs() -> None:
+    built = traps_dex()
+    cd = built.class_data_offs[B]
+    for patch in (b"\x00\x00\xff\xff\xff\xff\x0f", b"\xff\xff\xff\xff\xff\xff\xff", b"\x00\x00\x01\x00\xff\xff\xff\xff\xff\xff"):
+        blob = bytearray(built.blob)
+        blob[cd : cd + len(patch)] = patch
+        result = _safe_scan(fix_checksum(blob))
+        assert result is not None
+        log, _ = result
+        assert "dex.class-data" in _codes(log)
+
+
+def test_insns_size_past_the_file_is_clipped() -> None:
+    built = traps_dex()
+    blob = bytearray(built.blob)
+    code_off = built.code_offs[(B, "d")]
+    struct.pack_into("<I", blob, code_off + 12, 0x7FFFFFFF)
+    log = DiagnosticLog()
+    dex = DexFile(fix_checksum(blob), "big-insns.dex", log)
+    ix = built.index
+    refs = CodeRefs(dex)
+    # B.d's own call is still found; the walk stops at the end of the file.
+    assert refs.method_callers([ix.m(A, "a")]) == {ix.m(A, "a"): [(B, "d")]}
+    assert "dex.code-truncated" in _codes(log)
+
+
+def test_code_offset_outside_the_file_is_skipped() -> None:
+    built = traps_dex()
+    blob = bytearray(built.blob)
+    # B's class_data: 0 0 2 0, then (delta, flags, code_off) per method; point c's code far away.
+    cd = built.class_data_offs[B]
+    ix = built.index
+    first = ix.m(B, "c")
+    head = uleb128(0) * 2 + uleb128(2) + uleb128(0) + uleb128(first) + uleb128(9)
+    assert bytes(blob[cd : cd + len(head)]) == head
+    old = uleb128(built.code_offs[(B, "c")])
+    # The largest offset this many ULEB128 bytes can hold lies past the file.
+    far = (1 << (7 * len(old))) - 1
+    assert far > len(blob)
+    blob[cd + len(head) : cd + len(head) + len(old)] = b"\xff" * (len(old) - 1) + b"\x7f"
+    log = DiagnosticLog()
+    dex = DexFile(fix_checksum(blob), "far-code.dex", log)
+    assert CodeRefs(dex).method_callers([ix.m(BUILD, "getSerial")]) == {}
+    assert "dex.code-item" in _codes(log)
+
+
+def test_payload_running_past_its_method() -> None:
+    built = traps_dex()
+    blob = bytearray(built.blob)
+    code_off = built.code_offs[(A, "b")]
+    insns = code_off + 16
+    n = struct.unpack_from("<I", blob, code_off + 12)[0]
+    body = bytes(blob[insns : insns + 2 * n])
+    fill = body.index(u16(0x0300, 2))
+    struct.pack_into("<I", blob, insns + fill + 4, 0x40000000)  # element count
+    log = DiagnosticLog()
+    dex = DexFile(fix_checksum(blob), "payload.dex", log)
+    ix = built.index
+    refs = CodeRefs(dex)
+    # Candidates inside the (now endless) payload are never confirmed.
+    assert refs.method_callers([ix.m(BUILD, "getSerial"), ix.m(TM, "getDeviceId")]) == {
+        ix.m(BUILD, "getSerial"): [(B, "c")],
+        ix.m(TM, "getDeviceId"): [(A_INNER, "run"), (A, "a")],
+    }
+    assert "dex.code-payload" in _codes(log)
+
+
+def test_shared_and_overlapping_code_items() -> None:
+    built = traps_dex()
+    ix = built.index
+    blob = bytearray(built.blob)
+    cd = built.class_data_offs[B]
+    head = uleb128(0) * 2 + uleb128(2) + uleb128(0) + uleb128(ix.m(B, "c")) + uleb128(9)
+    pos = cd + len(head)
+    old_c = uleb128(built.code_offs[(B, "c")])
+    new_c = uleb128(built.code_offs[(B, "d")])
+    assert len(old_c) == len(new_c)
+    blob[pos : pos + len(old_c)] = new_c  # B.c now shares B.d's code
+    log = DiagnosticLog()
+    dex = DexFile(fix_checksum(blob), "shared.dex", log)
+    assert CodeRefs(dex).method_callers([ix.m(A, "a")]) == {ix.m(A, "a"): [(B, "c"), (B, "d")]}
+    assert "dex.code-item-shared" in _codes(log)
+
+
+def test_map_without_code_section_falls_back_to_class_data() -> None:
+    built = traps_dex()
+    ix = built.index
+    blob = bytearray(built.blob)
+    count = struct.unpack_from("<I", blob, built.map_off)[0]
+    for k in range(count):
+        at = built.map_off + 4 + 12 * k
+        if struct.unpack_from("<H", blob, at)[0] == 0x2001:
+            struct.pack_into("<H", blob, at, 0x7001)  # an unknown type
+    dex = DexFile(fix_checksum(blob), "nomap.dex")
+    assert CodeRefs(dex).method_callers([ix.m(TM, "getDeviceId")]) == {ix.m(TM, "getDeviceId"): [(A_INNER, "run"), (A, "a")]}
+
+
+def test_map_naming_only_part_of_the_code() -> None:
+    """Code outside the map's code section is still scanned once the index exists."""
+    built = traps_dex()
+    ix = built.index
+    blob = bytearray(built.blob)
+    count = struct.unpack_from("<I", blob, built.map_off)[0]
+    b_code = built.code_offs[(B, "c")]
+    for k in range(count):
+        at = built.map_off + 4 + 12 * k
+        if struct.unpack_from("<H", blob, at)[0] == 0x2001:
+            struct.pack_into("<I", blob, at + 8, b_code)  # section "starts" at B.c
+    log = DiagnosticLog()
+    dex = DexFile(fix_checksum(blob), "partmap.dex", log)
+    callers = CodeRefs(dex).method_callers([ix.m(TM, "getDeviceId"), ix.m(BUILD, "getSerial")])
+    assert callers == {ix.m(TM, "getDeviceId"): [(A_INNER, "run"), (A, "a")], ix.m(BUILD, "getSerial"): [(B, "c")]}
+    assert "dex.code-outside-map" in _codes(log)
+
+
+def test_truncation_at_every_offset_is_bounded() -> None:
+    blob = traps_dex().blob
+    for cut in range(0x70, len(blob), 3):
+        _safe_scan(blob[:cut])
+
+
+@pytest.mark.parametrize("case", _param(["sdk/dex-extracted/firebase_from-instapaper.dex"]))
+def test_truncation_of_real_dex(case: str) -> None:
+    blob = _raw(case)
+    for frac in (0.3, 0.5, 0.7, 0.9, 0.99):
+        result = _safe_scan(blob[: int(len(blob) * frac)])
+        assert result is not None
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0x70, 10**9), st.integers(0, 255)), min_size=1, max_size=12))
+def test_fuzz_patches_in_code_and_class_data(patches: list[tuple[int, int]]) -> None:
+    built = traps_dex()
+    blob = bytearray(built.blob)
+    lo = min(built.code_offs.values())
+    for off, value in patches:
+        blob[lo + off % (len(blob) - lo)] = value
+    _safe_scan(fix_checksum(blob))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 255)), min_size=1, max_size=30))
+def test_fuzz_patches_in_real_dex(patches: list[tuple[int, int]]) -> None:
+    cases = _available(["sdk/android/jiguang/jverification-rn-module-classes.dex"])
+    if not cases:
+        pytest.skip(NO_CORPUS)
+    blob = bytearray(_raw(cases[0]))
+    for off, value in patches:
+        blob[0x70 + off % (len(blob) - 0x70)] = value
+    _safe_scan(bytes(blob))
+
+
+# ------------------------------------------------------------------- speed
+
+
+@pytest.mark.parametrize("case", _param(["apk/androguard/Annotation_classes.dex"]))
+def test_speed_targets_in_real_dex(case: str) -> None:
+    """2.6 MB DEX: a privacy-sized scan (lookup, regex, index, confirm) well under a second."""
+    dex = DexFile(_raw(case))
+    t0 = time.perf_counter()
+    refs = CodeRefs(dex)
+    methods = refs.method_indices(PRIVACY_METHODS)
+    strings = refs.string_indices(exact=["android_id"], prefixes=["content://"])
+    refs.scan(methods=methods, strings=strings, fields=refs.field_indices(PRIVACY_FIELDS))
+    assert time.perf_counter() - t0 < 0.5
