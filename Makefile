@@ -20,14 +20,15 @@ $(DEMO_APK): | $(STAMP)
 	bash tools/fetch-demo-apk.sh demo
 
 demo: $(STAMP) $(DEMO_APK)
-	$(PY) -m datatrail.cli.main scan $(DEMO_APK) --format json -o demo/report.json
-	$(PY) -m datatrail.cli.main render demo/report.json --format html -o demo/report.html
-	$(PY) -m datatrail.cli.main scan $(DEMO_APK)
+	$(PY) -m datatrail.cli scan $(DEMO_APK) --format json -o demo/report.json
+	$(PY) -m datatrail.cli render demo/report.json --format html -o demo/report.html
+	$(PY) -m datatrail.cli scan $(DEMO_APK)
 	@echo "JSON report written to demo/report.json; offline HTML page to demo/report.html"
 
 test: $(STAMP)
 	$(PY) -m ruff check src tests
 	$(PY) -m mypy src/datatrail
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 bench: $(STAMP)

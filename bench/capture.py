@@ -74,7 +74,7 @@ def measure(tool: str, label: str, cmd: list[str], timeout: float) -> Run:
 
 
 def datatrail_cmd(python: str, path: Path, out: Path) -> list[str]:
-    return [python, "-m", "datatrail.cli.main", "capture", str(path), "--format", "json", "-o", str(out)]
+    return [python, "-m", "datatrail.cli", "capture", str(path), "--format", "json", "-o", str(out)]
 
 
 def tshark_cmd(path: Path) -> list[str]:

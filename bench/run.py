@@ -8,7 +8,7 @@ and its peak resident set size, both from ``os.wait4``.  Medians are reported
 because these machines are noisy.
 
 Tools:
-  datatrail       ``python -m datatrail.cli.main scan FILE --format json -o TMP``
+  datatrail       ``python -m datatrail.cli scan FILE --format json -o TMP``
   androguard      ``androguard.misc.AnalyzeAPK(FILE)`` (full analysis + xrefs)
   androguard-apk  ``androguard.core.apk.APK(FILE)`` + permissions + package
   exodus          exodus-core's static tracker analysis (own venv, offline tracker list)
@@ -249,7 +249,7 @@ def prepare_tools(tools: Sequence[str], python: Path) -> dict[str, str]:
 def tool_command(tool: str, python: Path, apk: Path, out_dir: Path) -> list[str]:
     if tool == "datatrail":
         out = out_dir / "report.json"
-        return [str(python), "-m", "datatrail.cli.main", "scan", str(apk), "--format", "json", "-o", str(out)]
+        return [str(python), "-m", "datatrail.cli", "scan", str(apk), "--format", "json", "-o", str(out)]
     if tool == "exodus":
         return [str(others.exodus_python()), "-c", others.EXODUS_DRIVER, str(apk), str(trackers_json())]
     if tool == "mobsf":
@@ -495,7 +495,7 @@ class CorpusRun:
 def corpus_once(python: Path, dirs: Sequence[Path], jobs: int, index: int, timeout_s: float) -> CorpusRun:
     with tempfile.TemporaryDirectory(prefix="datatrail-bench-") as tmp:
         summary = Path(tmp) / "summary.json"
-        cmd = [str(python), "-m", "datatrail.cli.main", "scan", *map(str, dirs), "--format", "jsonl",
+        cmd = [str(python), "-m", "datatrail.cli", "scan", *map(str, dirs), "--format", "jsonl",
                "-o", str(Path(tmp) / "reports.jsonl"), "--jobs", str(jobs), "--no-progress",
                "--summary-json", str(summary)]
         sampler: TreeSampler | None = None

@@ -1,4 +1,4 @@
-"""Shared test helpers: where the corpus is, and small public factories."""
+"""Fixtures shared by every test module, and the session's checks. Helpers live in tests/support."""
 
 from __future__ import annotations
 
@@ -8,47 +8,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["corpus_dir", "corpus_files", "ios_inputs", "scan_cached"]
-
-
-def _find_corpus() -> Path | None:
-    env = os.environ.get("DATATRAIL_CORPUS")
-    if env:
-        return Path(env) if Path(env).is_dir() else None
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "shared" / "corpus"
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-CORPUS = _find_corpus()
-
-
-def corpus_dir() -> Path:
-    if CORPUS is None or not CORPUS.is_dir():
-        pytest.skip("test corpus not found (set DATATRAIL_CORPUS)")
-    return CORPUS
-
-
-def corpus_files(*patterns: str) -> list[Path]:
-    """Corpus files matching glob patterns, sorted; empty when there is no corpus."""
-    if CORPUS is None:
-        return []
-    out: set[Path] = set()
-    for pattern in patterns:
-        out.update(p for p in CORPUS.glob(pattern) if p.is_file())
-    return sorted(out)
-
-
-_NOT_APPS = frozenset({"not-an-ipa.ipa", "no-app-bundle.ipa"})
-"""fastlane's broken IPAs: not analysable by design (tests/ios checks their errors)."""
-
-
-def ios_inputs() -> list[Path]:
-    """The iOS corpus inputs that are apps or SDKs: IPAs and static libraries."""
-    return [p for p in corpus_files("ipa/**/*.ipa", "sdk/ios/**/*.a") if p.name not in _NOT_APPS]
+from tests.support.corpus import CORPUS
 
 
 @pytest.fixture(scope="session")
@@ -56,14 +16,6 @@ def corpus_reports() -> dict[Path, Any]:
     """Scans of corpus files shared by every test module: reports are immutable,
     and scanning the corpus once instead of once per output format keeps CI short."""
     return {}
-
-
-def scan_cached(path: Path, cache: dict[Path, Any]) -> Any:
-    from datatrail.app.pipeline import scan_file
-
-    if path not in cache:
-        cache[path] = scan_file(path)
-    return cache[path]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from datatrail.errors import CorruptInput, DatatrailError, InputError, LimitExceeded, UnsupportedInput
+from datatrail.version import __version__
 
 if TYPE_CHECKING:
-    from datatrail.app.pipeline import ScanOptions, scan_file
+    from datatrail.app.options import ScanOptions
+    from datatrail.app.pipeline import scan_file
 
 __all__ = [
     "__version__",
@@ -20,7 +22,6 @@ __all__ = [
     "LimitExceeded",
 ]
 
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:

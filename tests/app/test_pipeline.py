@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from datatrail.app.options import ScanOptions
+from datatrail.app.pipeline import scan_file
 from datatrail.cli.main import EXIT_FINDINGS, EXIT_OK, main
 from datatrail.model.report import SCHEMA_VERSION, Report
-from datatrail.app.pipeline import ScanOptions, scan_file
-from tests.conftest import corpus_dir, corpus_files
+from tests.support.corpus import corpus_dir, corpus_files
 
 TENCENT = corpus_files("sdk/android/tencent/*")
 CHINA_LAWS = ("National Intelligence Law", "Data Security Law", "Cybersecurity Law")

@@ -27,6 +27,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from datatrail.app.android.load import load_android
+from datatrail.app.android.manifest import read_manifest
+from datatrail.app.pipeline import scan_file
 from datatrail.cli.main import EXIT_INPUT, EXIT_OK, main
 from datatrail.errors import CorruptInput, InputError, LimitExceeded, UnsupportedInput
 from datatrail.formats.android.axml import parse_axml
@@ -36,10 +39,7 @@ from datatrail.formats.common.zip import ZipArchive
 from datatrail.model.diagnostic import DiagnosticLog
 from datatrail.model.report import Report
 from datatrail.report.json import to_json
-from datatrail.app.android.manifest import read_manifest
-from datatrail.app.android.load import load_android
-from datatrail.app.pipeline import scan_file
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 
 # ---------------------------------------------------------------- bounds
 

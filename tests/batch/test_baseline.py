@@ -17,11 +17,12 @@ from datatrail.batch.baseline import (
     baseline_json,
     parse_baseline,
 )
-from datatrail.cli.main import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
 from datatrail.cli.commands.scan import FailOn, parse_fail_on
+from datatrail.cli.main import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
 from datatrail.errors import CorruptInput, InputError, UnsupportedInput
 from datatrail.model.report import Severity
-from tests.conftest import corpus_dir, scan_cached
+from tests.support import paths
+from tests.support.corpus import corpus_dir, scan_cached
 
 HOTFIX = "apk/bugly-demo/BuglyHotfixDemo-app-release.apk"
 UPGRADE = "apk/bugly-demo/BuglyUpgradeDemo-demo.apk"
@@ -133,7 +134,7 @@ def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["scan", str(notes), "--fail-on", "DST001"]) == EXIT_INPUT
 
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = paths.REPO / "docs"
 
 
 def _documented_commands(text: str) -> list[list[str]]:

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from datatrail.app.android import pipeline as scan_android
+from datatrail.app.options import ScanOptions
+from datatrail.app.pipeline import scan_file
 from datatrail.batch.forked import ForkedCall, ForkFailed
 from datatrail.report.json import to_dict
-from datatrail.app.pipeline import ScanOptions, scan_file
-from tests.conftest import corpus_files
+from tests.support.corpus import corpus_files
 
 APPS = [p for p in corpus_files("apk/**/*.apk") if p.stat().st_size > 1_000_000][:6]
 

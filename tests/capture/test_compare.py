@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from datatrail.knowledge.attribution import attribute_host
 from datatrail.capture.compare import compare_with_app
-from datatrail.model.capture import Destination as Captured
+from datatrail.knowledge.attribution import attribute_host
+from datatrail.model.capture import TrafficDestination as Captured
 from datatrail.model.endpoint import Endpoint
 from datatrail.model.report import CodeOwner, Destination, Report
-from tests.conftest import corpus_dir, scan_cached
+from tests.support.corpus import corpus_dir, scan_cached
 
 
 def captured(name: str, kind: str = "host", addresses: tuple[str, ...] = ("198.51.100.1",)) -> Captured:

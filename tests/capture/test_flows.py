@@ -13,9 +13,9 @@ from datatrail.capture.flows import FlowTable
 from datatrail.formats.net.pcap import CaptureLimits, read_frames
 from datatrail.model.capture import Flow
 from datatrail.model.diagnostic import DiagnosticLog
+from tests.support.corpus import corpus_dir, corpus_files
 from tests.support.ndpi_oracle import SUPPORTED_PROTOCOLS, read_ndpi_flows
 from tests.support.netfactory import client_hello, dns_message, ether, ipv4, ipv6, pcap, tcp, tls_records, udp
-from tests.conftest import corpus_dir, corpus_files
 
 SYN, SYNACK, PSH = 0x02, 0x12, 0x18
 C, S = "192.168.1.10", "203.0.113.7"

@@ -11,8 +11,8 @@ import pytest
 from datatrail.capture import analyse_capture, analyse_capture_bytes
 from datatrail.capture.fragments import FragmentLimits, Reassembler
 from datatrail.formats.net.packets import decode_ip
+from tests.support.corpus import corpus_files
 from tests.support.netfactory import dns_message, ether, ipv4, ipv4_fragments, ipv6_fragments, pcap, tcp, udp
-from tests.conftest import corpus_files
 
 C, S = "192.168.1.10", "203.0.113.7"
 TSHARK = shutil.which("tshark")

@@ -15,7 +15,7 @@ from datatrail.capture import analyse_capture, analyse_capture_bytes
 from datatrail.errors import CorruptInput, LimitExceeded, UnsupportedInput
 from datatrail.formats.net.har import HarLimits, read_har, sniff_har
 from datatrail.model.diagnostic import DiagnosticLog
-from tests.conftest import corpus_files
+from tests.support.corpus import corpus_files
 
 ORACLE_HARS = [p for p in corpus_files("net/har/mitmproxy/har_files/*.har") if p.with_suffix(".json").is_file()]
 

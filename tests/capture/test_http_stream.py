@@ -17,8 +17,9 @@ from datatrail.capture.http_stream import HttpLimits
 from datatrail.formats.net.pcap import read_frames
 from datatrail.model.diagnostic import DiagnosticLog
 from datatrail.model.http import HttpRequest
+from tests.support import paths
+from tests.support.corpus import corpus_files
 from tests.support.netfactory import ether, ipv4, pcap, tcp, udp
-from tests.conftest import corpus_files
 
 C, S = "192.168.1.10", "203.0.113.7"
 TSHARK = shutil.which("tshark")
@@ -218,7 +219,7 @@ def test_http_over_udp_datagrams() -> None:
     assert [(r.method, r.host, r.path) for r in reqs] == [("M-SEARCH", "239.255.255.250", "*")] * 2
 
 
-LABELLED = Path(__file__).resolve().parents[1] / "fixtures" / "capture"
+LABELLED = paths.FIXTURES / "capture"
 
 
 @pytest.mark.skipif(not (LABELLED / "labelled.pcap").is_file(), reason="labelled capture not built")

@@ -11,7 +11,7 @@ from datatrail.capture import analyse_capture, analyse_capture_bytes
 from datatrail.formats.net.mitmproxy import read_mitmproxy, sniff_mitmproxy
 from datatrail.formats.net.tnetstring import TnetError, TnetLimits, looks_like_tnetstring, read_value
 from datatrail.model.diagnostic import DiagnosticLog
-from tests.conftest import corpus_files
+from tests.support.corpus import corpus_files
 
 
 def tnet(value: Any) -> bytes:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from datatrail.capture import analyse_capture, analyse_capture_bytes
+from tests.support.corpus import corpus_files
 from tests.support.netfactory import (
     client_hello,
     ether,
@@ -20,7 +21,6 @@ from tests.support.netfactory import (
     tcp,
     tls_records,
 )
-from tests.conftest import corpus_files
 
 C, S = "10.215.173.1", "203.0.113.7"
 

@@ -14,7 +14,7 @@ from datatrail.capture.personal_data import MAX_HITS_PER_REQUEST, RULE_IDS, cate
 from datatrail.capture.pii_keys import normalise_key, traffic_keys
 from datatrail.model.http import HttpRequest
 from datatrail.model.personal_data import MATCHED_MAX, DataHit
-from tests.conftest import corpus_files
+from tests.support.corpus import corpus_files
 
 
 def req(method: str = "GET", path: str = "/", query: str = "", headers: tuple[tuple[str, str], ...] = (),

@@ -12,7 +12,6 @@ import base64
 import importlib.util
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +20,9 @@ from datatrail.capture import analyse_capture
 from datatrail.capture.known_values import parse_known
 from datatrail.capture.personal_data import find_personal_data
 from datatrail.model.personal_data import ENCODINGS
+from tests.support import paths
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "capture"
+FIXTURES = paths.FIXTURES / "capture"
 TRUTH: dict[str, Any] = json.loads((FIXTURES / "labelled.truth.json").read_text(encoding="utf-8"))
 
 Key = tuple[int, str, str, str, str, str, str]
@@ -75,7 +75,7 @@ def test_fixtures_stay_small() -> None:
 
 
 def _tool() -> Any:
-    path = Path(__file__).resolve().parents[2] / "tools" / "make_labelled_capture.py"
+    path = paths.REPO / "tools" / "make_labelled_capture.py"
     spec = importlib.util.spec_from_file_location("make_labelled_capture", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -14,7 +14,7 @@ from datatrail.capture.known_values import parse_known
 from datatrail.capture.schema import capture_schema
 from datatrail.cli.commands.capture import report_to_dict
 from datatrail.errors import InputError
-from tests.conftest import CORPUS, corpus_files
+from tests.support.corpus import CORPUS, corpus_files
 
 CAPTURES = corpus_files("net/ndpi/pcap/*", "net/pcapdroid/*", "net/har/**/*.har", "net/mitmproxy/**/*")
 KNOWN = parse_known("email=stanleygvi@gmail.com,imei=356938035643809")

@@ -23,7 +23,7 @@ from datatrail.changes.render import DIFF_FORMAT, diff_document, diff_text
 from datatrail.model.changes import SECTIONS
 from datatrail.report.json import to_dict
 from datatrail.report.load import report_from_dict
-from tests.conftest import corpus_dir, scan_cached
+from tests.support.corpus import corpus_dir, scan_cached
 from tests.support.golden import FIXTURES, check_golden
 
 PAIRS = {

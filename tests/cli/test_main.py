@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from datatrail.cli.main import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 
 
 @pytest.fixture()
@@ -78,7 +78,7 @@ def test_several_json_reports_into_a_directory(a2dp: Path, tmp_path: Path) -> No
 
 
 def test_help_documents_exit_codes() -> None:
-    proc = subprocess.run([sys.executable, "-m", "datatrail.cli.main", "scan", "--help"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "datatrail.cli", "scan", "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0
     for line in ("0  analysed", "1  a finding at or above --fail-on", "2  usage error", "3  an input could not be analysed"):
         assert line in proc.stdout
@@ -87,7 +87,7 @@ def test_help_documents_exit_codes() -> None:
 def test_no_traceback_for_garbage_in_a_fresh_process(tmp_path: Path) -> None:
     junk = tmp_path / "x.dex"
     junk.write_bytes(b"dex\n035\0" + b"\xff" * 200)
-    proc = subprocess.run([sys.executable, "-m", "datatrail.cli.main", "scan", str(junk)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "datatrail.cli", "scan", str(junk)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == EXIT_INPUT
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("datatrail: cannot analyse")

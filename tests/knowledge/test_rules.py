@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from datatrail.app.pipeline import scan_file
 from datatrail.knowledge.rules import RULES
 from datatrail.model.report import Report, Severity
-from datatrail.app.pipeline import scan_file
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 from tests.support.factories import Elem, build_apk, build_arsc, build_axml
 
 PKG = "org.example.rules"

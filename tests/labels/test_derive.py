@@ -20,7 +20,7 @@ from datatrail.labels.derive import MAX_REASONS, derive, derive_from_report
 from datatrail.labels.observations import static_observations
 from datatrail.model.label import BASES, Observation
 from datatrail.report.label import LABEL_FORMAT, label_text, to_label
-from tests.conftest import corpus_dir, scan_cached
+from tests.support.corpus import corpus_dir, scan_cached
 from tests.support.golden import FIXTURES, check_golden
 
 APPS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datatrail.labels.derive import derive
 from datatrail.labels.observations import capture_observations
-from datatrail.model.capture import CaptureInput, CaptureReport, Destination, Flow
+from datatrail.model.capture import CaptureInput, CaptureReport, Flow, TrafficDestination
 from datatrail.model.label import Observation
 from datatrail.model.personal_data import DataHit
 
@@ -15,8 +15,8 @@ def _flow(host: str, server: str) -> Flow:
                 first_seen=0.0, last_seen=1.0, first_frame=1)
 
 
-def _destination(name: str, org: str | None, categories: tuple[str, ...]) -> Destination:
-    return Destination(name=name, kind="host", addresses=("203.0.113.5",), ports=(80,), flows=1, bytes_up=100, bytes_down=200,
+def _destination(name: str, org: str | None, categories: tuple[str, ...]) -> TrafficDestination:
+    return TrafficDestination(name=name, kind="host", addresses=("203.0.113.5",), ports=(80,), flows=1, bytes_up=100, bytes_down=200,
                        hostname_sources=("http-host",), organisation=org, org_country=None, server_countries=(), flags=(),
                        data_categories=categories)
 

@@ -11,9 +11,10 @@ from datatrail.capture import analyse_capture
 from datatrail.cli.main import EXIT_OK, main
 from datatrail.report.capture_sarif import capture_to_sarif_dict
 from datatrail.report.sarif import FINGERPRINT_KEY
+from tests.support import paths
 from tests.support.official_schemas import errors_of, sarif_validator
 
-LABELLED = Path(__file__).resolve().parents[1] / "fixtures" / "capture"
+LABELLED = paths.FIXTURES / "capture"
 
 
 def _fingerprints(doc: dict[str, object]) -> list[str]:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from datatrail.app.pipeline import scan_file
 from datatrail.model.report import Report
 from datatrail.report.cyclonedx import CONFIDENCE, to_cyclonedx, to_cyclonedx_dict
-from datatrail.app.pipeline import scan_file
-from tests.conftest import CORPUS, corpus_files, ios_inputs
+from tests.support.corpus import CORPUS, corpus_files, ios_inputs
 from tests.support.official_schemas import cyclonedx_validator, errors_of
 
 INPUTS = corpus_files("apk/**/*.apk", "apk/**/*.aab", "apk/**/*.dex", "apk/**/*.jar", "sdk/android/**/*") + ios_inputs()

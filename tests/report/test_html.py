@@ -21,9 +21,9 @@ from datatrail.report.html.places import by_country, reaches
 from datatrail.report.html.table import MAX_ROWS
 from datatrail.report.html.verdict import describe_data, list_words, verdict
 from datatrail.report.html.worldmap import world_map
-from tests.conftest import corpus_dir, corpus_files, scan_cached
+from tests.support.corpus import corpus_dir, corpus_files, scan_cached
+from tests.support.html_pages import BUGLY, HOSTILE, HOSTILE_ATTR, hostile_page
 
-BUGLY = "apk/bugly-demo/BuglyHotfixDemo-app-release.apk"
 BLOOD = "apk/exodus-core/blooddonation.apk"
 INSTAPAPER = "apk/exodus-core/instapaper.apk"
 
@@ -113,30 +113,10 @@ def test_list_words_and_describe_data() -> None:
 
 # --- escaping and self-containment -------------------------------------------------------------
 
-HOSTILE = '<script>alert("x")</script>'
-HOSTILE_ATTR = '"><img src=x onerror=alert(1)>'
 
 
-def _hostile(report: Report) -> Report:
-    dest = report.destinations[0]
-    endpoint = dataclasses.replace(dest.endpoint, host="evil.example" + HOSTILE_ATTR, urls=("javascript:alert(1)",))
-    attribution = dataclasses.replace(dest.attribution, organisation="Evil " + HOSTILE)
-    sdk = dataclasses.replace(report.sdks[0], name="</style>" + HOSTILE, vendor=HOSTILE_ATTR)
-    cert = dataclasses.replace(report.certificates[0], subject="CN=<b>bold</b>" + HOSTILE_ATTR)
-    finding = dataclasses.replace(report.findings[0], message=HOSTILE + " & more", title="<svg onload=alert(1)>")
-    app = dataclasses.replace(report.app, label=HOSTILE, package="pkg" + HOSTILE_ATTR)
-    return dataclasses.replace(
-        report,
-        app=app,
-        destinations=(dataclasses.replace(dest, endpoint=endpoint, attribution=attribution), *report.destinations[1:]),
-        sdks=(sdk, *report.sdks[1:]),
-        certificates=(cert,),
-        findings=(finding, *report.findings[1:]),
-    )
 
 
-def hostile_page(report: Report) -> str:
-    return to_html(_hostile(report))
 
 
 def test_hostile_strings_come_out_as_text(corpus_reports: dict[Path, Any]) -> None:

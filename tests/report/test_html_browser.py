@@ -17,8 +17,8 @@ import subprocess
 import tempfile
 import zlib
 from collections import Counter
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,8 @@ import pytest
 
 from datatrail.model.report import Report
 from datatrail.report.html import to_html
-from tests.conftest import corpus_dir, scan_cached
-from tests.report.test_html import BUGLY, hostile_page
+from tests.support.corpus import corpus_dir, scan_cached
+from tests.support.html_pages import BUGLY, hostile_page
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI"):

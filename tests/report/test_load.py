@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from datatrail.app.pipeline import scan_file
 from datatrail.errors import InputError
 from datatrail.model.report import Report, Severity
 from datatrail.report.json import to_dict, to_json
 from datatrail.report.load import ReportFormatError, load_report, report_from_dict
-from datatrail.app.pipeline import scan_file
-from tests.conftest import CORPUS, corpus_files
+from tests.support.corpus import CORPUS, corpus_files
 
 ROUND_TRIP = [
     p

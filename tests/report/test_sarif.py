@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from datatrail.app.pipeline import scan_file
 from datatrail.knowledge.rules import RULES
 from datatrail.model.report import Evidence, Finding, Report, Severity
 from datatrail.report import sarif
 from datatrail.report.sarif import FINGERPRINT_KEY, to_sarif, to_sarif_dict
-from datatrail.app.pipeline import scan_file
-from tests.conftest import CORPUS, corpus_files, ios_inputs
+from tests.support.corpus import CORPUS, corpus_files, ios_inputs
 from tests.support.official_schemas import errors_of, sarif_validator
 
 INPUTS = corpus_files("apk/**/*.apk", "apk/**/*.aab", "apk/**/*.dex", "apk/**/*.jar", "sdk/android/**/*") + ios_inputs()

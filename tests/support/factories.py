@@ -12,8 +12,8 @@ import struct
 import zipfile
 from dataclasses import dataclass, field
 
-from datatrail.formats.common.xmltree import ANDROID_NS
 from datatrail.formats.android.attrs import _table
+from datatrail.formats.common.xmltree import ANDROID_NS
 
 __all__ = ["Elem", "build_axml", "build_arsc", "build_apk", "zip_bytes"]
 

@@ -11,9 +11,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from tests.support import paths
+
 __all__ = ["FIXTURES", "check_golden"]
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = paths.FIXTURES
 
 
 def check_golden(path: Path, doc: Any) -> None:

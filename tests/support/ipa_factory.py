@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 
 __all__ = ["real_executable", "real_static_library", "encrypt", "build_ipa", "BUNDLE_ID"]
 

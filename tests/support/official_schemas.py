@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
+from tests.support import paths
+
 __all__ = ["SCHEMAS", "sarif_validator", "cyclonedx_validator", "errors_of"]
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "fixtures" / "schemas"
+SCHEMAS = paths.FIXTURES / "schemas"
 # The CycloneDX copies come from cyclonedx-python-lib, which renamed the $ref targets to
 # *.SNAPSHOT.schema.json; relative to the bom schema's $id they resolve to these URIs.
 _CYCLONEDX_BASE = "http://cyclonedx.org/schema/"

@@ -26,7 +26,6 @@ from typing import NamedTuple
 from datatrail.errors import CorruptInput
 from datatrail.formats.common.jsondoc import read_json_document, read_text
 from datatrail.model.report import Report
-from datatrail.app.pipeline import ScanOptions, scan_file
 
 __all__ = [
     "BASELINE_FORMAT",
@@ -40,7 +39,6 @@ __all__ = [
     "read_baseline",
     "parse_baseline",
     "apply_baseline",
-    "scan_with_baseline",
 ]
 
 BASELINE_FORMAT = "datatrail-baseline/1"
@@ -133,7 +131,3 @@ def apply_baseline(report: Report, fingerprints: frozenset[str]) -> Report:
         return report
     return dataclasses.replace(report, findings=kept)
 
-
-def scan_with_baseline(path: Path, options: ScanOptions, *, fingerprints: frozenset[str]) -> Report:
-    """``scan_file`` then ``apply_baseline``; picklable with ``functools.partial`` for worker processes."""
-    return apply_baseline(scan_file(path, options), fingerprints)

@@ -13,25 +13,27 @@ from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from datatrail.batch.run import BatchInput, Outcome, Renderer, Scanner, Status, _analyse
-from datatrail.app.pipeline import ScanOptions
+from datatrail.batch.analyse import Renderer, Scanner, analyse
+from datatrail.batch.inputs import BatchInput
+from datatrail.batch.outcome import Outcome, Status
 
 __all__ = ["Parallel"]
 
 
-def _worker_context() -> multiprocessing.context.BaseContext:
+def _worker_context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
     """How workers start: never a plain fork of this process.
 
     Forking the parent would copy its threads' locks (rich's refresh thread)
     and everything it holds; both "forkserver" and "spawn" start from a clean
     interpreter and need only picklable tasks. Where it exists, the forkserver
-    imports the batch runner and the Android pipeline once (~0.1 s) and forks
-    each worker from that, so the restarts that ``tasks_per_child`` forces stay
-    cheap (the pipeline is otherwise imported on a worker's first scan).
+    imports the batch runner and the ``preload`` modules (the caller's pipeline)
+    once (~0.1 s) and forks each worker from that, so the restarts that
+    ``tasks_per_child`` forces stay cheap (the pipeline is otherwise imported on
+    a worker's first scan).
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["datatrail.batch.run", "datatrail.app.android.pipeline"])
+        context.set_forkserver_preload(["datatrail.batch.analyse", *preload])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -42,23 +44,22 @@ class Parallel:
     def __init__(
         self,
         inputs: Sequence[BatchInput],
-        options: ScanOptions,
         jobs: int,
         render: Renderer | None,
         ordered: bool,
         scanner: Scanner,
         tasks_per_child: int,
         timeout: float | None = None,
+        preload: Sequence[str] = (),
     ) -> None:
         self.inputs = inputs
         self.timeout = timeout
-        self.options = options
         self.jobs = jobs
         self.render = render
         self.ordered = ordered
         self.scanner = scanner
         self.tasks_per_child = tasks_per_child
-        self.context = _worker_context()
+        self.context = _worker_context(preload)
         self.window = 2 * jobs
         self.next_emit = 0
         self.buffer: dict[int, Outcome] = {}
@@ -67,9 +68,7 @@ class Parallel:
         return ProcessPoolExecutor(max_workers=workers, mp_context=self.context, max_tasks_per_child=self.tasks_per_child)
 
     def _submit(self, pool: ProcessPoolExecutor, index: int) -> Future[Outcome]:
-        return pool.submit(
-            _analyse, index, self.inputs[index], self.options, self.render, self.scanner, self.timeout, True
-        )
+        return pool.submit(analyse, index, self.inputs[index], self.render, self.scanner, self.timeout, True)
 
     def _ready(self, outcome: Outcome) -> Iterator[Outcome]:
         if not self.ordered:

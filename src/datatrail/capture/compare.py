@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from datatrail.knowledge.psl import registrable_domain
-from datatrail.model.capture import Destination as CapturedDestination
+from datatrail.model.capture import TrafficDestination
 from datatrail.model.capture_compare import AppComparison, CodeEndpoint, ContactedHost, SdkContact
 from datatrail.model.report import Report
 
@@ -36,7 +36,7 @@ def _best(tiers: Iterable[str]) -> str:
     return min(tiers, key=_RANK.__getitem__, default="none")
 
 
-def compare_with_app(app: Report, destinations: Sequence[CapturedDestination]) -> AppComparison:
+def compare_with_app(app: Report, destinations: Sequence[TrafficDestination]) -> AppComparison:
     """What the code names versus what the capture contacted; see the module docstring."""
     code_owners: dict[str, set[str]] = defaultdict(set)
     code_domain: dict[str, str | None] = {}

@@ -23,8 +23,8 @@ from datatrail.errors import UnsupportedInput
 from datatrail.formats.net.har import read_har, sniff_har
 from datatrail.formats.net.mitmproxy import read_mitmproxy, sniff_mitmproxy
 from datatrail.formats.net.pcap import CaptureLimits, read_frames, sniff_capture
-from datatrail.model.capture import CaptureInput, CaptureReport, Destination, Flow
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.capture import CaptureInput, CaptureReport, Flow, TrafficDestination
+from datatrail.model.diagnostic import DiagnosticLog, Level
 from datatrail.model.http import HttpRequest
 from datatrail.model.personal_data import DataHit
 
@@ -107,7 +107,7 @@ def _http_diagnostics(budget: HttpBudget, log: DiagnosticLog, location: str) -> 
         log.add("http.request-limit", f"{budget.requests_dropped} HTTP requests beyond the limit were not kept", location)
     if budget.bodies_cut:
         log.add("http.body-cut", f"{budget.bodies_cut} request bodies kept only in part (size bound)", location,
-                Severity.INFO)
+                Level.INFO)
     for error in budget.decode_errors[:20]:
         log.add("http.content-coding", error, location)
 
@@ -125,7 +125,7 @@ def destination_name(flow: Flow) -> str:
 
 
 def build_destinations(flows: tuple[Flow, ...], viewer: str, requests: tuple[HttpRequest, ...] = (),
-                       hits: tuple[DataHit, ...] = ()) -> tuple[Destination, ...]:
+                       hits: tuple[DataHit, ...] = ()) -> tuple[TrafficDestination, ...]:
     """One destination per hostname (or server IP when unnamed), attributed offline."""
     from datatrail.knowledge.attribution import attribute_host, attribute_ip
 
@@ -150,7 +150,7 @@ def build_destinations(flows: tuple[Flow, ...], viewer: str, requests: tuple[Htt
                 ip_cache[ip] = (None, ())
         return ip_cache[ip]
 
-    out: list[Destination] = []
+    out: list[TrafficDestination] = []
     for name, indexed in groups.items():
         members = [f for _, f in indexed]
         addresses = tuple(sorted({a for a in (_split(f.server)[0] for f in members) if is_ip(a)}))
@@ -177,7 +177,7 @@ def build_destinations(flows: tuple[Flow, ...], viewer: str, requests: tuple[Htt
                 organisation, org_country = a.organisation, a.org_country
             except ValueError:
                 pass
-        out.append(Destination(
+        out.append(TrafficDestination(
             name=name, kind="host" if is_host else "ip", addresses=addresses, ports=ports, flows=len(members),
             bytes_up=sum(f.bytes_up for f in members), bytes_down=sum(f.bytes_down for f in members),
             hostname_sources=tuple(sorted({f.hostname_source for f in members if f.hostname_source and is_host})),

@@ -14,11 +14,11 @@ import json
 import typing
 from typing import Any
 
+from datatrail.knowledge.viewers import VIEWERS
 from datatrail.model.capture import CaptureReport
 from datatrail.model.http import HttpRequest
 from datatrail.model.personal_data import ENCODINGS, HIT_KINDS
-from datatrail.report.schema_gen import _object, _schema_for
-from datatrail.knowledge.viewers import VIEWERS
+from datatrail.report.schema_gen import object_schema, schema_for
 
 __all__ = ["capture_schema"]
 
@@ -33,7 +33,7 @@ _OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
     ("Flow", "transport"): {"enum": ["tcp", "udp"]},
     ("Flow", "protocol"): {"enum": ["tls", "http", "dns", "quic", "unknown"]},
     ("Flow", "hostname_source"): {"enum": ["sni", "http-host", "dns-answer", "dns-query", "har", None]},
-    ("Destination", "kind"): {"enum": ["host", "ip"]},
+    ("TrafficDestination", "kind"): {"enum": ["host", "ip"]},
     ("HttpRequest", "scheme"): {"enum": ["http", "https"]},
     ("HttpRequest", "source"): {"enum": ["pcap", "har", "mitmproxy"]},
     ("DataHit", "rule_id"): {"type": "string", "pattern": "^NET[0-9]{3}$"},
@@ -56,13 +56,13 @@ def _request_def(defs: dict[str, Any]) -> dict[str, Any]:
             props["body"] = {"type": "string"}
             props["body_encoding"] = {"enum": ["utf-8", "base64"]}
         else:
-            props[f.name] = _schema_for(hints[f.name], defs)
+            props[f.name] = schema_for(hints[f.name], defs)
     return {"type": "object", "additionalProperties": False, "required": list(props), "properties": props}
 
 
 def capture_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {"HttpRequest": _request_def({})}
-    report = _object(CaptureReport, defs)
+    report = object_schema(CaptureReport, defs)
     defs["CaptureReport"] = report
     _apply_overrides(defs)
     return {

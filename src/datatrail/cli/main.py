@@ -79,6 +79,3 @@ def run() -> NoReturn:
             code = code or EXIT_INPUT
     os._exit(code)
 
-
-if __name__ == "__main__":
-    run()

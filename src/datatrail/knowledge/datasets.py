@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from datatrail.knowledge import api_access, sdks
 from datatrail.formats.android import attrs as android_attrs
+from datatrail.knowledge import api_access, sdks
 from datatrail.knowledge.geo import attribution_dataset_info
 from datatrail.knowledge.permissions import dataset_info
 from datatrail.model.report import DatasetRef

@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.datafile import read_data_file
-from datatrail.model.attribution import BASES, Flag
 from datatrail.knowledge.viewers import VIEWERS
+from datatrail.model.attribution import BASES, Flag
 
 __all__ = ["VIEWERS", "flags_for", "region_note", "cctld_country", "is_eea", "dataset_info"]
 

@@ -32,8 +32,8 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_net
 from typing import Any, NamedTuple
 
 from datatrail.errors import DatatrailError
-from datatrail.knowledge.datafile import read_data_file
 from datatrail.knowledge import psl
+from datatrail.knowledge.datafile import read_data_file
 
 __all__ = [
     "Organisation",

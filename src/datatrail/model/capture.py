@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from datatrail.model.diagnostic import Diagnostic
 from datatrail.model.capture_compare import AppComparison
+from datatrail.model.diagnostic import Diagnostic
 from datatrail.model.http import HttpRequest
 from datatrail.model.personal_data import DataHit
 
-__all__ = ["Flow", "Destination", "CaptureInput", "CaptureReport", "CAPTURE_SCHEMA_VERSION"]
+__all__ = ["Flow", "TrafficDestination", "CaptureInput", "CaptureReport", "CAPTURE_SCHEMA_VERSION"]
 
 CAPTURE_SCHEMA_VERSION = "1.0"
 
@@ -49,7 +49,7 @@ class Flow:
 
 
 @dataclass(frozen=True, slots=True)
-class Destination:
+class TrafficDestination:
     name: str
     """The hostname, or the server IP when no name was learnt."""
     kind: str
@@ -90,7 +90,7 @@ class CaptureInput:
 class CaptureReport:
     input: CaptureInput
     flows: tuple[Flow, ...]
-    destinations: tuple[Destination, ...]
+    destinations: tuple[TrafficDestination, ...]
     diagnostics: tuple[Diagnostic, ...]
     diagnostics_dropped: int
     viewer: str

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-__all__ = ["Severity", "Diagnostic", "DiagnosticLog", "Tally"]
+__all__ = ["Level", "Diagnostic", "DiagnosticLog", "Tally"]
 
 
-class Severity(str, Enum):
+class Level(str, Enum):
+    """How odd a diagnostic is (how much a finding matters is ``model.report.Severity``)."""
+
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
@@ -21,7 +23,7 @@ class Diagnostic:
     message: str
     location: str
     """Where it was: ``<entry or file>`` optionally followed by ``@0xOFFSET``."""
-    severity: Severity = Severity.WARNING
+    severity: Level = Level.WARNING
 
 
 @dataclass(slots=True)
@@ -41,7 +43,7 @@ class DiagnosticLog:
         code: str,
         message: str,
         location: str,
-        severity: Severity = Severity.WARNING,
+        severity: Level = Level.WARNING,
     ) -> None:
         if len(self.items) >= self.cap:
             self.dropped += 1

@@ -66,7 +66,7 @@ class InputFile:
     size: int
     kind: str
     """What the content sniffed as: apk, apks, xapk, apkm, aab, jar, aar, dex, class;
-    for iOS ipa, app, framework, macho or ar (``datatrail.app.sniff.Kind``)."""
+    for iOS ipa, app, framework, macho or ar (``datatrail.app.shared.sniff.Kind``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,14 @@ from datatrail.model.capture import CaptureReport
 from datatrail.model.http import HttpRequest
 from datatrail.model.personal_data import DataHit
 from datatrail.report.sarif import (
-    FINGERPRINT_KEY, LEVELS, MAX_RESULTS, clip, file_artifact, sarif_log, sarif_run, sarif_text,
+    FINGERPRINT_KEY,
+    LEVELS,
+    MAX_RESULTS,
+    clip,
+    file_artifact,
+    sarif_log,
+    sarif_run,
+    sarif_text,
 )
 
 __all__ = ["capture_to_sarif_dict", "capture_to_sarif"]

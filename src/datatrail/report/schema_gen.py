@@ -12,10 +12,10 @@ import typing
 from enum import Enum
 from typing import Any
 
-from datatrail.model.report import Report, type_hints
 from datatrail.knowledge.viewers import VIEWERS
+from datatrail.model.report import Report, type_hints
 
-__all__ = ["report_schema"]
+__all__ = ["report_schema", "object_schema", "schema_for"]
 
 # Constraints the type hints cannot say.
 _OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
@@ -41,21 +41,22 @@ _OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
 _MIN_ITEMS = {("Report", "inputs"): 1, ("Report", "datasets"): 1}
 
 
-def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
+def schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    """JSON Schema of one type hint; a dataclass is added to ``defs`` once and referenced."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
         members = [a for a in args if a is not type(None)]
-        inner = _schema_for(members[0], defs) if len(members) == 1 else {"anyOf": [_schema_for(a, defs) for a in members]}
+        inner = schema_for(members[0], defs) if len(members) == 1 else {"anyOf": [schema_for(a, defs) for a in members]}
         if type(None) not in args:
             return inner
         if set(inner) == {"type"} and isinstance(inner["type"], str):
             return {"type": [inner["type"], "null"]}
         return {"anyOf": [inner, {"type": "null"}]}
     if origin is tuple or origin is list:
-        return {"type": "array", "items": _schema_for(args[0], defs)}
+        return {"type": "array", "items": schema_for(args[0], defs)}
     if origin is dict:
-        return {"type": "object", "additionalProperties": _schema_for(args[1], defs)}
+        return {"type": "object", "additionalProperties": schema_for(args[1], defs)}
     if isinstance(tp, type) and issubclass(tp, Enum):
         return {"enum": [m.value for m in tp]}
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
@@ -69,13 +70,14 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema for {tp!r}")
 
 
-def _object(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
+def object_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
+    """JSON Schema of one dataclass: its fields as properties, the report's overrides applied."""
     hints = type_hints(cls)
     props: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name.startswith("_"):
             continue
-        schema = _OVERRIDES.get((cls.__name__, f.name)) or _schema_for(hints[f.name], defs)
+        schema = _OVERRIDES.get((cls.__name__, f.name)) or schema_for(hints[f.name], defs)
         if (cls.__name__, f.name) in _MIN_ITEMS:
             schema = {**schema, "minItems": _MIN_ITEMS[(cls.__name__, f.name)]}
         props[f.name] = schema
@@ -86,12 +88,12 @@ def _define(cls: type, defs: dict[str, Any]) -> None:
     if cls.__name__ in defs:
         return
     defs[cls.__name__] = {}  # placeholder: recursion guard
-    defs[cls.__name__] = _object(cls, defs)
+    defs[cls.__name__] = object_schema(cls, defs)
 
 
 def report_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {}
-    body = _object(Report, defs)
+    body = object_schema(Report, defs)
     order = ["schema_version"] + [k for k in body["properties"] if k != "schema_version"]
     body["properties"] = {k: body["properties"][k] for k in order}
     body["required"] = order

@@ -17,18 +17,18 @@ from pathlib import Path
 
 import pytest
 
+from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.app.android.data_access import detect_data_access
+from datatrail.app.android.load import load_android
 from datatrail.errors import CorruptInput
 from datatrail.formats.android.classfile import ClassFile
 from datatrail.formats.android.dex import DexFile
 from datatrail.knowledge.api_access import api_access
-from datatrail.app.android.load import load_android
-from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.model.data_access import ApiUse
 from datatrail.model.diagnostic import DiagnosticLog
 from datatrail.model.report import InputFile
-from tests.conftest import CORPUS
-from tests.formats.android.test_dex_code import Index, build_code_dex, dexdump_users, fix_checksum, u16
+from tests.support.corpus import CORPUS
+from tests.support.dex_code_factory import Index, build_code_dex, dexdump_users, fix_checksum, u16
 
 NO_CORPUS = "test corpus not found (set DATATRAIL_CORPUS)"
 

@@ -5,32 +5,29 @@ security config) with its evidence."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import os
 import random
 import time
+from pathlib import Path
 
 import pytest
 
 import datatrail.app.android.endpoints as endpoints_module
-from datatrail.app.android.endpoints import (
-    CodeNames,
-    check_host,
-    endpoints_in_strings,
-    extract_endpoints,
-    registrable_domain,
-)
-from datatrail.formats.android.dex import descriptor_to_java
-from datatrail.app.android.load import load_android
 from datatrail.app.android.artifact import AndroidArtifact
+from datatrail.app.android.endpoints import extract_endpoints
+from datatrail.app.android.load import load_android
+from datatrail.app.shared.hosts import CodeNames, check_host
+from datatrail.app.shared.strings import endpoints_in_strings
+from datatrail.formats.android.dex import descriptor_to_java
+from datatrail.knowledge.psl import registrable_domain
 from datatrail.model.endpoint import Endpoint, EndpointReport
-from tests.conftest import corpus_dir
+from tests.support import paths
+from tests.support.corpus import corpus_dir
 from tests.support.dex_factory import build_dex
+from tests.support.elf_factory import make_elf
 from tests.support.factories import Elem, build_apk, build_arsc, build_axml
-from tests.formats.android.test_elf import make_elf
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "endpoints"
+FIXTURES = paths.FIXTURES / "endpoints"
 
 # fixture name -> corpus path
 APPS = {
@@ -424,12 +421,15 @@ def test_bounds_on_urls_and_sources() -> None:
 
 
 def test_public_api() -> None:
+    import datatrail.app.shared.hosts as hosts
+    import datatrail.app.shared.strings as strings
     import datatrail.model.endpoint as model
 
-    assert sorted(endpoints_module.__all__) == sorted([
-        "CodeNames", "DomainGroup", "EndpointReport", "HostVerdict", "check_host", "endpoints_in_strings",
-        "extract_endpoints", "registrable_domain",
+    assert endpoints_module.__all__ == ["extract_endpoints"]
+    assert sorted(hosts.__all__) == sorted([
+        "CodeNames", "HostVerdict", "bare_name_problem", "check_host", "host_syntax", "registrable_domain", "version_like_ip",
     ])
+    assert sorted(strings.__all__) == sorted(["MAX_CONTEXT", "PartyJudge", "StringScan", "endpoints_in_strings"])
     assert sorted(model.__all__) == sorted([
         "AppLink", "DomainGroup", "Endpoint", "EndpointReport", "EndpointSource", "Party", "Rejection",
     ])
@@ -466,7 +466,8 @@ def test_speed_on_the_large_benchmark_apk() -> None:
 
 def test_native_libraries_in_config_splits_are_scanned(tmp_path: Path) -> None:
     """An APKS/XAPK set keeps its native code in config splits; one ABI is read, like in a single APK."""
-    from datatrail.app.pipeline import ScanOptions, scan_file
+    from datatrail.app.options import ScanOptions
+    from datatrail.app.pipeline import scan_file
     from tests.support.factories import zip_bytes
 
     so = make_elf(64, True, rodata=b"\0api.split-native.cn\0/system/lib64/x.so\0", data=b"rtmp://relay.split-native.cn/live\0")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datatrail.app.pipeline import scan_file
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 
 
 def test_bundle_and_its_apk_agree() -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from datatrail.app.android.manifest import read_manifest
 from datatrail.app.android.load import load_android
-from tests.conftest import CORPUS, corpus_files
+from datatrail.app.android.manifest import read_manifest
+from tests.support.corpus import CORPUS, corpus_files
 
 androguard_apk = pytest.importorskip("androguard.core.apk")
 androguard_dex = pytest.importorskip("androguard.core.dex")

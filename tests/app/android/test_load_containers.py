@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from datatrail.app.android.manifest import read_manifest
-from datatrail.formats.android.dex import DexFile
 from datatrail.app.android.load import load_android
+from datatrail.app.android.manifest import read_manifest
 from datatrail.app.pipeline import scan_file
-from tests.conftest import corpus_dir
+from datatrail.formats.android.dex import DexFile
+from tests.support.corpus import corpus_dir
 from tests.support.factories import build_apk, zip_bytes
 
 

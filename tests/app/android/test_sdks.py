@@ -36,13 +36,13 @@ from pathlib import Path
 import pytest
 
 import datatrail.app.android.sdks as sdks_module
-from datatrail.app.shared.sdk_match import looks_renamed
-from datatrail.app.android.sdks import PLATFORM_ROOTS, detect_sdks, signature_index
-from datatrail.knowledge import sdks as knowledge
-from datatrail.app.android.load import load_android
 from datatrail.app.android.artifact import AndroidArtifact
+from datatrail.app.android.load import load_android
+from datatrail.app.android.sdks import PLATFORM_ROOTS, detect_sdks, signature_index
+from datatrail.app.shared.sdk_match import looks_renamed
+from datatrail.knowledge import sdks as knowledge
 from datatrail.model.sdk import SdkReport
-from tests.conftest import CORPUS, corpus_dir, corpus_files
+from tests.support.corpus import CORPUS, corpus_dir, corpus_files
 from tests.support.dex_factory import synthetic_app
 
 DEXDUMP = shutil.which("dexdump")
@@ -66,7 +66,7 @@ def _ids(report: SdkReport) -> set[str]:
 
 def test_public_api() -> None:
     assert sorted(sdks_module.__all__) == sorted(
-        ["detect_sdks", "signature_index", "SdkReport", "UNIDENTIFIED_MIN_CLASSES", "PLATFORM_ROOTS", "PatternHits"]
+        ["detect_sdks", "signature_index", "SdkReport", "UNIDENTIFIED_MIN_CLASSES", "PLATFORM_ROOTS"]
     )
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from datatrail.app.android.endpoints import endpoints_in_strings
 from datatrail.app.ios.endpoints import IosStrings, ios_endpoints
 from datatrail.app.ios.sniff import is_ios_folder
-from tests.conftest import corpus_dir
+from datatrail.app.shared.strings import endpoints_in_strings
+from tests.support.corpus import corpus_dir
 
 STRINGS = IosStrings(
     strings=[

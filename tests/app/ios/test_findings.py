@@ -6,13 +6,13 @@ import plistlib
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
+from datatrail.app.pipeline import scan_file
 from datatrail.knowledge.rules import RULES
 from datatrail.model.report import Report
 from datatrail.report.terminal import render_terminal
-from datatrail.app.pipeline import scan_file
 from tests.support.ipa_factory import BUNDLE_ID, build_ipa, encrypt, real_executable, real_static_library
-
-from rich.console import Console
 
 
 def _rules(report: Report) -> set[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from datatrail.cli.main import EXIT_INPUT, EXIT_OK, main
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 from tests.support.ipa_factory import build_ipa, real_executable
 
 _CODES = (EXIT_OK, EXIT_INPUT)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from datatrail.app.pipeline import scan_file
+from datatrail.app.shared.sniff import Kind
 from datatrail.cli.main import EXIT_INPUT, EXIT_OK, main
-from datatrail.app.sniff import Kind
 from datatrail.model.report import Report
 from datatrail.report.json import to_dict
 from datatrail.report.load import report_from_dict
-from datatrail.app.pipeline import scan_file
-from tests.conftest import CORPUS, corpus_dir, corpus_files, scan_cached
+from tests.support.corpus import CORPUS, corpus_dir, corpus_files, scan_cached
 
 BROKEN = {"not-an-ipa.ipa", "no-app-bundle.ipa"}
 IPAS = [p for p in corpus_files("ipa/**/*.ipa") if p.name not in BROKEN]

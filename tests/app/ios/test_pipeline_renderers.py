@@ -18,7 +18,7 @@ from datatrail.report.cyclonedx import to_cyclonedx_dict
 from datatrail.report.json import to_json
 from datatrail.report.sarif import to_sarif_dict
 from datatrail.report.terminal import render_terminal
-from tests.conftest import CORPUS, corpus_dir, corpus_files, scan_cached
+from tests.support.corpus import CORPUS, corpus_dir, corpus_files, scan_cached
 from tests.support.official_schemas import cyclonedx_validator, errors_of, sarif_validator
 
 INPUTS = [p for p in corpus_files("ipa/**/*.ipa", "sdk/ios/**/*.a") if p.name not in {"not-an-ipa.ipa", "no-app-bundle.ipa"}]

@@ -6,10 +6,10 @@ import struct
 import zipfile
 from pathlib import Path
 
-from datatrail.formats.common.zip import ZipArchive
 from datatrail.app.ios.load import is_ios_input
-from datatrail.app.sniff import Kind, sniff_archive, sniff_bytes
-from tests.conftest import corpus_dir
+from datatrail.app.shared.sniff import Kind, sniff_archive, sniff_bytes
+from datatrail.formats.common.zip import ZipArchive
+from tests.support.corpus import corpus_dir
 
 
 def test_magic_bytes() -> None:

@@ -7,9 +7,10 @@ import time
 
 import pytest
 
+from datatrail.app.options import ScanOptions
+from datatrail.app.pipeline import scan_file
 from datatrail.app.shared.resolve import resolve_hosts, system_resolver
-from datatrail.app.pipeline import ScanOptions, scan_file
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 
 # Injected answers: addresses DB-IP places in mainland China (China Telecom) and Hong Kong (Tencent).
 ANSWERS = {"rqd.uu.qq.com": ["180.101.50.188"], "bugly.qq.com": ["203.205.254.157", "180.101.50.188"]}

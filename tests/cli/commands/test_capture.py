@@ -139,7 +139,7 @@ def test_terminal_shows_personal_data_per_destination(tmp_path: Path, capsys: py
 def test_app_comparison_from_a_saved_report(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                             corpus_reports: dict[Path, object]) -> None:
     from datatrail.report.json import to_json
-    from tests.conftest import corpus_dir, scan_cached
+    from tests.support.corpus import corpus_dir, scan_cached
 
     saved = tmp_path / "app.json"
     saved.write_text(to_json(scan_cached(corpus_dir() / "apk/exodus-core/instapaper.apk", corpus_reports)), encoding="utf-8")

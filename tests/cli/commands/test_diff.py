@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from datatrail.cli.main import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 
 HOTFIX = "apk/bugly-demo/BuglyHotfixDemo-app-release.apk"
 UPGRADE = "apk/bugly-demo/BuglyUpgradeDemo-demo.apk"

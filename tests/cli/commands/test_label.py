@@ -10,7 +10,7 @@ import pytest
 from datatrail.cli.main import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
 from datatrail.labels.declared import DECLARED_FORMAT
 from datatrail.report.label import LABEL_FORMAT
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from datatrail.cli.main import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 from tests.support.official_schemas import cyclonedx_validator, errors_of, sarif_validator
 
 

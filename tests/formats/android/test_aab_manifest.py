@@ -20,9 +20,8 @@ from datatrail.formats.android.aab_manifest import MAX_DEPTH, is_proto_xml, pars
 from datatrail.formats.common.xmltree import ANDROID_NS, XmlElement
 from datatrail.limits import Limits
 from datatrail.model.diagnostic import DiagnosticLog
+from tests.support.corpus import CORPUS
 
-
-from tests.conftest import CORPUS
 AAB = CORPUS / "apk" / "app-info" / "android.aab" if CORPUS else None
 APK = CORPUS / "apk" / "app-info" / "android.apk" if CORPUS else None
 MANIFEST = "base/manifest/AndroidManifest.xml"

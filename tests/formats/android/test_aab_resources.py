@@ -43,7 +43,7 @@ from datatrail.formats.android.arsc import (
 from datatrail.formats.common.xmltree import ANDROID_NS
 from datatrail.limits import Limits
 from datatrail.model.diagnostic import DiagnosticLog
-from tests.conftest import CORPUS, corpus_dir
+from tests.support.corpus import CORPUS, corpus_dir
 
 A = "{" + ANDROID_NS + "}"
 needs_corpus = pytest.mark.skipif(CORPUS is None, reason="test corpus not available (set DATATRAIL_CORPUS)")

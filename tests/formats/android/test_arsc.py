@@ -35,10 +35,10 @@ from datatrail.formats.android.arsc import (
     describe_config,
 )
 from datatrail.limits import Limits
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
+from tests.support.arsc_factory import bag, make_chunk, package, res_config, simple, table, type_chunk, type_spec
+from tests.support.corpus import CORPUS
 
-
-from tests.conftest import CORPUS
 needs_corpus = pytest.mark.skipif(CORPUS is None, reason="test corpus not available "
                                   "(set DATATRAIL_CORPUS)")
 needs_aapt = pytest.mark.skipif(shutil.which("aapt") is None, reason="aapt not installed")
@@ -47,107 +47,26 @@ needs_aapt = pytest.mark.skipif(shutil.which("aapt") is None, reason="aapt not i
 # =========================================================================== builders
 
 
-def _chunk(ctype: int, header: bytes, body: bytes) -> bytes:
-    hsize = 8 + len(header)
-    return struct.pack("<HHI", ctype, hsize, hsize + len(body)) + header + body
 
 
-def _pool(strings: list[str], utf8: bool = True) -> bytes:
-    data = b""
-    offsets = []
-    for s in strings:
-        offsets.append(len(data))
-        if utf8:
-            raw = s.encode("utf-8")
-            units = len(s.encode("utf-16-le")) // 2
-            assert units < 0x80 and len(raw) < 0x80
-            data += bytes([units, len(raw)]) + raw + b"\0"
-        else:
-            raw = s.encode("utf-16-le")
-            data += struct.pack("<H", len(raw) // 2) + raw + b"\0\0"
-    while len(data) % 4:
-        data += b"\0"
-    start = 28 + 4 * len(strings)
-    header = struct.pack("<IIIII", len(strings), 0, 0x100 if utf8 else 0, start, 0)
-    return _chunk(0x0001, header, struct.pack(f"<{len(offsets)}I", *offsets) + data)
 
 
-def _config(lang: bytes = b"", country: bytes = b"", sdk: int = 0, density: int = 0,
-            ui_mode: int = 0, orientation: int = 0, screen_layout: int = 0, sw_dp: int = 0,
-            script: bytes = b"", mcc: int = 0, mnc: int = 0, size: int = 64) -> bytes:
-    raw = bytearray(64)
-    struct.pack_into("<I", raw, 0, size)
-    struct.pack_into("<HH", raw, 4, mcc, mnc)
-    raw[8:8 + len(lang)] = lang
-    raw[10:10 + len(country)] = country
-    raw[12] = orientation
-    struct.pack_into("<H", raw, 14, density)
-    struct.pack_into("<H", raw, 24, sdk)
-    raw[28] = screen_layout
-    raw[29] = ui_mode
-    struct.pack_into("<H", raw, 30, sw_dp)
-    raw[36:36 + len(script)] = script
-    return bytes(raw[:size])
 
 
-def simple(key: int, vtype: int, data: int) -> bytes:
-    return struct.pack("<HHI", 8, 0, key) + struct.pack("<HBBI", 8, 0, vtype, data)
 
 
 def compact(key: int, vtype: int, data: int) -> bytes:
     return struct.pack("<HHI", key, 0x0008 | (vtype << 8), data)
 
 
-def bag(key: int, parent: int, items: list[tuple[int, int, int]]) -> bytes:
-    out = struct.pack("<HHI", 16, 0x0001, key) + struct.pack("<II", parent, len(items))
-    for name, vtype, data in items:
-        out += struct.pack("<IHBBI", name, 8, 0, vtype, data)
-    return out
 
 
-def type_spec(type_id: int, count: int) -> bytes:
-    return _chunk(0x0202, struct.pack("<BBHI", type_id, 0, 0, count), bytes(4 * count))
 
 
-def type_chunk(type_id: int, entries: dict[int, bytes], count: int, config: bytes = b"",
-               mode: str = "dense") -> bytes:
-    config = config or _config()
-    body = b""
-    where: dict[int, int] = {}
-    for index in sorted(entries):
-        where[index] = len(body)
-        body += entries[index]
-    if mode == "sparse":
-        table = b"".join(struct.pack("<HH", i, where[i] // 4) for i in sorted(where))
-        flags, n = 0x01, len(where)
-    elif mode == "offset16":
-        table = b"".join(struct.pack("<H", where[i] // 4 if i in where else 0xFFFF)
-                         for i in range(count))
-        flags, n = 0x02, count
-    else:
-        table = b"".join(struct.pack("<I", where.get(i, 0xFFFFFFFF)) for i in range(count))
-        flags, n = 0x00, count
-    while len(table) % 4:
-        table += b"\xff\xff"
-    hsize = 20 + len(config)
-    header = struct.pack("<BBHII", type_id, flags, 0, n, hsize + len(table)) + config
-    return _chunk(0x0201, header, table + body)
 
 
-def package(pkg_id: int, name: str, type_names: list[str], keys: list[str],
-            chunks: list[bytes], type_id_offset: int = 0) -> bytes:
-    types_pool = _pool(type_names, utf8=False)
-    keys_pool = _pool(keys)
-    hsize = 288
-    name_raw = name.encode("utf-16-le").ljust(256, b"\0")
-    header = struct.pack("<I", pkg_id) + name_raw + struct.pack(
-        "<IIIII", hsize, len(type_names), hsize + len(types_pool), len(keys), type_id_offset)
-    return _chunk(0x0200, header, types_pool + keys_pool + b"".join(chunks))
 
 
-def table(strings: list[str], packages: list[bytes], utf8: bool = True) -> bytes:
-    return _chunk(0x0002, struct.pack("<I", len(packages)), _pool(strings, utf8)
-                  + b"".join(packages))
 
 
 # The synthetic app --------------------------------------------------------------
@@ -175,18 +94,18 @@ def _synthetic() -> bytes:
     chunks = [
         type_spec(1, 18),
         type_chunk(1, strings_default, 18),
-        type_chunk(1, {0: simple(K["app_name"], TYPE_STRING, 1)}, 18, _config(b"fr"),
+        type_chunk(1, {0: simple(K["app_name"], TYPE_STRING, 1)}, 18, res_config(b"fr"),
                    mode="sparse"),
         type_chunk(1, {0: compact(K["app_name"], TYPE_STRING, 3)}, 1,
-                   _config(b"es", b"US", sdk=21), mode="offset16"),
+                   res_config(b"es", b"US", sdk=21), mode="offset16"),
         type_spec(2, 1),
         type_chunk(2, {0: simple(K["debug"], TYPE_INT_BOOLEAN, 0xFFFFFFFF)}, 1,
                    mode="offset16"),
         type_spec(3, 1),
         type_chunk(3, {0: compact(K["nsc"], TYPE_STRING, 2)}, 1, mode="offset16"),
         type_spec(4, 1),
-        type_chunk(4, {0: simple(K["count"], TYPE_INT_DEC, 42)}, 1, _config(sdk=21)),
-        type_chunk(4, {0: simple(K["count"], TYPE_INT_DEC, 7)}, 1, _config(ui_mode=0x20)),
+        type_chunk(4, {0: simple(K["count"], TYPE_INT_DEC, 42)}, 1, res_config(sdk=21)),
+        type_chunk(4, {0: simple(K["count"], TYPE_INT_DEC, 7)}, 1, res_config(ui_mode=0x20)),
         type_spec(5, 1),
         type_chunk(5, {0: simple(K["accent"], TYPE_INT_COLOR_ARGB8, 0xFF112233)}, 1),
         type_spec(6, 1),
@@ -225,7 +144,7 @@ def _exercise(t: ResourceTable) -> None:
 
 def test_synthetic_table() -> None:
     t, log = _parse(SYNTH)
-    assert [d for d in log.items if d.severity != Severity.INFO] == []
+    assert [d for d in log.items if d.severity != Level.INFO] == []
     assert t.packages == {0x7F: "com.example"}
     assert t.entry_name(0x7F010000) == "string/app_name"
     assert t.entry_name(0x7F020000) == "bool/debug"
@@ -291,10 +210,10 @@ def test_utf16_global_pool() -> None:
 
 def test_unsorted_sparse_and_type_before_spec() -> None:
     body = simple(0, TYPE_INT_DEC, 1) + simple(0, TYPE_INT_DEC, 2)
-    config = _config()
+    config = res_config()
     table_part = struct.pack("<HHHH", 9, 4, 3, 0)  # index 9 -> +16, index 3 -> +0
     header = struct.pack("<BBHII", 1, 0x01, 0, 2, 20 + len(config) + 8) + config
-    chunk = _chunk(0x0201, header, table_part + body)
+    chunk = make_chunk(0x0201, header, table_part + body)
     t, log = _parse(table([], [package(0x7F, "p", ["integer"], ["k"], [chunk])]))
     assert t.resolve(0x7F010003) == 1
     assert t.resolve(0x7F010009) == 2
@@ -393,14 +312,14 @@ def test_render_dimension_radix() -> None:
     ({"lang": b"fr", "sdk": 21, "size": 12}, "fr"),  # sdk lies beyond the declared size
 ])
 def test_describe_config(kwargs: dict[str, object], expected: str) -> None:
-    assert describe_config(_config(**kwargs)) == expected  # type: ignore[arg-type]
+    assert describe_config(res_config(**kwargs)) == expected  # type: ignore[arg-type]
 
 
 def test_packed_three_letter_language() -> None:
     # "fil": f=5 (bits 0-4 of byte1), i=8, l=11; packed: byte0 = 0x80 | l<<2 | i>>3,
     # byte1 = (i & 7) << 5 | f
     packed = bytes([0x80 | (11 << 2) | (8 >> 3), ((8 & 7) << 5) | 5])
-    assert describe_config(_config(lang=packed)) == "fil"
+    assert describe_config(res_config(lang=packed)) == "fil"
 
 
 # =========================================================================== corpus
@@ -455,7 +374,7 @@ def test_app_label_matches_aapt(rel: str) -> None:
     assert m, "aapt printed no application-label"
     t, log = _parse(_arsc(rel))
     assert t.resolve(int(label_ref[1:], 16)) == m.group(1)
-    assert [d for d in log.items if d.severity != Severity.INFO] == []
+    assert [d for d in log.items if d.severity != Level.INFO] == []
 
 
 @needs_corpus
@@ -548,7 +467,7 @@ def test_every_entry_matches_aapt(rel: str) -> None:
     oracle = _aapt_resources(_apk(rel))
     assert oracle
     t, log = _parse(_arsc(rel))
-    assert [d for d in log.items if d.severity != Severity.INFO] == []
+    assert [d for d in log.items if d.severity != Level.INFO] == []
     mine: dict[tuple[int, str], tuple[str, object, int, str | None]] = {}
     for rid in t.resource_ids():
         name = t.entry_name(rid)
@@ -618,7 +537,7 @@ def test_table_size_tampered(size: int) -> None:
 def test_empty_table() -> None:
     t, log = _parse(_arsc("androguard/app-debug-androidTest.apk"))
     assert t.packages == {} and t.resource_ids() == []
-    assert all(d.severity == Severity.INFO for d in log.items)
+    assert all(d.severity == Level.INFO for d in log.items)
 
 
 def _allowed(data: bytes, rid: int) -> set[object]:

@@ -9,8 +9,8 @@ import pytest
 
 from datatrail.formats.android.arsc import TYPE_INT_DEC, TYPE_STRING, ResourceTable
 from datatrail.model.diagnostic import DiagnosticLog
-from tests.conftest import corpus_dir, corpus_files
-from tests.formats.android.test_arsc import _config, bag, package, simple, table, type_chunk, type_spec
+from tests.support.arsc_factory import bag, package, res_config, simple, table, type_chunk, type_spec
+from tests.support.corpus import corpus_dir, corpus_files
 
 SKIP = frozenset({"drawable", "layout"})
 
@@ -29,7 +29,7 @@ def _reference(t: ResourceTable, skip: frozenset[str]) -> list[tuple[int, str, s
 
 def test_synthetic_configs_bags_sparse_and_skipped_types() -> None:
     strings = ["https://a.example.com", "b", "c", "https://fr.example.com"]
-    fr = _config(lang=b"fr")
+    fr = res_config(lang=b"fr")
     chunks = [
         type_spec(1, 4),
         type_chunk(1, {0: simple(0, TYPE_STRING, 0), 2: simple(1, TYPE_INT_DEC, 7), 3: bag(2, 0, [(1, TYPE_STRING, 1), (2, TYPE_STRING, 2)])}, 4),

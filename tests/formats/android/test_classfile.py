@@ -18,10 +18,9 @@ from hypothesis import strategies as st
 
 from datatrail.errors import CorruptInput
 from datatrail.formats.android.classfile import ClassFile, decode_modified_utf8, is_class_file, parse_class
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
+from tests.support.corpus import CORPUS
 
-
-from tests.conftest import CORPUS
 needs_corpus = pytest.mark.skipif(CORPUS is None, reason="test corpus not found (set DATATRAIL_CORPUS)")
 needs_javap = pytest.mark.skipif(shutil.which("javap") is None, reason="javap (JDK) not on PATH")
 needs_javac = pytest.mark.skipif(shutil.which("javac") is None, reason="javac (JDK) not on PATH")
@@ -217,7 +216,7 @@ def test_every_class_parses_and_is_named_like_its_entry(archive: str) -> None:
         assert 45 <= cf.major_version <= 65
         names.add(cf.name)
     assert len(names) == len(entries)
-    assert not [d for d in log.items if d.severity is Severity.ERROR]
+    assert not [d for d in log.items if d.severity is Level.ERROR]
 
 
 def _sample(entries: list[str], size: int) -> list[str]:

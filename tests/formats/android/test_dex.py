@@ -29,11 +29,8 @@ from datatrail.formats.android.dex import DexFile, decode_mutf8, descriptor_to_j
 from datatrail.limits import Limits
 from datatrail.model.diagnostic import DiagnosticLog
 
-
 # ----------------------------------------------------------------- corpus
-
-
-from tests.conftest import CORPUS  # noqa: E402
+from tests.support.corpus import CORPUS  # noqa: E402
 from tests.support.dex_factory import sort_key, uleb128
 
 NO_CORPUS = "test corpus not found (expected ../shared/corpus next to the repo, or set DATATRAIL_CORPUS)"

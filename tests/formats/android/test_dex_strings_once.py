@@ -7,7 +7,7 @@ import zlib
 
 from datatrail.formats.android.dex import DexFile
 from datatrail.model.diagnostic import DiagnosticLog
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 
 _STRING_IDS_OFF = 0x3C  # header field: offset of the string_ids table
 
@@ -53,7 +53,7 @@ def test_damage_is_reported_once_however_often_the_pool_is_decoded() -> None:
 def _all_dex() -> list[bytes]:
     import zipfile
 
-    from tests.conftest import corpus_files
+    from tests.support.corpus import corpus_files
 
     blobs = [p.read_bytes() for p in corpus_files("apk/**/*.dex")]
     for apk in corpus_files("apk/**/*.apk"):

@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 from datatrail.errors import CorruptInput
 from datatrail.formats.android import protobuf as pb
 from datatrail.model.diagnostic import DiagnosticLog
+from tests.support.corpus import CORPUS
 
-
-from tests.conftest import CORPUS
 AAB = CORPUS / "apk" / "app-info" / "android.aab" if CORPUS else None
 
 

@@ -50,13 +50,10 @@ from datatrail.formats.android.signing import (
 from datatrail.model.certificate import Certificate
 from datatrail.model.diagnostic import DiagnosticLog
 
-
 # --------------------------------------------------------------------------
 # Corpus and oracles
 # --------------------------------------------------------------------------
-
-
-from tests.conftest import CORPUS
+from tests.support.corpus import CORPUS
 
 APK_ROOT = CORPUS / "apk" if CORPUS else None
 APKS = sorted(APK_ROOT.rglob("*.apk")) if APK_ROOT and APK_ROOT.is_dir() else []

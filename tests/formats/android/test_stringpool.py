@@ -13,9 +13,8 @@ from datatrail.errors import CorruptInput
 from datatrail.formats.android.stringpool import UTF8_FLAG, StringPool
 from datatrail.limits import Limits
 from datatrail.model.diagnostic import DiagnosticLog
+from tests.support.corpus import CORPUS
 
-
-from tests.conftest import CORPUS
 needs_corpus = pytest.mark.skipif(CORPUS is None, reason="test corpus not available "
                                   "(set DATATRAIL_CORPUS)")
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from datatrail.errors import UnsupportedInput
 from datatrail.formats.apple.ar import ar_symbol_index, is_ar, iter_ar, iter_ar_members
 from datatrail.model.diagnostic import DiagnosticLog
-from tests.conftest import corpus_dir, corpus_files
-from tests.formats.apple.test_macho_factory import Image, build
+from tests.support.corpus import corpus_dir, corpus_files
+from tests.support.macho_factory import Image, build
 
 LLVM_AR = shutil.which("llvm-ar")
 NM = shutil.which("llvm-nm")

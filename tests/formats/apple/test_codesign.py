@@ -24,7 +24,7 @@ from datatrail.errors import CorruptInput, InputError, UnsupportedInput
 from datatrail.formats.apple.codesign import CodeSignature, decode_der_entitlements, parse_code_signature
 from datatrail.formats.apple.macho import is_macho, parse_macho
 from datatrail.model.diagnostic import DiagnosticLog
-from tests.conftest import corpus_dir, corpus_files
+from tests.support.corpus import corpus_dir, corpus_files
 
 OPENSSL = shutil.which("openssl")
 needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="openssl not installed")

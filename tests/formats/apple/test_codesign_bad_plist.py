@@ -15,7 +15,7 @@ import pytest
 from datatrail.errors import CorruptInput
 from datatrail.formats.apple.codesign import parse_code_signature
 from datatrail.formats.apple.plist import parse_plist_dict
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 
 _XML_MAGIC = 0xFADE7171
 _DER_MAGIC = 0xFADE7172

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 
 from datatrail.errors import CorruptInput, UnsupportedInput
 from datatrail.formats.apple.macho import MachOFile, MachOSlice, is_fat, is_macho, macho_objects, parse_macho
+from datatrail.formats.apple.objc import class_names as objc_class_names
 from datatrail.model.diagnostic import DiagnosticLog
-from tests.conftest import CORPUS, corpus_files
+from tests.support.corpus import CORPUS, corpus_files
 
 
 def _tool(*names: str) -> str | None:
@@ -250,7 +251,7 @@ def test_objc_class_names_match_objdump(samples: list[Sample]) -> None:
             text = _run(OBJDUMP or "llvm-objdump", "--macho", "--objc-meta-data", f"--arch={sl.cpu}", str(sample.path))
             # class_ro names are indented by exactly 21 spaces; method names by tabs
             theirs = {m.group(1) for m in re.finditer(r"^ {21}name 0x[0-9a-f]+ (\S+)$", text, re.M)}
-            ours = sl.objc_class_names()
+            ours = objc_class_names(sl)
             assert theirs <= set(ours), (sample.name, sl.cpu, theirs - set(ours))
             assert len(ours) == len(set(ours))
             checked += len(theirs)
@@ -260,7 +261,7 @@ def test_objc_class_names_match_objdump(samples: list[Sample]) -> None:
 def test_swift_class_names_come_from_the_class_list(samples: list[Sample]) -> None:
     demo = next(s for s in samples if s.path.name.endswith("__Demo"))
     macho, _ = _parse(demo.path)
-    assert macho.slices[0].objc_class_names() == (
+    assert objc_class_names(macho.slices[0]) == (
         "_TtC4Demo14ViewController", "_TtC4Demo11AppDelegate", "_TtC4Demo13SceneDelegate")
 
 
@@ -286,7 +287,7 @@ def test_fat_static_library_objects(tmp_path: Path) -> None:
     assert sl.filetype == "object" and sl.cpu == "arm64"
     theirs = _run(NM or "llvm-nm", "-p", "-j", str(thin)).split("\n")
     assert list(sl.symbols()) == [t for t in theirs[2:] if t]  # skip the "\nmember.o:" heading
-    assert "ADJSigner" in sl.objc_class_names()
+    assert "ADJSigner" in objc_class_names(sl)
 
 
 def test_parse_macho_rejects_a_fat_archive_without_macho_slices() -> None:
@@ -367,7 +368,7 @@ def test_jiguang_libraries_name_their_sdk_classes() -> None:
         names: set[str] = set()
         symbols: set[str] = set()
         for _loc, macho in macho_objects(lib.read_bytes(), lib.name, DiagnosticLog()):
-            names.update(macho.slices[0].objc_class_names())
+            names.update(objc_class_names(macho.slices[0]))
             symbols.update(macho.slices[0].symbols())
         assert wanted[lib.name] in names
         assert f"_OBJC_CLASS_$_{wanted[lib.name]}" in symbols
@@ -425,7 +426,7 @@ def test_encrypted_slice_hides_ciphertext_but_keeps_imports(samples: list[Sample
     enc_strings = set(esl.cstrings(1))
     assert enc_strings < plain_strings
     assert "_TtC4Demo14ViewController" not in enc_strings
-    assert esl.objc_class_names() == ()  # names live in the encrypted __TEXT
+    assert objc_class_names(esl) == ()  # names live in the encrypted __TEXT
     assert esl.symbols() == sl.symbols() and esl.dylibs == sl.dylibs  # __LINKEDIT and load commands are clear
 
 
@@ -441,7 +442,7 @@ def test_parse_and_strings_are_fast_on_the_largest_corpus_binary() -> None:
     count = 0
     for _loc, macho in macho_objects(data, largest.name, DiagnosticLog()):
         for sl in macho.slices:
-            count += sum(1 for _ in sl.cstrings()) + len(sl.symbols()) + len(sl.objc_class_names())
+            count += sum(1 for _ in sl.cstrings()) + len(sl.symbols()) + len(objc_class_names(sl))
     elapsed = time.perf_counter() - start
     assert count > 1000
     assert elapsed < 2.0, f"{largest.name}: {elapsed * 1000:.0f} ms"
@@ -492,8 +493,8 @@ def test_class_names_through_chained_fixup_pointers(fmt: str, samples: list[Samp
     chained = _rechain(data, plain, CHAINED_FORMATS[fmt])
     assert chained != data
     sl = parse_macho(chained, "demo", DiagnosticLog()).slices[0]
-    assert sl.objc_class_names() == plain.objc_class_names()
-    assert "_TtC4Demo14ViewController" in sl.objc_class_names()
+    assert objc_class_names(sl) == objc_class_names(plain)
+    assert "_TtC4Demo14ViewController" in objc_class_names(sl)
 
 
 def test_unresolvable_class_pointers_are_dropped(samples: list[Sample]) -> None:
@@ -503,7 +504,7 @@ def test_unresolvable_class_pointers_are_dropped(samples: list[Sample]) -> None:
     # binds (bit 62 on arm64e) to an import: no target in this file
     broken = _rechain(data, plain, lambda vm, base: (1 << 62) | (1 << 63) | 0x7FFFFF)
     sl = parse_macho(broken, "demo", DiagnosticLog()).slices[0]
-    assert sl.objc_class_names() == ()  # Demo has no __objc_classname section to fall back on
+    assert objc_class_names(sl) == ()  # Demo has no __objc_classname section to fall back on
 
 
 def test_swift_runtime_names() -> None:

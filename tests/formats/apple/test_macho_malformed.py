@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from datatrail.errors import CorruptInput, InputError, UnsupportedInput
 from datatrail.formats.apple.codesign import parse_code_signature
 from datatrail.formats.apple.macho import MachOFile, macho_objects, parse_macho
+from datatrail.formats.apple.objc import class_names as objc_class_names
 from datatrail.model.diagnostic import DiagnosticLog
-from tests.conftest import corpus_files
-from tests.formats.apple.test_macho_factory import CPU_ARM, CPU_ARM64, Image, build, fat
+from tests.support.corpus import corpus_files
+from tests.support.macho_factory import CPU_ARM, CPU_ARM64, Image, build, fat
 
 
 def _commands(data: bytes) -> list[tuple[int, int, int]]:
@@ -35,7 +36,7 @@ def _exercise(macho: MachOFile) -> int:
     """Touch every lazy accessor; returns how many items came back."""
     total = 0
     for sl in macho.slices:
-        total += sum(1 for _ in sl.cstrings(1)) + len(sl.symbols()) + len(sl.objc_class_names()) + len(sl.exported_symbols())
+        total += sum(1 for _ in sl.cstrings(1)) + len(sl.symbols()) + len(objc_class_names(sl)) + len(sl.exported_symbols())
         blob = sl.code_signature_blob()
         if blob:
             try:

@@ -12,7 +12,7 @@ import pytest
 from datatrail.errors import CorruptInput, LimitExceeded
 from datatrail.formats.apple.mobileprovision import parse_mobileprovision, profile_plist
 from datatrail.formats.apple.plist import is_plist, jsonable, parse_plist, parse_plist_dict
-from tests.conftest import corpus_dir, corpus_files
+from tests.support.corpus import corpus_dir, corpus_files
 
 PROFILES = corpus_files("ipa/app-info/payload/**/embedded.mobileprovision")
 

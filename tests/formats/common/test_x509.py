@@ -32,7 +32,6 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
 from datatrail.errors import CorruptInput
-from datatrail.formats.apple.mobileprovision import profile_plist
 from datatrail.formats.android.signing import (
     V2_BLOCK_ID,
     V3_BLOCK_ID,
@@ -43,6 +42,7 @@ from datatrail.formats.android.signing import (
     find_signing_block,
     is_v1_signature_file,
 )
+from datatrail.formats.apple.mobileprovision import profile_plist
 from datatrail.formats.common.x509 import (
     _CURVES,
     KEY_ALGORITHMS,
@@ -52,7 +52,7 @@ from datatrail.formats.common.x509 import (
     parse_certificate,
 )
 from datatrail.model.diagnostic import DiagnosticLog
-from tests.conftest import corpus_files
+from tests.support.corpus import corpus_files
 
 OPENSSL = shutil.which("openssl")
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from datatrail.app.android.load import load_android
 from datatrail.errors import InputError
 from datatrail.formats.common.zip import ZipArchive
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.app.android.load import load_android
-from tests.conftest import corpus_dir, corpus_files
+from tests.support.corpus import corpus_dir, corpus_files
 
 
 def _both(data: bytes, names: list[str], limits: Limits = DEFAULT_LIMITS) -> tuple[tuple[object, ...], tuple[object, ...]]:

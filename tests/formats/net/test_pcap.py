@@ -11,8 +11,8 @@ from datatrail.errors import UnsupportedInput
 from datatrail.formats.net.packets import decode_ip, decode_tcp, decode_udp, link_payload
 from datatrail.formats.net.pcap import CaptureLimits, read_frames, sniff_capture
 from datatrail.model.diagnostic import DiagnosticLog
+from tests.support.corpus import corpus_files
 from tests.support.netfactory import ether, ipv4, ipv6, pcap, pcapng, sll, sll2, tcp, udp
-from tests.conftest import corpus_files
 
 PACKET = ipv4("10.0.0.1", "93.184.216.34", 17, udp(40000, 53, b"hello"))
 

@@ -11,8 +11,8 @@ import pytest
 from datatrail.capture import analyse_capture
 from datatrail.formats.net.quic import gquic_sni, initial_keys
 from datatrail.formats.net.tls import HelloStatus, parse_client_hello, parse_client_hello_message
+from tests.support.corpus import corpus_files
 from tests.support.netfactory import client_hello, tls_records
-from tests.conftest import corpus_files
 
 
 def test_sni_and_alpn() -> None:

@@ -36,11 +36,11 @@ import functools
 from collections.abc import Iterable
 from typing import NamedTuple, TypeVar
 
+from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.formats.android.classfile import ClassFile
 from datatrail.formats.android.dex import descriptor_to_java
 from datatrail.formats.android.dex_code import CodeRefs, superclass_descriptors
 from datatrail.knowledge.api_access import ApiAccessTable, ApiEntry, DataUse, Refinement, api_access, class_descriptor
-from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.model.data_access import ApiUse
 
 __all__ = ["detect_data_access"]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from datatrail.knowledge.attribution import attribute_host, attribute_ip
-from datatrail.app.android.ownership import Ownership
 from datatrail.app.android.artifact import AndroidArtifact
-from datatrail.model.attribution import Attribution
+from datatrail.app.android.ownership import Ownership
+from datatrail.app.shared.destinations import destination
 from datatrail.model.endpoint import Endpoint, EndpointSource
 from datatrail.model.report import CodeOwner, Destination
 from datatrail.model.resolution import Resolution
@@ -16,7 +15,6 @@ from datatrail.model.sdk import SdkReport
 
 __all__ = ["build_destinations"]
 
-_MAX_ADDRESSES = 8
 _DEX_SOURCE = re.compile(r"^(?P<dex>.+\.dex) string (?P<index>\d+)$")
 
 
@@ -58,10 +56,6 @@ def _source_classes(source: EndpointSource, users: dict[tuple[str, int], list[st
     return []
 
 
-def _attribute(endpoint: Endpoint, viewer: str) -> Attribution:
-    return attribute_ip(endpoint.host, viewer) if endpoint.is_ip else attribute_host(endpoint.host, viewer)
-
-
 def build_destinations(
     art: AndroidArtifact,
     endpoints: tuple[Endpoint, ...],
@@ -80,7 +74,5 @@ def build_destinations(
             lib = source.location.split(" ", 1)[0]
             if lib in natives and not any(o.id == natives[lib][0] for o in owners):
                 owners.append(CodeOwner("sdk", natives[lib][0], natives[lib][1], (lib,), 0))
-        resolution = (resolutions or {}).get(endpoint.host)
-        addresses = tuple(attribute_ip(ip, viewer) for ip in resolution.answers[:_MAX_ADDRESSES]) if resolution else ()
-        out.append(Destination(endpoint, tuple(owners), _attribute(endpoint, viewer), resolution, addresses))
+        out.append(destination(endpoint, owners, viewer, resolutions))
     return tuple(out)

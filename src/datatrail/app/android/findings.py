@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datatrail.app.android.manifest import ManifestFacts, as_bool
-from datatrail.knowledge.rules import make_finding
-from datatrail.formats.common.xmltree import XmlElement
 from datatrail.app.android.artifact import AndroidArtifact
+from datatrail.app.android.manifest import ManifestFacts, as_bool
+from datatrail.formats.common.xmltree import XmlElement
+from datatrail.knowledge.rules import make_finding
 from datatrail.model.report import Evidence, Finding, Severity
 
 __all__ = ["manifest_findings", "OLD_TARGET_SDK"]

@@ -7,17 +7,16 @@ Formats are told apart by content (``sniff``). Archives nested in a package
 
 from __future__ import annotations
 
-import hashlib
 import mmap
 import re
-import threading
-from collections.abc import Callable
 from pathlib import Path
 
+from datatrail.app.android.artifact import AndroidArtifact
+from datatrail.app.shared.input_file import input_digest, map_input
+from datatrail.app.shared.sniff import Kind, sniff_archive, sniff_bytes
 from datatrail.errors import CorruptInput, InputError, LimitExceeded, UnsupportedInput
 from datatrail.formats.android.aab_manifest import parse_proto_xml
 from datatrail.formats.android.axml import parse_axml
-from datatrail.formats.common.buffer import Buffer
 from datatrail.formats.android.classfile import parse_class
 from datatrail.formats.android.dex import DexFile
 from datatrail.formats.android.signing import (
@@ -26,58 +25,20 @@ from datatrail.formats.android.signing import (
     find_signing_block,
     v1_signature_pairs,
 )
+from datatrail.formats.common.buffer import Buffer
 from datatrail.formats.common.xmltree import XmlElement
 from datatrail.formats.common.zip import InflationBudget, ZipArchive, has_end_record
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.app.android.artifact import AndroidArtifact
-from datatrail.app.sniff import Kind, sniff_archive, sniff_bytes
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
 from datatrail.model.report import InputFile
 
-__all__ = ["load_android", "open_input"]
+__all__ = ["load_android"]
 
 _DEX_NAME = re.compile(r"^classes(\d*)\.dex$")
 _AAB_DEX = re.compile(r"^[^/]+/dex/classes(\d*)\.dex$")
 # Where apps hide extra code; everything there is sniffed by content.
 _NESTED_DIRS = ("assets/", "res/raw/", "lib/", "libs/", "jni/")
 _SNIFF_BYTES = 8
-
-
-def open_input(path: Path) -> tuple[bytes | mmap.mmap, InputFile]:
-    """Map a file read-only and describe it; raises InputError when unreadable."""
-    data, size = _map(path)
-    return data, InputFile(str(path), hashlib.sha256(data).hexdigest(), size, Kind.UNKNOWN.value)
-
-
-def _digest(data: bytes | mmap.mmap, threaded: bool) -> Callable[[], str]:
-    """The input's SHA-256: a function giving it, computed now or on a thread beside the
-    loading (hashlib lets go of the GIL on large data)."""
-    if not threaded:
-        hexdigest = hashlib.sha256(data).hexdigest()
-        return lambda: hexdigest
-    box: list[str] = []
-    worker = threading.Thread(target=lambda: box.append(hashlib.sha256(data).hexdigest()), name="sha256", daemon=True)
-    worker.start()
-
-    def result() -> str:
-        worker.join()
-        return box[0] if box else hashlib.sha256(data).hexdigest()
-
-    return result
-
-
-def _map(path: Path) -> tuple[bytes | mmap.mmap, int]:
-    try:
-        with path.open("rb") as fh:
-            size = path.stat().st_size
-            if size == 0:
-                raise CorruptInput(f"{path}: file is empty")
-            data: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except IsADirectoryError as exc:
-        raise UnsupportedInput(f"{path}: is a directory") from exc
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    return data, size
 
 
 def _dex_order(name: str, pattern: re.Pattern[str]) -> int:
@@ -104,15 +65,15 @@ class _Loader:
         try:
             self.art.dex_files.append(DexFile(data, where, self.log, self.limits))
         except LimitExceeded as exc:
-            self.log.add("dex.limit", str(exc), where, Severity.ERROR)
+            self.log.add("dex.limit", str(exc), where, Level.ERROR)
         except CorruptInput as exc:
-            self.log.add("dex.unreadable", str(exc), where, Severity.ERROR)
+            self.log.add("dex.unreadable", str(exc), where, Level.ERROR)
 
     def add_class(self, data: bytes, where: str) -> None:
         try:
             self.art.class_files.append(parse_class(data, where, self.log))
         except CorruptInput as exc:
-            self.log.add("class.unreadable", str(exc), where, Severity.ERROR)
+            self.log.add("class.unreadable", str(exc), where, Level.ERROR)
 
     def read_entry(self, z: ZipArchive, name: str, where: str) -> bytes | None:
         try:
@@ -142,7 +103,7 @@ class _Loader:
             # A bomb inside a nested archive: ``archive`` abandons the outermost
             # one, or a 42.zip-style tree would trip the limit thousands of times.
             raise exc
-        self.log.add("zip.unreadable-entry", str(exc), where, Severity.ERROR)  # one damaged entry spoils only itself
+        self.log.add("zip.unreadable-entry", str(exc), where, Level.ERROR)  # one damaged entry spoils only itself
 
     # -- containers --------------------------------------------------------
 
@@ -156,9 +117,9 @@ class _Loader:
             try:
                 manifest = parse_axml(raw, prefix + "AndroidManifest.xml", self.log, self.limits)
             except CorruptInput as exc:
-                self.log.add("axml.unreadable", str(exc), prefix + "AndroidManifest.xml", Severity.ERROR)
+                self.log.add("axml.unreadable", str(exc), prefix + "AndroidManifest.xml", Level.ERROR)
         elif is_base:
-            self.log.add("apk.no-manifest", "the package has no AndroidManifest.xml", prefix or z.name, Severity.ERROR)
+            self.log.add("apk.no-manifest", "the package has no AndroidManifest.xml", prefix or z.name, Level.ERROR)
         if is_base and "resources.arsc" in z:
             self.art.resource_data = self.read_entry(z, "resources.arsc", prefix + "resources.arsc")
         dex_names = sorted((n for n in names if _DEX_NAME.match(n)), key=lambda n: _dex_order(n, _DEX_NAME))
@@ -192,7 +153,7 @@ class _Loader:
             try:
                 head = z.read(entry, max_size=_SNIFF_BYTES)
             except CorruptInput as exc:
-                self.log.add("zip.unreadable-entry", str(exc), prefix + n, Severity.ERROR)
+                self.log.add("zip.unreadable-entry", str(exc), prefix + n, Level.ERROR)
                 continue
             kind = sniff_bytes(head)
             if kind not in (Kind.DEX, Kind.ZIP):
@@ -230,7 +191,7 @@ class _Loader:
         except LimitExceeded as exc:
             if self.nested_depth > 1:
                 raise
-            self.log.add("nested.bomb", f"{exc}; nothing more is read from {where}", where, Severity.ERROR)
+            self.log.add("nested.bomb", f"{exc}; nothing more is read from {where}", where, Level.ERROR)
         finally:
             self.nested_depth -= 1
 
@@ -262,7 +223,7 @@ class _Loader:
                 manifest = parse_text_xml(raw, "AndroidManifest.xml")
                 self.art.manifest_is_source = True
             except CorruptInput as exc:
-                self.log.add("manifest.unreadable", str(exc), "AndroidManifest.xml", Severity.ERROR)
+                self.log.add("manifest.unreadable", str(exc), "AndroidManifest.xml", Level.ERROR)
         for entry in z:
             n = entry.name
             if n == "classes.jar" or (n.startswith("libs/") and n.endswith(".jar")):
@@ -281,9 +242,9 @@ class _Loader:
             try:
                 manifest = parse_proto_xml(raw, self.log, where)
             except CorruptInput as exc:
-                self.log.add("aab.manifest-unreadable", str(exc), where, Severity.ERROR)
+                self.log.add("aab.manifest-unreadable", str(exc), where, Level.ERROR)
         else:
-            self.log.add("aab.no-manifest", "no base/manifest/AndroidManifest.xml", z.name, Severity.ERROR)
+            self.log.add("aab.no-manifest", "no base/manifest/AndroidManifest.xml", z.name, Level.ERROR)
         dex_names = sorted((n for n in z.names() if _AAB_DEX.match(n)), key=lambda n: (not n.startswith("base/"), n.split("/")[0], _dex_order(n, _AAB_DEX)))
         for n in dex_names:
             data = self.read_entry(z, n, n)
@@ -307,7 +268,7 @@ class _Loader:
             try:
                 inner = ZipArchive(data, n, self.log, self.limits, self.budget)
             except CorruptInput as exc:
-                self.log.add("split.unreadable", str(exc), n, Severity.ERROR)
+                self.log.add("split.unreadable", str(exc), n, Level.ERROR)
                 continue
             loaded.append((n, inner, None))
         if not loaded:
@@ -359,8 +320,8 @@ def load_android(path: Path, limits: Limits = DEFAULT_LIMITS, threads: int = 1) 
     many threads; the artifact is the same. Raises UnsupportedInput for files
     that are not Android packages or code, CorruptInput when nothing can be analysed.
     """
-    data, size = _map(path)
-    digest = _digest(data, threads > 1)
+    data, size = map_input(path)
+    digest = input_digest(data, threads > 1)
     try:
         art = _load(path, data, limits, threads)
     finally:
@@ -386,7 +347,7 @@ def _load(path: Path, data: bytes | mmap.mmap, limits: Limits, threads: int) -> 
                 "a DEX file precedes the APK (Janus, CVE-2017-13156): the installer reads the APK, "
                 "the runtime may execute the DEX; both are analysed",
                 path.name,
-                Severity.ERROR,
+                Level.ERROR,
             )
             art.base = ZipArchive(data, path.name, log, limits, loader.budget)
             art.manifest = loader.apk(art.base, "", 0)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.formats.common.xmltree import XmlElement, XmlValue
 from datatrail.knowledge.permissions import permission_info
-from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.model.report import AppIdentity, Component, CustomPermission, Permission
 
 __all__ = ["ManifestFacts", "read_manifest", "as_bool", "as_int", "component_class_name"]

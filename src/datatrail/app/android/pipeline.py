@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from datatrail.knowledge.attribution import preload_host_tables
+from datatrail.app.android.artifact import AndroidArtifact
+from datatrail.app.android.data_access import detect_data_access
 from datatrail.app.android.data_access_owners import attribute_data_access
 from datatrail.app.android.destinations import build_destinations
-from datatrail.app.android.ownership import Ownership
-from datatrail.app.android.data_access import detect_data_access
-from datatrail.app.shared.destination_findings import destination_findings
 from datatrail.app.android.endpoints import extract_endpoints
-from datatrail.app.android.manifest import read_manifest
 from datatrail.app.android.findings import manifest_findings
+from datatrail.app.android.load import load_android
+from datatrail.app.android.manifest import read_manifest
+from datatrail.app.android.ownership import Ownership
 from datatrail.app.android.sdks import detect_sdks
 from datatrail.app.android.signing import signing_findings
-from datatrail.knowledge.datasets import dataset_refs
-from datatrail.app.android.load import load_android
+from datatrail.app.options import ScanOptions
+from datatrail.app.shared.destination_findings import destination_findings
+from datatrail.app.stages import Clock, resolve_endpoints, timestamp, tool_info
 from datatrail.batch.forked import ForkedCall, ForkFailed, can_fork
-from datatrail.app.android.artifact import AndroidArtifact
+from datatrail.knowledge.attribution import preload_host_tables
+from datatrail.knowledge.datasets import dataset_refs
 from datatrail.model.diagnostic import Diagnostic
 from datatrail.model.endpoint import EndpointReport
 from datatrail.model.report import Report
-from datatrail.app.pipeline import Clock, ScanOptions, resolve_endpoints, timestamp, tool_info
 
 __all__ = ["scan_android", "PARALLEL_MIN_CODE_BYTES"]
 

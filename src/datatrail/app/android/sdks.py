@@ -39,11 +39,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.app.android.manifest import component_class_name
-from datatrail.app.shared.sdk_match import ClassMatch, SignatureIndex
+from datatrail.app.shared.sdk_match import ClassMatch, PatternHits, SignatureIndex
 from datatrail.formats.common.xmltree import XmlElement
 from datatrail.knowledge.sdks import Signature, signatures
-from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.model.sdk import (
     OwnerRule,
     SdkEvidence,
@@ -53,7 +53,6 @@ from datatrail.model.sdk import (
 )
 
 __all__ = [
-    "PatternHits",
     "detect_sdks",
     "signature_index",
     "SdkReport",
@@ -88,7 +87,6 @@ PLATFORM_ROOTS = (
 _APP_KINDS = frozenset({"apk", "apks", "xapk", "apkm", "aab"})
 _COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
 _PERMISSION_TAGS = ("permission", "uses-permission", "uses-permission-sdk-23", "uses-permission-sdk-m")
-_EXAMPLES = 5
 # Where the package manager extracts native libraries from (APK lib/<abi>/, AAR jni/<abi>/);
 # a .so elsewhere (assets/) is data until the app copies it, and is matched as an asset.
 _NATIVE_DIR = re.compile(r"(?:^|/)(?:lib|jni)/[^/]+/[^/]+$")
@@ -163,21 +161,6 @@ def _knowledge() -> _Knowledge:
         permissions=_owner_globs(index, sigs, "manifest_permissions"),
         assets=_owner_globs(index, sigs, "assets"),
     )
-
-
-class PatternHits:
-    """Items one pattern matched: how many, and the first few as examples (Android and iOS matchers)."""
-
-    __slots__ = ("count", "examples")
-
-    def __init__(self, count: int = 0, examples: list[str] | None = None) -> None:
-        self.count = count
-        self.examples: list[str] = [] if examples is None else examples
-
-    def add(self, item: str) -> None:
-        self.count += 1
-        if len(self.examples) < _EXAMPLES and item not in self.examples:
-            self.examples.append(item)
 
 
 class _Collector:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datatrail.knowledge.rules import make_finding
 from datatrail.app.android.artifact import AndroidArtifact
+from datatrail.knowledge.rules import make_finding
 from datatrail.model.report import Evidence, Finding
 
 __all__ = ["signing_findings"]

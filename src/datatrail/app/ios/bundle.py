@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from datatrail.app.ios.findings import profile_expired
 from datatrail.app.ios.info_plist import (
     app_transport_security,
     background_modes,
@@ -19,10 +20,10 @@ from datatrail.app.ios.info_plist import (
     url_schemes,
     usage_descriptions,
 )
-from datatrail.app.ios.privacy import read_privacy_manifest
-from datatrail.app.ios.findings import profile_expired
-from datatrail.formats.apple.plist import jsonable
 from datatrail.app.ios.load import IosArtifact, LoadedBinary
+from datatrail.app.ios.privacy import read_privacy_manifest
+from datatrail.formats.apple.objc import class_names as objc_class_names
+from datatrail.formats.apple.plist import jsonable
 from datatrail.model.ios import ENCRYPTED_NOTE, Binary, IosBundle, PrivacyManifest, Provisioning
 from datatrail.model.report import AppIdentity
 
@@ -51,7 +52,7 @@ def binary_facts(b: LoadedBinary) -> BinaryFacts:
     # __objc_classname also holds adopted protocols, which may be another SDK's.
     classes = tuple(dict.fromkeys(s[len(_CLASS_SYMBOL):] for s, defined in entries if defined and s.startswith(_CLASS_SYMBOL)))
     if not classes:
-        classes = tuple(dict.fromkeys(sl.objc_class_names()))
+        classes = tuple(dict.fromkeys(objc_class_names(sl)))
     return BinaryFacts(b, classes, tuple(b.macho.cstrings()), tuple(s for s, _ in entries))
 
 

@@ -15,16 +15,15 @@ import dataclasses
 from bisect import bisect_right
 from collections.abc import Sequence
 
-from datatrail.knowledge.attribution import attribute_host, attribute_ip
-from datatrail.app.android.endpoints import endpoints_in_strings
 from datatrail.app.ios.bundle import BinaryFacts
+from datatrail.app.shared.destinations import destination
+from datatrail.app.shared.strings import endpoints_in_strings
 from datatrail.model.endpoint import Endpoint, EndpointReport
 from datatrail.model.report import CodeOwner, Destination
 from datatrail.model.resolution import Resolution
 
 __all__ = ["IosStrings", "collect_strings", "ios_endpoints", "ios_destinations"]
 
-_MAX_ADDRESSES = 8
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -93,8 +92,5 @@ def ios_destinations(
                 if where not in entry[1]:
                     entry[1].append(where)
         code_owners = tuple(CodeOwner("sdk", sdk_id, name, tuple(places[:5]), 0) for sdk_id, (name, places) in sorted(owners.items()))
-        attribution = attribute_ip(endpoint.host, viewer) if endpoint.is_ip else attribute_host(endpoint.host, viewer)
-        resolution = (resolutions or {}).get(endpoint.host)
-        addresses = tuple(attribute_ip(ip, viewer) for ip in resolution.answers[:_MAX_ADDRESSES]) if resolution else ()
-        out.append(Destination(endpoint, code_owners, attribution, resolution, addresses))
+        out.append(destination(endpoint, code_owners, viewer, resolutions))
     return tuple(out)

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from datatrail.app.ios.sniff import NotIosArchive, is_ios_folder, is_ios_input
+from datatrail.app.shared.input_file import open_input
+from datatrail.app.shared.sniff import Kind, sniff_archive, sniff_bytes
 from datatrail.errors import CorruptInput, InputError, LimitExceeded, UnsupportedInput
 from datatrail.formats.apple.ar import is_ar, iter_ar_members
 from datatrail.formats.apple.codesign import CodeSignature, parse_code_signature
@@ -26,10 +29,7 @@ from datatrail.formats.apple.mobileprovision import Profile, parse_mobileprovisi
 from datatrail.formats.apple.plist import MAX_PLIST_SIZE, is_plist, parse_plist_dict
 from datatrail.formats.common.zip import InflationBudget, ZipArchive, has_end_record
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.app.android.load import open_input
-from datatrail.app.ios.sniff import NotIosArchive, is_ios_folder, is_ios_input
-from datatrail.app.sniff import Kind, sniff_archive, sniff_bytes
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
 from datatrail.model.report import InputFile
 
 __all__ = ["IosArtifact", "LoadedBinary", "NotIosArchive", "load_ios", "is_ios_folder", "is_ios_input", "IOS_KINDS"]
@@ -87,7 +87,7 @@ class _DirTree:
                 self._names.append(prefix)
             for fn in sorted(filenames):
                 if len(self._names) >= _MAX_FOLDER_FILES:
-                    log.add("folder.too-many-files", f"more than {_MAX_FOLDER_FILES} files; the rest are not read", root.name, Severity.ERROR)
+                    log.add("folder.too-many-files", f"more than {_MAX_FOLDER_FILES} files; the rest are not read", root.name, Level.ERROR)
                     return
                 if not os.path.islink(os.path.join(dirpath, fn)):
                     self._names.append(prefix + fn)
@@ -161,11 +161,11 @@ class _Loader:
         try:
             return tree.read(name, max_size)
         except LimitExceeded as exc:
-            self.log.add("ios.entry-too-big", str(exc), where, Severity.ERROR)
+            self.log.add("ios.entry-too-big", str(exc), where, Level.ERROR)
         except CorruptInput as exc:
-            self.log.add("ios.unreadable-entry", str(exc), where, Severity.ERROR)
+            self.log.add("ios.unreadable-entry", str(exc), where, Level.ERROR)
         except KeyError:
-            self.log.add("ios.missing-entry", "named but not present", where, Severity.ERROR)
+            self.log.add("ios.missing-entry", "named but not present", where, Level.ERROR)
         return None
 
     @staticmethod
@@ -180,7 +180,7 @@ class _Loader:
         try:
             doc = parse_plist_dict(raw, where)
         except CorruptInput as exc:
-            self.log.add("plist.unreadable", str(exc), where, Severity.ERROR)
+            self.log.add("plist.unreadable", str(exc), where, Level.ERROR)
             return None
         self.add_plist_text(doc, where)
         return doc
@@ -199,12 +199,12 @@ class _Loader:
             self.static_library(data, where)
             return
         if not is_macho(head):
-            self.log.add("ios.not-macho", f"the {role} executable is not a Mach-O file", where, Severity.ERROR)
+            self.log.add("ios.not-macho", f"the {role} executable is not a Mach-O file", where, Level.ERROR)
             return
         try:
             macho = parse_macho(data, where, self.log)
         except InputError as exc:
-            self.log.add("macho.unreadable", str(exc), where, Severity.ERROR)
+            self.log.add("macho.unreadable", str(exc), where, Level.ERROR)
             return
         self.art.binaries.append(LoadedBinary(where, role, macho, self.signature(macho, where)))
 
@@ -228,7 +228,7 @@ class _Loader:
         try:
             for member, content in iter_ar_members(data, where, self.log):
                 if count >= _MAX_MEMBERS:
-                    self.log.add("ar.too-many-members", f"more than {_MAX_MEMBERS} members; the rest are not read", where, Severity.ERROR)
+                    self.log.add("ar.too-many-members", f"more than {_MAX_MEMBERS} members; the rest are not read", where, Level.ERROR)
                     break
                 if not is_macho(bytes(content[:_SNIFF])):
                     continue
@@ -241,7 +241,7 @@ class _Loader:
                     continue
                 self.art.binaries.append(LoadedBinary(member_where, "library-member", macho))
         except InputError as exc:
-            self.log.add("ar.unreadable", str(exc), where, Severity.ERROR)
+            self.log.add("ar.unreadable", str(exc), where, Level.ERROR)
 
     def any_binary(self, data: bytes, where: str, role: str) -> None:
         """A plain Mach-O, a static library, or a fat file holding either."""
@@ -273,11 +273,11 @@ class _Loader:
             if data is not None:
                 self.binary(data, self.where(tree, root + exe), role)
         elif role == "main":
-            self.log.add("ios.no-executable", "the app bundle has no main executable (CFBundleExecutable)", self.where(tree, root), Severity.ERROR)
+            self.log.add("ios.no-executable", "the app bundle has no main executable (CFBundleExecutable)", self.where(tree, root), Level.ERROR)
         if root + "embedded.mobileprovision" in names:
             self.profile(tree, root + "embedded.mobileprovision")
         elif role == "main":
-            self.log.add("ios.no-profile", "no embedded.mobileprovision (normal for App Store downloads)", self.where(tree, root), Severity.INFO)
+            self.log.add("ios.no-profile", "no embedded.mobileprovision (normal for App Store downloads)", self.where(tree, root), Level.INFO)
         return info
 
     def profile(self, tree: _Tree, name: str) -> None:
@@ -288,7 +288,7 @@ class _Loader:
         try:
             self.art.profiles.append((where, parse_mobileprovision(raw, where)))
         except CorruptInput as exc:
-            self.log.add("mobileprovision.unreadable", str(exc), where, Severity.ERROR)
+            self.log.add("mobileprovision.unreadable", str(exc), where, Level.ERROR)
 
     def manifest(self, tree: _Tree, name: str, owner: str) -> None:
         doc = self.plist(tree, name)
@@ -300,7 +300,7 @@ class _Loader:
             if name in skip or name.endswith("/") or not name.lower().endswith(_TEXT_SUFFIXES):
                 continue
             if self.text_used >= _MAX_TEXT_TOTAL:
-                self.log.add("ios.text-budget", "text resources past the budget are not searched for endpoints", tree.name, Severity.INFO)
+                self.log.add("ios.text-budget", "text resources past the budget are not searched for endpoints", tree.name, Level.INFO)
                 return
             raw = self.read(tree, name, _MAX_TEXT_FILE)
             if raw is None:
@@ -330,7 +330,7 @@ class _Loader:
         art.info_where = self.where(tree, root + "Info.plist")
         if root + "Info.plist" not in present:
             alternatives = [n for n in rel if "/" not in n and n.lower().endswith(".plist")]
-            self.log.add("ios.no-info-plist", "the app bundle has no Info.plist" + (f" (found {', '.join(alternatives[:3])})" if alternatives else ""), art.info_where, Severity.ERROR)
+            self.log.add("ios.no-info-plist", "the app bundle has no Info.plist" + (f" (found {', '.join(alternatives[:3])})" if alternatives else ""), art.info_where, Level.ERROR)
         art.info = self.bundle(tree, root, "main", present)
         read = {root + "Info.plist"}
         for r in sorted(_with_folders(rel)):
@@ -544,6 +544,6 @@ def _folder_digest(root: Path, names: list[str]) -> str:
 
 def _require_something(art: IosArtifact, path: Path) -> None:
     if art.info is None and not art.binaries and not art.manifests and not art.profiles:
-        detail = "; ".join(d.message for d in art.log.items if d.severity is Severity.ERROR)[:300]
+        detail = "; ".join(d.message for d in art.log.items if d.severity is Level.ERROR)[:300]
         raise CorruptInput(f"{path}: nothing analysable inside (no readable Info.plist, binary, profile or privacy manifest)"
                            + (f": {detail}" if detail else ""))

@@ -6,18 +6,19 @@ from __future__ import annotations
 from itertools import chain
 from pathlib import Path
 
-from datatrail.app.shared.destination_findings import destination_findings
 from datatrail.app.ios.bundle import BinaryFacts, app_identity, binary_facts, build_bundle
 from datatrail.app.ios.endpoints import collect_strings, ios_destinations, ios_endpoints
-from datatrail.knowledge.ios_usage import ios_dataset_ref
-from datatrail.app.ios.info_plist import usage_permissions
-from datatrail.app.ios.privacy import PrivacyContext, api_categories_used, privacy_findings
 from datatrail.app.ios.findings import ios_findings
-from datatrail.app.ios.sdks import IosSdkInput, IosSdkResult, class_names_by_binary, detect_ios_sdks, frameworks_of
-from datatrail.knowledge.datasets import dataset_refs
+from datatrail.app.ios.info_plist import usage_permissions
 from datatrail.app.ios.load import IosArtifact, load_ios
+from datatrail.app.ios.privacy import PrivacyContext, api_categories_used, privacy_findings
+from datatrail.app.ios.sdks import IosSdkInput, IosSdkResult, class_names_by_binary, detect_ios_sdks, frameworks_of
+from datatrail.app.options import ScanOptions
+from datatrail.app.shared.destination_findings import destination_findings
+from datatrail.app.stages import Clock, resolve_endpoints, timestamp, tool_info
+from datatrail.knowledge.datasets import dataset_refs
+from datatrail.knowledge.ios_usage import ios_dataset_ref
 from datatrail.model.report import Report
-from datatrail.app.pipeline import Clock, ScanOptions, resolve_endpoints, timestamp, tool_info
 
 __all__ = ["scan_ios"]
 

@@ -21,7 +21,6 @@ could collect, not proof that data was collected.
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from datatrail.app.android.sdks import PatternHits
+from datatrail.app.shared.sdk_match import PatternHits
 from datatrail.knowledge.sdks import SOURCE_DATATRAIL, Signature, signatures
 from datatrail.model.sdk import OwnerRule, SdkEvidence, SdkFinding, SdkReport
 

@@ -11,8 +11,8 @@ import mmap
 import os
 from pathlib import Path
 
+from datatrail.app.shared.sniff import Kind, sniff_bytes
 from datatrail.errors import UnsupportedInput
-from datatrail.app.sniff import Kind, sniff_bytes
 
 __all__ = ["BUNDLE_SUFFIXES", "NotIosArchive", "is_ios_folder", "is_ios_input"]
 

@@ -56,7 +56,7 @@ from typing import NamedTuple
 
 from datatrail.knowledge.sdks import SOURCE_DATATRAIL, Signature
 
-__all__ = ["Rule", "RuleHits", "ClassMatch", "SignatureIndex", "looks_renamed"]
+__all__ = ["Rule", "RuleHits", "PatternHits", "ClassMatch", "SignatureIndex", "looks_renamed"]
 
 KIND_PREFIX = "class-prefix"
 KIND_PACKAGE = "class-package"
@@ -90,6 +90,21 @@ class RuleHits:
         self.count += 1
         if len(self.examples) < _EXAMPLES:
             self.examples.append(name)
+
+
+class PatternHits:
+    """Items one pattern matched: how many, and the first few as examples (Android and iOS matchers)."""
+
+    __slots__ = ("count", "examples")
+
+    def __init__(self, count: int = 0, examples: list[str] | None = None) -> None:
+        self.count = count
+        self.examples: list[str] = [] if examples is None else examples
+
+    def add(self, item: str) -> None:
+        self.count += 1
+        if len(self.examples) < _EXAMPLES and item not in self.examples:
+            self.examples.append(item)
 
 
 class ClassMatch:

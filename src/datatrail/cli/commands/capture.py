@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, report_for, write_output
 from datatrail.errors import DatatrailError
-from datatrail.report.units import byte_size
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
+from datatrail.report.units import byte_size
 
 if TYPE_CHECKING:
     from datatrail.model.capture import CaptureReport
@@ -209,9 +209,9 @@ def _write_pages(reports: list[CaptureReport], out: Path | None) -> None:
 
 
 def _sarif(reports: list[CaptureReport]) -> str:
-    from datatrail import __version__
     from datatrail.report.capture_sarif import capture_to_sarif_dict
     from datatrail.report.sarif import sarif_log, sarif_text
+    from datatrail.version import __version__
 
     if not reports:
         return ""

@@ -66,9 +66,10 @@ def report_for(path: Path, viewer: str) -> Report:
     Commands that compare (diff, label, capture --app) take either, so an app
     released last month can be compared from its saved report.
     """
+    from datatrail.app.options import ScanOptions
+    from datatrail.app.pipeline import scan_file
     from datatrail.errors import InputError
     from datatrail.report.load import load_report
-    from datatrail.app.pipeline import ScanOptions, scan_file
 
     try:
         saved = _is_saved_report(path)

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from datatrail.cli.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, report_for, write_output
 from datatrail.errors import DatatrailError, InputError
-from datatrail.model.label import MISMATCH_KINDS, LabelComparison, Observation
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
+from datatrail.model.label import MISMATCH_KINDS, LabelComparison, Observation
 
 if TYPE_CHECKING:
     from datatrail.model.report import Report

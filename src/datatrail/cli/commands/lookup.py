@@ -8,8 +8,8 @@ import sys
 
 from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser
 from datatrail.errors import DatatrailError
-from datatrail.model.attribution import Attribution
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
+from datatrail.model.attribution import Attribution
 
 __all__ = ["NAME", "register", "run"]
 

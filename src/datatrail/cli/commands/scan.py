@@ -14,19 +14,18 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-
 from datatrail.cli.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, write_output
-from datatrail.knowledge.rules import RULES
 from datatrail.errors import InputError
+from datatrail.knowledge.rules import RULES
+from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
 from datatrail.model.report import Report, Severity
 from datatrail.report.json import to_json
 from datatrail.report.renderers import DOCUMENT_FORMATS
-from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from datatrail.batch.run import BatchInput, Outcome, Scanner
+    from datatrail.batch import BatchInput, Outcome
 
 __all__ = ["NAME", "FailOn", "register", "run", "render_text", "parse_fail_on"]
 
@@ -208,15 +207,17 @@ def _positive_seconds(text: str) -> float:
 def run(args: argparse.Namespace, err: Errors) -> int:
     # The pipeline is imported here, not at the top: registering this command
     # must stay cheap for every other command.
-    from datatrail.batch.baseline import BaselineBuilder, baseline_json, read_baseline, scan_with_baseline
-    from datatrail.batch.run import BatchSummary, Status, discover, run_batch
-    from datatrail.app.pipeline import ScanOptions, scan_file
+    from datatrail.app.corpus import AppScanner, discover_apps, scan_apps
+    from datatrail.app.options import ScanOptions
+    from datatrail.app.pipeline import scan_file, scan_with_baseline
+    from datatrail.batch import BatchSummary, Status
+    from datatrail.batch.baseline import BaselineBuilder, baseline_json, read_baseline
 
     started = time.perf_counter()
     files: list[Path] = args.files
     out: Path | None = args.output
     document = DOCUMENT_FORMATS.get(args.format)
-    found = discover(files)
+    found = discover_apps(files)
     several = len(files) > 1 or found.directories > 0
     if document is not None and several and (out is None or not out.is_dir()):
         err.print(f"datatrail: error: --format {args.format} with several inputs needs -o DIRECTORY (or use --format jsonl)")
@@ -225,7 +226,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         err.print(f"datatrail: error: {out} is a directory")
         return EXIT_USAGE
     gate: FailOn = args.fail_on
-    scanner: Scanner = scan_file
+    scanner: AppScanner = scan_file
     if args.baseline is not None:
         try:
             baseline = read_baseline(args.baseline)
@@ -259,7 +260,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
 
         progress = progress_bar(args.progress, several, args.format == "terminal" and out is None, len(found.inputs))
     say = err.print if progress is None else partial(print_above, progress)
-    batch = run_batch(found.inputs, options, jobs=jobs, render=render, ordered=ordered, scanner=scanner,
+    batch = scan_apps(found.inputs, options, jobs=jobs, render=render, ordered=ordered, scanner=scanner,
                       timeout=args.timeout)
     try:
         if progress is not None:

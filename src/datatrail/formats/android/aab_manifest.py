@@ -31,10 +31,10 @@ from __future__ import annotations
 
 from datatrail.errors import CorruptInput, LimitExceeded
 from datatrail.formats.android import protobuf as pb
-from datatrail.formats.common.xmltree import ANDROID_NS, XmlElement, XmlValue
 from datatrail.formats.android.attrs import attr_name
+from datatrail.formats.common.xmltree import ANDROID_NS, XmlElement, XmlValue
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
 
 __all__ = ["parse_proto_xml", "is_proto_xml"]
 
@@ -259,7 +259,7 @@ def _element(msg: memoryview, st: _State, is_root: bool) -> tuple[XmlElement | N
                 except LimitExceeded:
                     raise
                 except CorruptInput as exc:
-                    st.log.add("aab.bad-attribute", f"attribute of <{element.tag}> skipped: {exc}", st.where, Severity.ERROR)
+                    st.log.add("aab.bad-attribute", f"attribute of <{element.tag}> skipped: {exc}", st.where, Level.ERROR)
                 attr_index += 1
             elif number == _EL_CHILD:
                 children.append(value)  # type: ignore[arg-type]
@@ -275,12 +275,12 @@ def _element(msg: memoryview, st: _State, is_root: bool) -> tuple[XmlElement | N
             "aab.truncated-element",
             f"<{element.tag or '?'}> is damaged after {len(element.attrs)} attributes and {len(children)} children: {exc}",
             st.where,
-            Severity.ERROR,
+            Level.ERROR,
         )
     if not have_name:
         if is_root:
             raise CorruptInput(f"{st.where}: protobuf XML root element has no name")
-        st.log.add("aab.unnamed-element", "element without a name dropped", st.where, Severity.ERROR)
+        st.log.add("aab.unnamed-element", "element without a name dropped", st.where, Level.ERROR)
         return None, []
     _count(st, 1)
     return element, children
@@ -317,7 +317,7 @@ def _truncated_root(view: memoryview, st: _State) -> memoryview | None:
         "aab.truncated",
         f"root element claims {length} bytes, {len(view) - pos} remain; reading what is there",
         st.where,
-        Severity.ERROR,
+        Level.ERROR,
     )
     return view[pos:]
 
@@ -377,7 +377,7 @@ def parse_proto_xml(
         try:
             child_msg = _node_element(kids[i], st)
         except CorruptInput as exc:
-            log.add("aab.bad-node", f"child {i} of <{parent.tag}> skipped: {exc}", where, Severity.ERROR)
+            log.add("aab.bad-node", f"child {i} of <{parent.tag}> skipped: {exc}", where, Level.ERROR)
             continue
         if child_msg is None:
             continue
@@ -395,7 +395,7 @@ def parse_proto_xml(
         parent.children.append(child)
         stack.append((child, grandchildren, 0))
     if too_deep:
-        log.add("aab.too-deep", f"{too_deep} elements nested deeper than {MAX_DEPTH} dropped", where, Severity.ERROR)
+        log.add("aab.too-deep", f"{too_deep} elements nested deeper than {MAX_DEPTH} dropped", where, Level.ERROR)
     if st.renamed:
         shown = ", ".join(st.renamed[:5])
         log.add(

@@ -92,7 +92,7 @@ from datatrail.formats.android.arsc import (
     describe_config,
 )
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.model.diagnostic import DiagnosticLog, Severity, Tally
+from datatrail.model.diagnostic import DiagnosticLog, Level, Tally
 
 __all__ = ["ProtoResourceTable", "RenderedValue", "describe_proto_config"]
 
@@ -458,12 +458,12 @@ class ProtoResourceTable:
                     index += 1
             table._damage(top, "the resource table")
         except LimitExceeded as exc:
-            table._diag("aab.resources-limit", f"{exc}; the rest of the table was not read", Severity.ERROR)
+            table._diag("aab.resources-limit", f"{exc}; the rest of the table was not read", Level.ERROR)
         if not table.packages:
-            table._diag("aab.resources-no-package", "no usable package in the resource table", Severity.ERROR)
+            table._diag("aab.resources-no-package", "no usable package in the resource table", Level.ERROR)
         return table
 
-    def _diag(self, code: str, message: str, severity: Severity = Severity.WARNING) -> None:
+    def _diag(self, code: str, message: str, severity: Level = Level.WARNING) -> None:
         self._log.add(code, message, self._where, severity)
 
     def _tick(self) -> None:
@@ -479,10 +479,10 @@ class ProtoResourceTable:
             return
         if walk.salvaged:
             self._diag("aab.resources-truncated", f"{what} is cut short ({walk.error}); read what is there",
-                       Severity.ERROR)
+                       Level.ERROR)
         else:
             self._diag("aab.resources-damaged", f"{what} is damaged ({walk.error}); the rest of it was skipped",
-                       Severity.ERROR)
+                       Level.ERROR)
 
     def _text(self, value: pb.FieldValue, what: str) -> str:
         return pb.as_str(value, f"{self._where} ({what})", self._log)
@@ -526,19 +526,19 @@ class ProtoResourceTable:
         label = f"package {name or index}"
         self._damage(walk, label)
         if bad_id is not None:
-            self._diag("aab.resources-bad-id", f"{label}: unreadable package id ({bad_id}); skipped", Severity.ERROR)
+            self._diag("aab.resources-bad-id", f"{label}: unreadable package id ({bad_id}); skipped", Level.ERROR)
             return
         if pkg_id is None:
             # aapt2 leaves the id out only when none was assigned: nothing can refer to it.
-            self._diag("aab.resources-no-id", f"{label} has no package id; skipped", Severity.ERROR)
+            self._diag("aab.resources-no-id", f"{label} has no package id; skipped", Level.ERROR)
             return
         if pkg_id > _MAX_PACKAGE_ID:
             self._diag("aab.resources-bad-id", f"{label} has id 0x{pkg_id:x}, which does not fit a resource id; "
-                       "skipped", Severity.ERROR)
+                       "skipped", Level.ERROR)
             return
         if pkg_id in self.packages:
             self._diag("aab.resources-duplicate-package", f"package 0x{pkg_id:02x} appears again (as {name!r}); "
-                       "merged", Severity.INFO)
+                       "merged", Level.INFO)
         else:
             self.packages[pkg_id] = name
         for i, typ in enumerate(self._children(msg, _PKG_TYPE, "package")):
@@ -551,7 +551,7 @@ class ProtoResourceTable:
         if type_id is None or type_id == 0 or type_id > _MAX_TYPE_ID:
             shown = f"type id 0x{type_id:x}" if type_id is not None else (
                 f"an unreadable type id ({bad_id})" if bad_id is not None else "no type id")
-            self._diag("aab.resources-bad-id", f"{label} has {shown}; its entries skipped", Severity.ERROR)
+            self._diag("aab.resources-bad-id", f"{label} has {shown}; its entries skipped", Level.ERROR)
             return
         key = (pkg_id << 8) | type_id
         if key in self._types and self._types[key] != (name or self._types[key]):

@@ -43,7 +43,7 @@ from typing import Iterator, NamedTuple
 from datatrail.errors import CorruptInput
 from datatrail.formats.android.stringpool import RES_STRING_POOL_TYPE, StringPool
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.model.diagnostic import DiagnosticLog, Severity, Tally
+from datatrail.model.diagnostic import DiagnosticLog, Level, Tally
 
 __all__ = [
     "RES_TABLE_TYPE",
@@ -487,7 +487,7 @@ class ResourceTable:
         table = cls(view, log, where)
         if hsize < _TABLE_MIN_HEADER or hsize > total:
             table._diag("arsc.bad-header-size", f"table header size {hsize} is impossible; "
-                        f"assuming {_TABLE_MIN_HEADER}", 0, Severity.ERROR)
+                        f"assuming {_TABLE_MIN_HEADER}", 0, Level.ERROR)
             hsize = _TABLE_MIN_HEADER
         end = csize
         truncated = False
@@ -497,12 +497,12 @@ class ResourceTable:
             end = total
         elif csize > total:
             table._diag("arsc.truncated", f"table claims {csize} bytes, only {total} present",
-                        0, Severity.ERROR)
+                        0, Level.ERROR)
             end = total
             truncated = True
         elif csize < total:
             table._diag("arsc.trailing-data", f"{total - csize} bytes follow the table", csize,
-                        Severity.INFO)
+                        Level.INFO)
 
         seen_pool = False
         found_packages = 0
@@ -518,7 +518,7 @@ class ResourceTable:
                     table.strings, _ = StringPool.parse(
                         view[:cend], pos, log, where, limits)
                 except CorruptInput as exc:
-                    table._diag("arsc.bad-string-pool", str(exc), pos, Severity.ERROR)
+                    table._diag("arsc.bad-string-pool", str(exc), pos, Level.ERROR)
             elif ctype == RES_TABLE_PACKAGE_TYPE:
                 found_packages += 1
                 table._parse_package(pos, chsize, cend, clipped, limits)
@@ -526,18 +526,18 @@ class ResourceTable:
                 table._diag("arsc.unknown-chunk",
                             f"unexpected chunk type 0x{ctype:04x} in the table; skipped", pos)
         if not seen_pool:
-            table._diag("arsc.no-string-pool", "no global string pool", 0, Severity.ERROR)
+            table._diag("arsc.no-string-pool", "no global string pool", 0, Level.ERROR)
         if found_packages != package_count:
             table._diag("arsc.package-count",
                         f"header says {package_count} packages, found {found_packages}", 0,
-                        Severity.INFO)
+                        Level.INFO)
         if not table.packages:
             table._diag("arsc.no-package", "no usable package in the table", 0,
-                        Severity.ERROR if package_count or found_packages else Severity.INFO)
+                        Level.ERROR if package_count or found_packages else Level.INFO)
         return table
 
     def _diag(self, code: str, message: str, offset: int,
-              severity: Severity = Severity.WARNING) -> None:
+              severity: Level = Level.WARNING) -> None:
         self._log.add(code, message, f"{self._where}@0x{offset:x}", severity)
 
     def _children(
@@ -569,7 +569,7 @@ class ResourceTable:
                            f"chunk type 0x{ctype:04x} with header size {hsize} and size "
                            f"{csize} is unreadable in the {level}; "
                            + (f"resuming at 0x{nxt:x}" if nxt is not None else "rest skipped"),
-                           pos, Severity.ERROR)
+                           pos, Level.ERROR)
                 if nxt is None:
                     return
                 pos = nxt
@@ -580,16 +580,16 @@ class ResourceTable:
                 if nxt is not None:
                     self._diag("arsc.bad-chunk-size",
                                f"chunk size {csize} runs past the end of the {level}; "
-                               f"cut at the next chunk, 0x{nxt:x}", pos, Severity.ERROR)
+                               f"cut at the next chunk, 0x{nxt:x}", pos, Level.ERROR)
                     cend = nxt
                 else:
                     self._diag("arsc.chunk-truncated",
                                f"chunk type 0x{ctype:04x} claims {csize} bytes, "
-                               f"{end - pos} remain in the {level}", pos, Severity.ERROR)
+                               f"{end - pos} remain in the {level}", pos, Level.ERROR)
                     cend = end
             if pos + hsize > cend:
                 self._diag("arsc.chunk-truncated",
-                           f"chunk type 0x{ctype:04x} header is cut short", pos, Severity.ERROR)
+                           f"chunk type 0x{ctype:04x} header is cut short", pos, Level.ERROR)
                 return
             yield ctype, pos, hsize, cend, cend < pos + csize
             pos = cend
@@ -622,7 +622,7 @@ class ResourceTable:
         if hsize < _PACKAGE_MIN_HEADER:
             self._diag("arsc.bad-package-header",
                        f"package header size {hsize} is below {_PACKAGE_MIN_HEADER}; "
-                       "package skipped", pos, Severity.ERROR)
+                       "package skipped", pos, Level.ERROR)
             return
         (_, _, _, pkg_id, raw_name, type_strings, _, key_strings, _) = _PACKAGE.unpack_from(
             view, pos)
@@ -635,7 +635,7 @@ class ResourceTable:
                 type_id_offset = 0
         if pkg_id > 0xFF:
             self._diag("arsc.bad-package-id", f"package id 0x{pkg_id:x} does not fit a "
-                       "resource id; package skipped", pos, Severity.ERROR)
+                       "resource id; package skipped", pos, Level.ERROR)
             return
         name = raw_name.decode("utf-16-le", "replace").split("\0", 1)[0]
         pkg = self._pkgs.get(pkg_id)
@@ -646,7 +646,7 @@ class ResourceTable:
         else:
             self._diag("arsc.duplicate-package",
                        f"package 0x{pkg_id:02x} appears again (as {name!r}); merged", pos,
-                       Severity.INFO)
+                       Level.INFO)
 
         names = _Names(type_id_offset)
         spare_pools: list[StringPool] = []
@@ -658,7 +658,7 @@ class ResourceTable:
                     pool, _ = StringPool.parse(view[:cend], cpos, self._log, self._where,
                                                limits)
                 except CorruptInput as exc:
-                    self._diag("arsc.bad-string-pool", str(exc), cpos, Severity.ERROR)
+                    self._diag("arsc.bad-string-pool", str(exc), cpos, Level.ERROR)
                     continue
                 rel = cpos - pos
                 if rel == type_strings and not have_types:
@@ -689,13 +689,13 @@ class ResourceTable:
         if spare_pools:
             self._diag("arsc.extra-string-pool",
                        f"{len(spare_pools)} extra string pools in package "
-                       f"0x{pkg_id:02x}; ignored", pos, Severity.INFO)
+                       f"0x{pkg_id:02x}; ignored", pos, Level.INFO)
         if not have_types:
             self._diag("arsc.no-type-strings", f"package 0x{pkg_id:02x} has no type "
-                       "string pool", pos, Severity.ERROR)
+                       "string pool", pos, Level.ERROR)
         if not have_keys:
             self._diag("arsc.no-key-strings", f"package 0x{pkg_id:02x} has no key "
-                       "string pool", pos, Severity.ERROR)
+                       "string pool", pos, Level.ERROR)
 
     def _parse_type_spec(self, pkg: _Package, names: _Names, pos: int, hsize: int,
                          end: int) -> None:
@@ -719,7 +719,7 @@ class ResourceTable:
             entry.spec_entries = count
         else:
             self._diag("arsc.duplicate-type-spec",
-                       f"second spec for type 0x{type_id:02x}", pos, Severity.INFO)
+                       f"second spec for type 0x{type_id:02x}", pos, Level.INFO)
             entry.spec_entries = max(entry.spec_entries, count)
 
     def _parse_type(self, pkg: _Package, names: _Names, pos: int, hsize: int,
@@ -746,7 +746,7 @@ class ResourceTable:
         if entries_start < hsize or entries_start > size:
             self._diag("arsc.bad-type", f"entriesStart 0x{entries_start:x} outside the "
                        f"chunk for type 0x{type_id:02x} ({config}); skipped", pos,
-                       Severity.ERROR)
+                       Level.ERROR)
             return
         sparse = bool(flags & _TYPE_FLAG_SPARSE)
         small = bool(flags & _TYPE_FLAG_OFFSET16) and not sparse
@@ -765,12 +765,12 @@ class ResourceTable:
         if typ is None:
             self._diag("arsc.type-without-spec",
                        f"type 0x{type_id:02x} ({config}) appears before its spec", pos,
-                       Severity.INFO)
+                       Level.INFO)
             typ = pkg.types[type_id] = _Type(type_id, names)
         elif 0 <= typ.spec_entries < count and not sparse:
             self._diag("arsc.type-spec-mismatch",
                        f"type 0x{type_id:02x} ({config}) has {count} entries, its spec "
-                       f"{typ.spec_entries}", pos, Severity.INFO)
+                       f"{typ.spec_entries}", pos, Level.INFO)
 
         table = pos + hsize
         base = pos + entries_start
@@ -994,7 +994,7 @@ class ResourceTable:
             if current in seen:
                 self._diag("arsc.reference-cycle",
                            f"reference cycle through 0x{current:08x} (from 0x{res_id:08x})",
-                           0, Severity.WARNING)
+                           0, Level.WARNING)
                 return None
             seen.add(current)
             value = self._pick(current)

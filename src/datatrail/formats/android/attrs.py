@@ -10,16 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import cache
-
-from datatrail.knowledge.datafile import data_path
+from pathlib import Path
 
 __all__ = ["attr_name", "dataset_info"]
+
+_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "android_attrs.json"
+"""The table ships with the other datasets (one folder, one SOURCES file) but is read here as a
+plain file, not through knowledge's loader: parsers import nothing above formats."""
 
 
 @cache
 def _load() -> tuple[dict[int, str], dict[str, str]]:
     """The table and its provenance, from one read of the file."""
-    raw = data_path("android_attrs.json").read_bytes()
+    raw = _FILE.read_bytes()
     doc = json.loads(raw)
     info = {"name": "android-attrs", "version": str(doc["format"]), "source": doc["source"],
             "license": doc["license"], "sha256": hashlib.sha256(raw).hexdigest()}

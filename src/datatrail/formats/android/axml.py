@@ -11,11 +11,11 @@ from __future__ import annotations
 import struct
 
 from datatrail.errors import CorruptInput, LimitExceeded
+from datatrail.formats.android.attrs import attr_name
 from datatrail.formats.android.stringpool import StringPool
 from datatrail.formats.common.xmltree import ANDROID_NS, XmlElement, XmlValue
-from datatrail.formats.android.attrs import attr_name
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
 
 __all__ = ["parse_axml", "is_axml", "render_value"]
 
@@ -132,7 +132,7 @@ class _Parser:
         while pos + 8 <= end:
             ctype, cheader, csize = _CHUNK.unpack_from(data, pos)
             if csize < 8 or pos + csize > end or cheader > csize:
-                self.log.add("axml.bad-chunk-size", f"chunk 0x{ctype:x} claims {csize} bytes; stopping here", self._at(pos), Severity.ERROR)
+                self.log.add("axml.bad-chunk-size", f"chunk 0x{ctype:x} claims {csize} bytes; stopping here", self._at(pos), Level.ERROR)
                 break
             if ctype == RES_STRING_POOL:
                 if self.pool is None:
@@ -141,7 +141,7 @@ class _Parser:
                     except LimitExceeded:
                         raise
                     except CorruptInput as exc:
-                        self.log.add("axml.bad-string-pool", str(exc), self._at(pos), Severity.ERROR)
+                        self.log.add("axml.bad-string-pool", str(exc), self._at(pos), Level.ERROR)
                 else:
                     self.log.add("axml.extra-string-pool", "second string pool ignored", self._at(pos))
             elif ctype == RES_XML_RESOURCE_MAP:

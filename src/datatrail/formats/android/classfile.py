@@ -17,7 +17,7 @@ import struct
 from typing import NamedTuple
 
 from datatrail.errors import CorruptInput
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
 
 __all__ = ["ClassFile", "parse_class", "is_class_file", "decode_modified_utf8"]
 
@@ -328,7 +328,7 @@ def parse_class(data: bytes | memoryview, where: str, log: DiagnosticLog) -> Cla
             "classfile.truncated-interfaces",
             f"{n_ifaces} interfaces declared, the file ends first",
             f"{where}@0x{pos:x}",
-            Severity.ERROR,
+            Level.ERROR,
         )
         n_ifaces = (end - pos) // 2
     for k in range(n_ifaces):
@@ -371,7 +371,7 @@ def parse_class(data: bytes | memoryview, where: str, log: DiagnosticLog) -> Cla
             f"{pool.bad_utf8} Utf8 constants are not well-formed modified UTF-8 (first #{first}); "
             "bad bytes and lone surrogates became U+FFFD",
             f"{where}@0x{pool.offsets[first]:x}",
-            Severity.INFO,
+            Level.INFO,
         )
     if pool.bad_refs:
         log.add(

@@ -36,7 +36,7 @@ from typing import Final
 
 from datatrail.errors import CorruptInput, LimitExceeded
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
 
 __all__ = ["DexFile", "descriptor_to_java", "decode_mutf8", "is_dex", "HEADER_SIZE"]
 
@@ -316,7 +316,7 @@ class DexFile:
         code: str,
         message: str,
         off: int | None = None,
-        severity: Severity = Severity.WARNING,
+        severity: Level = Level.WARNING,
     ) -> None:
         self.log.add(code, message, self._loc(off), severity)
 
@@ -418,7 +418,7 @@ class DexFile:
                     f"DEX container (size {container_size}, header at {header_offset}); "
                     "only the first DEX file in it is read",
                     HEADER_SIZE,
-                    Severity.INFO,
+                    Level.INFO,
                 )
 
         # The runtime rejects a file shorter than file_size, but a truncated
@@ -440,7 +440,7 @@ class DexFile:
                     "dex.trailing-data",
                     f"{size - file_size} bytes after the end declared by file_size",
                     file_size,
-                    Severity.INFO,
+                    Level.INFO,
                 )
             end = file_size
         self._end = end
@@ -451,7 +451,7 @@ class DexFile:
                 "dex.checksum",
                 f"adler32 checksum mismatch (header 0x{checksum:08x})",
                 8,
-                Severity.INFO if self._truncated else Severity.WARNING,
+                Level.INFO if self._truncated else Level.WARNING,
             )
 
         for t in tables:
@@ -478,7 +478,7 @@ class DexFile:
                 "dex.data-section",
                 f"data section 0x{data_off:x}+{data_size} lies outside the file",
                 104,
-                Severity.INFO if self._truncated else Severity.WARNING,
+                Level.INFO if self._truncated else Level.WARNING,
             )
         self._check_map(map_off, tables)
 
@@ -504,7 +504,7 @@ class DexFile:
                 "dex.table-misaligned",
                 f"{t.name} table offset 0x{t.off:x} is not 4-byte aligned",
                 t.off,
-                Severity.INFO,
+                Level.INFO,
             )
         fits = (size - t.off) // t.item_size
         if fits < t.claimed:
@@ -526,7 +526,7 @@ class DexFile:
                 "dex.map",
                 f"map_off 0x{map_off:x} is misaligned or outside the file",
                 52,
-                Severity.INFO if self._truncated and map_off >= size else Severity.WARNING,
+                Level.INFO if self._truncated and map_off >= size else Level.WARNING,
             )
             return
         (count,) = _U32.unpack_from(buf, map_off)

@@ -40,9 +40,9 @@ from array import array
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Final, NamedTuple
 
-from datatrail.formats.common.buffer import Buffer
 from datatrail.formats.android.dex import HEADER_SIZE, DexFile
-from datatrail.model.diagnostic import Severity
+from datatrail.formats.common.buffer import Buffer
+from datatrail.model.diagnostic import Level
 
 __all__ = ["CodeRefs", "CodeScan", "Users", "superclass_descriptors"]
 
@@ -545,7 +545,7 @@ class CodeRefs:
                 "dex.code-unused-opcode",
                 f"{self._unused_ops} unused opcode(s) met while walking bytecode "
                 "(the runtime would refuse these methods); walked as 1-unit instructions",
-                severity=Severity.INFO,
+                severity=Level.INFO,
             )
         if self._walk_stops:
             self._diag(
@@ -774,7 +774,7 @@ class CodeRefs:
                 "some code_items lie outside the code section the map names "
                 "(the runtime would refuse the file); they are scanned too",
                 section[0],
-                Severity.INFO,
+                Level.INFO,
             )
 
     def _build_index(self) -> _CodeIndex:
@@ -945,12 +945,12 @@ class CodeRefs:
                 "dex.code-item-shared",
                 f"{len(shared)} code_item(s) are shared by several methods",
                 loc,
-                Severity.INFO,
+                Level.INFO,
             )
         return _CodeIndex(buf, starts, owners, shared, owner_class, owner_method)
 
     def _diag(
-        self, code: str, message: str, off: int | None = None, severity: Severity = Severity.WARNING
+        self, code: str, message: str, off: int | None = None, severity: Level = Level.WARNING
     ) -> None:
         where = self.dex.name if off is None else f"{self.dex.name}@0x{off:x}"
         self.dex.log.add(code, message, where, severity)

@@ -14,7 +14,7 @@ import struct
 from typing import Iterator
 
 from datatrail.errors import CorruptInput
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
 
 __all__ = [
     "WIRE_VARINT",
@@ -138,7 +138,7 @@ def fields(
                     "protobuf.group",
                     f"deprecated group (field {number}) skipped",
                     f"{where}@0x{field_at:x}",
-                    Severity.WARNING,
+                    Level.WARNING,
                 )
         elif wire == WIRE_EGROUP:
             raise CorruptInput(f"{where}@0x{field_at:x}: end-group {number} without a start")

@@ -35,7 +35,7 @@ from datatrail.errors import CorruptInput
 from datatrail.formats.common.der import DerError, Tlv, children, raw, read_tlv
 from datatrail.formats.common.x509 import parse_certificate
 from datatrail.model.certificate import Certificate
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
 
 __all__ = [
     "SIGNING_BLOCK_MAGIC",
@@ -161,7 +161,7 @@ def _certificate_or_placeholder(
             f"{scheme} signer #{signer_index}: {exc}; kept only its fingerprint "
             f"(sha256 {hashlib.sha256(der).hexdigest()})",
             location,
-            Severity.ERROR,
+            Level.ERROR,
         )
         return _unparsed_certificate(der, scheme, signer_index, source)
 
@@ -198,7 +198,7 @@ def find_signing_block(
             "signing.bad-cd-offset",
             f"central directory offset {cd} is outside the file ({size} bytes)",
             SIGNING_BLOCK_SOURCE,
-            Severity.ERROR,
+            Level.ERROR,
         )
         return None
     if cd < 24 or bytes(view[cd - 16 : cd]) != SIGNING_BLOCK_MAGIC:
@@ -213,7 +213,7 @@ def find_signing_block(
             "signing.block-too-small",
             f"APK Signing Block size {block_size} is smaller than its own footer",
             loc,
-            Severity.ERROR,
+            Level.ERROR,
         )
         return {}
     if block_size > cd - 8:
@@ -221,7 +221,7 @@ def find_signing_block(
             "signing.block-size-out-of-range",
             f"APK Signing Block claims {block_size} bytes but only {cd - 8} precede its footer",
             loc,
-            Severity.ERROR,
+            Level.ERROR,
         )
         return {}
     start = cd - block_size - 8
@@ -232,7 +232,7 @@ def find_signing_block(
             "signing.block-size-mismatch",
             f"APK Signing Block header size {head_size} differs from footer size {block_size}",
             loc,
-            Severity.ERROR,
+            Level.ERROR,
         )
 
     pairs: dict[int, bytes] = {}
@@ -242,14 +242,14 @@ def find_signing_block(
     while pos < end:
         ploc = f"{SIGNING_BLOCK_SOURCE}@0x{pos:x}"
         if count >= _MAX_PAIRS:
-            log.add("signing.too-many-pairs", f"stopped after {_MAX_PAIRS} pairs", ploc, Severity.ERROR)
+            log.add("signing.too-many-pairs", f"stopped after {_MAX_PAIRS} pairs", ploc, Level.ERROR)
             break
         if end - pos < 8:
             log.add(
                 "signing.pair-truncated",
                 f"{end - pos} stray bytes where a pair length (8 bytes) was expected",
                 ploc,
-                Severity.ERROR,
+                Level.ERROR,
             )
             break
         (pair_len,) = struct.unpack_from("<Q", view, pos)
@@ -258,7 +258,7 @@ def find_signing_block(
                 "signing.pair-too-short",
                 f"pair length {pair_len} cannot hold its 4-byte id",
                 ploc,
-                Severity.ERROR,
+                Level.ERROR,
             )
             break
         if pair_len > end - pos - 8:
@@ -266,7 +266,7 @@ def find_signing_block(
                 "signing.pair-truncated",
                 f"pair length {pair_len} exceeds the {end - pos - 8} bytes left in the block",
                 ploc,
-                Severity.ERROR,
+                Level.ERROR,
             )
             break
         (pair_id,) = struct.unpack_from("<I", view, pos + 8)
@@ -276,7 +276,7 @@ def find_signing_block(
                 "signing.duplicate-pair",
                 f"pair id 0x{pair_id:08x} appears more than once; the first is used",
                 ploc,
-                Severity.WARNING,
+                Level.WARNING,
             )
         else:
             pairs[pair_id] = value
@@ -330,12 +330,12 @@ class _Reader:
         n = 0
         while self.remaining:
             if n >= limit:
-                log.add("signing.too-many-items", f"{what}: stopped after {limit} entries", loc, Severity.ERROR)
+                log.add("signing.too-many-items", f"{what}: stopped after {limit} entries", loc, Level.ERROR)
                 return
             try:
                 item = self.prefixed(f"{what} #{n}")
             except _Truncated as exc:
-                log.add("signing.truncated", str(exc), loc, Severity.ERROR)
+                log.add("signing.truncated", str(exc), loc, Level.ERROR)
                 return
             yield item
             n += 1
@@ -349,7 +349,7 @@ def _algorithm_list(seq: _Reader, what: str, log: DiagnosticLog, loc: str) -> li
             algo = item.u32(f"{what} algorithm id")
             item.prefixed(f"{what} value")
         except _Truncated as exc:
-            log.add("signing.truncated", str(exc), loc, Severity.ERROR)
+            log.add("signing.truncated", str(exc), loc, Level.ERROR)
             continue
         ids.append(algo)
     return ids
@@ -377,7 +377,7 @@ def _parse_signer(
     for der in cert_ders:
         out.append(_certificate_or_placeholder(der, scheme, index, SIGNING_BLOCK_SOURCE, log, loc))
     if not cert_ders:
-        log.add("signing.no-certificates", f"{scheme} signer #{index} lists no certificate", loc, Severity.ERROR)
+        log.add("signing.no-certificates", f"{scheme} signer #{index} lists no certificate", loc, Level.ERROR)
 
     digest_algos = _algorithm_list(digests, "digests", log, loc)
     inner_sdk: tuple[int, int] | None = None
@@ -388,7 +388,7 @@ def _parse_signer(
         try:
             attr_id = attr.u32("attribute id")
         except _Truncated as exc:
-            log.add("signing.truncated", str(exc), loc, Severity.ERROR)
+            log.add("signing.truncated", str(exc), loc, Level.ERROR)
             continue
         if attr_id == _ATTR_PROOF_OF_ROTATION:
             log.add(
@@ -396,13 +396,13 @@ def _parse_signer(
                 f"{scheme} signer #{index} carries a signing-certificate lineage "
                 "(key rotation history); its older certificates are not reported",
                 loc,
-                Severity.INFO,
+                Level.INFO,
             )
         elif attr_id == _ATTR_STRIPPING_PROTECTION and not is_v3:
             try:
                 claimed.add(attr.u32("stripping-protection scheme id"))
             except _Truncated as exc:
-                log.add("signing.truncated", str(exc), loc, Severity.ERROR)
+                log.add("signing.truncated", str(exc), loc, Level.ERROR)
     # apksig-made v2 blocks end the signed data with an empty length-prefixed
     # element (four zero bytes); only other leftovers are odd.
     leftover = bytes(signed.rest())
@@ -411,7 +411,7 @@ def _parse_signer(
             "signing.trailing-data",
             f"{len(leftover)} unexpected bytes after the signed data",
             loc,
-            Severity.WARNING,
+            Level.WARNING,
         )
 
     if is_v3:
@@ -421,38 +421,38 @@ def _parse_signer(
                 "signing.sdk-range-mismatch",
                 f"{scheme} signer #{index}: SDK range {outer_sdk} differs from the signed copy {inner_sdk}",
                 loc,
-                Severity.ERROR,
+                Level.ERROR,
             )
         if outer_sdk[0] > outer_sdk[1]:
             log.add(
                 "signing.sdk-range-empty",
                 f"{scheme} signer #{index}: min SDK {outer_sdk[0]} > max SDK {outer_sdk[1]}",
                 loc,
-                Severity.WARNING,
+                Level.WARNING,
             )
 
     signature_algos = _algorithm_list(signer.prefixed("signatures"), "signatures", log, loc)
     if not signature_algos:
-        log.add("signing.no-signatures", f"{scheme} signer #{index} has no signature", loc, Severity.ERROR)
+        log.add("signing.no-signatures", f"{scheme} signer #{index} has no signature", loc, Level.ERROR)
     if digest_algos != signature_algos:
         log.add(
             "signing.algorithm-mismatch",
             f"{scheme} signer #{index}: digest algorithms {[hex(a) for a in digest_algos]} "
             f"differ from signature algorithms {[hex(a) for a in signature_algos]}",
             loc,
-            Severity.ERROR,
+            Level.ERROR,
         )
     for algo in sorted(set(signature_algos) - set(_SIG_ALGORITHMS)):
         log.add(
             "signing.unknown-algorithm",
             f"{scheme} signer #{index}: unknown signature algorithm 0x{algo:04x}",
             loc,
-            Severity.WARNING,
+            Level.WARNING,
         )
 
     public_key = bytes(signer.prefixed("public key").rest())
     if not public_key:
-        log.add("signing.no-public-key", f"{scheme} signer #{index} has an empty public key", loc, Severity.ERROR)
+        log.add("signing.no-public-key", f"{scheme} signer #{index} has an empty public key", loc, Level.ERROR)
     elif first_der is not None:
         spki = _certificate_spki(first_der)
         if spki is not None and spki != public_key:
@@ -460,14 +460,14 @@ def _parse_signer(
                 "signing.public-key-mismatch",
                 f"{scheme} signer #{index}: public key differs from its first certificate's",
                 loc,
-                Severity.ERROR,
+                Level.ERROR,
             )
     if signer.remaining:
         log.add(
             "signing.trailing-data",
             f"{signer.remaining} unexpected bytes after the signer",
             loc,
-            Severity.WARNING,
+            Level.WARNING,
         )
     return claimed
 
@@ -493,14 +493,14 @@ def certificates_from_signing_block(pairs: dict[int, bytes], log: DiagnosticLog)
         try:
             signers = outer.prefixed("signers")
         except _Truncated as exc:
-            log.add("signing.truncated", f"{scheme} block: {exc}", loc, Severity.ERROR)
+            log.add("signing.truncated", f"{scheme} block: {exc}", loc, Level.ERROR)
             continue
         if outer.remaining:
             log.add(
                 "signing.trailing-data",
                 f"{outer.remaining} unexpected bytes after the {scheme} signer list",
                 loc,
-                Severity.WARNING,
+                Level.WARNING,
             )
         count = 0
         for signer in signers.items(f"{scheme} signers", _MAX_SIGNERS, log, loc):
@@ -511,18 +511,18 @@ def certificates_from_signing_block(pairs: dict[int, bytes], log: DiagnosticLog)
                     "signing.truncated",
                     f"{scheme} signer #{count}: {exc}",
                     f"{loc} signer #{count}",
-                    Severity.ERROR,
+                    Level.ERROR,
                 )
             count += 1
         if count == 0:
-            log.add("signing.no-signers", f"{scheme} block lists no signer", loc, Severity.ERROR)
+            log.add("signing.no-signers", f"{scheme} block lists no signer", loc, Level.ERROR)
 
     if 3 in claimed and V3_BLOCK_ID not in pairs:
         log.add(
             "signing.v3-stripped",
             "v2 signed data says the APK was also signed with scheme v3, but there is no v3 block",
             SIGNING_BLOCK_SOURCE,
-            Severity.ERROR,
+            Level.ERROR,
         )
     for block_id in pairs:
         if block_id in (V2_BLOCK_ID, V3_BLOCK_ID, V31_BLOCK_ID) or block_id in _OTHER_BLOCK_IDS:
@@ -531,7 +531,7 @@ def certificates_from_signing_block(pairs: dict[int, bytes], log: DiagnosticLog)
             "signing.unknown-pair",
             f"unrecognised APK Signing Block pair id 0x{block_id:08x} ({len(pairs[block_id])} bytes)",
             SIGNING_BLOCK_SOURCE,
-            Severity.INFO,
+            Level.INFO,
         )
     return result
 
@@ -603,7 +603,7 @@ def _walk_pkcs7(der: bytes, source: str, log: DiagnosticLog) -> _SignedDataParts
             "signing.pkcs7-trailing-data",
             f"{len(der) - top.end} bytes after the PKCS#7 structure",
             source,
-            Severity.INFO,
+            Level.INFO,
         )
     info = children(der, top)
     if len(info) < 2 or info[0].tag != 0x06:
@@ -632,7 +632,7 @@ def _walk_pkcs7(der: bytes, source: str, log: DiagnosticLog) -> _SignedDataParts
                         "signing.pkcs7-odd-certificate",
                         f"certificates field holds a non-X.509 choice (tag 0x{c.tag:02x}); skipped",
                         source,
-                        Severity.WARNING,
+                        Level.WARNING,
                     )
         elif field.tag == 0x31:
             for info_tlv in children(der, field):
@@ -741,7 +741,7 @@ def certificates_from_pkcs7(
             "signing.pkcs7-unreadable",
             f"not a readable PKCS#7 signature block ({exc})",
             source,
-            Severity.ERROR,
+            Level.ERROR,
         )
         return []
     if walked.problems:
@@ -750,7 +750,7 @@ def certificates_from_pkcs7(
             f"malformed PKCS#7 SignedData ({'; '.join(walked.problems)}); "
             "certificates pulled out by a lenient DER walk",
             source,
-            Severity.WARNING,
+            Level.WARNING,
         )
     certs = walked.certificates
 
@@ -759,22 +759,22 @@ def certificates_from_pkcs7(
             "signing.too-many-items",
             f"PKCS#7 block holds {len(certs)} certificates; only the first {_MAX_CERTS_PER_SIGNER} are read",
             source,
-            Severity.ERROR,
+            Level.ERROR,
         )
         certs = certs[:_MAX_CERTS_PER_SIGNER]
     if not certs:
-        log.add("signing.pkcs7-no-certificates", "PKCS#7 block holds no certificate", source, Severity.ERROR)
+        log.add("signing.pkcs7-no-certificates", "PKCS#7 block holds no certificate", source, Level.ERROR)
         return []
 
     # Put the signer's certificate first.
     if walked.signer_count == 0:
-        log.add("signing.pkcs7-no-signer", "PKCS#7 block has no SignerInfo", source, Severity.WARNING)
+        log.add("signing.pkcs7-no-signer", "PKCS#7 block has no SignerInfo", source, Level.WARNING)
     elif walked.signer_count > 1:
         log.add(
             "signing.pkcs7-many-signers",
             f"PKCS#7 block has {walked.signer_count} SignerInfos",
             source,
-            Severity.INFO,
+            Level.INFO,
         )
     ids = [_certificate_issuer_serial(blob) for blob in certs]
     signer_positions: list[int] = []
@@ -787,7 +787,7 @@ def certificates_from_pkcs7(
                 "signing.pkcs7-signer-cert-missing",
                 f"no certificate matches the SignerInfo (serial {serial:x})",
                 source,
-                Severity.WARNING,
+                Level.WARNING,
             )
         elif match not in signer_positions:
             signer_positions.append(match)

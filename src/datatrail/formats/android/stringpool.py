@@ -34,7 +34,7 @@ from typing import Iterator
 
 from datatrail.errors import CorruptInput
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
 
 __all__ = [
     "RES_STRING_POOL_TYPE",
@@ -209,12 +209,12 @@ class StringPool:
         if count > room:
             log.add("stringpool.bad-count",
                     f"string count {count} does not fit the chunk (room for {room}); clamped",
-                    loc, Severity.ERROR)
+                    loc, Level.ERROR)
             count = room
         if count > limits.max_string_pool:
             log.add("stringpool.limit",
                     f"string count {count} exceeds the limit {limits.max_string_pool}; "
-                    "only the first strings are read", loc, Severity.ERROR)
+                    "only the first strings are read", loc, Level.ERROR)
             count = limits.max_string_pool
         if style_count > room - count:
             log.add("stringpool.bad-count",
@@ -238,7 +238,7 @@ class StringPool:
         if count and not (table + 4 * count <= area_start <= area_end):
             log.add("stringpool.bad-strings-start",
                     f"stringsStart 0x{strings_start:x} is outside the chunk; "
-                    f"all {count} strings unreadable", loc, Severity.ERROR)
+                    f"all {count} strings unreadable", loc, Level.ERROR)
             return cls(view, starts, ends, utf8, flags, style_count), end
 
         bad_offset = bad_length = over_budget = 0
@@ -277,5 +277,5 @@ class StringPool:
         if over_budget:
             log.add("stringpool.overlap",
                     f"{over_budget} of {count} strings dropped: overlapping strings would "
-                    "decode to far more text than the chunk holds", loc, Severity.ERROR)
+                    "decode to far more text than the chunk holds", loc, Level.ERROR)
         return cls(view, starts, ends, utf8, flags, style_count), end

@@ -40,7 +40,7 @@ from datatrail.formats.common.magic import FAT_ARCH_64 as _FAT_ARCH_64
 from datatrail.formats.common.magic import FAT_HEADER as _FAT_HEADER
 from datatrail.formats.common.magic import FAT_MAGIC, FAT_MAGIC_64, MAX_FAT_ARCHS, is_fat, is_thin_macho
 from datatrail.formats.common.magic import THIN_MAGICS as _THIN_MAGICS
-from datatrail.model.diagnostic import DiagnosticLog, Severity, Tally
+from datatrail.model.diagnostic import DiagnosticLog, Level, Tally
 
 __all__ = [
     "MAX_FAT_ARCHS",
@@ -316,14 +316,6 @@ class MachOSlice:
                 for start, end in self.readable_ranges(sec.offset, sec.offset + sec.file_size):
                     yield from _split_ustrings(self.read(start, end - start), min_len, self.little_endian)
 
-    def objc_class_names(self) -> tuple[str, ...]:
-        """Objective-C (and Swift ``@objc``) class names defined in the slice, from
-        ``__objc_classlist``, followed by the other names in ``__objc_classname``
-        (protocols, classes of object files whose pointers await relocation)."""
-        from datatrail.formats.apple.objc import class_names
-
-        return class_names(self)
-
     # --------------------------------------------------------------- symbols
 
     def symbols(self, limit: int = MAX_SYMBOLS) -> tuple[str, ...]:
@@ -578,7 +570,7 @@ def _archive_objects(buf: Buffer, base: int, length: int, location: str, log: Di
         sub = f"{location}({member.name})"
         head = bytes(archive[member.data_offset : member.data_offset + 4])
         if not is_thin_macho(head):
-            log.add("macho.member-not-macho", "archive member is not a Mach-O object", sub, Severity.INFO)
+            log.add("macho.member-not-macho", "archive member is not a Mach-O object", sub, Level.INFO)
             continue
         try:
             image = parse_slice(archive, member.data_offset, member.size, sub, log)

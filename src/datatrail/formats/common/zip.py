@@ -21,7 +21,7 @@ from typing import NamedTuple, TypeVar
 from datatrail.errors import CorruptInput, InputError, LimitExceeded
 from datatrail.formats.common.buffer import Buffer, as_buffer
 from datatrail.limits import DEFAULT_LIMITS, Limits
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
 
 __all__ = ["ZipEntry", "ZipArchive", "InflationBudget", "is_zip", "has_end_record"]
 
@@ -156,7 +156,7 @@ class ZipArchive:
                 "zip.no-central-directory",
                 "no end-of-central-directory record; entries recovered from local headers",
                 self._where(),
-                Severity.ERROR,
+                Level.ERROR,
             )
             return None
         _, _, _, _, count, cd_size, cd_offset, comment_len = _EOCD.unpack_from(data, eocd)
@@ -191,7 +191,7 @@ class ZipArchive:
                 "zip.bad-central-directory-offset",
                 "central directory offset does not point at a directory header; scanning local headers",
                 self._where(offset=cd_offset),
-                Severity.ERROR,
+                Level.ERROR,
             )
             return None
         self.central_directory_offset = cd_offset
@@ -223,7 +223,7 @@ class ZipArchive:
                 "zip.overlapping-entries",
                 f"{len(bad)} entries' data overlaps other entries or the directory (zip bomb?); they are not read",
                 self._where(),
-                Severity.ERROR,
+                Level.ERROR,
             )
         return bad
 
@@ -255,7 +255,7 @@ class ZipArchive:
             name_start = pos + _CDH.size
             extra_start = name_start + name_len
             if extra_start + extra_len > end:
-                self.log.add("zip.truncated-directory", "central directory entry runs past the end", self._where(offset=pos), Severity.ERROR)
+                self.log.add("zip.truncated-directory", "central directory entry runs past the end", self._where(offset=pos), Level.ERROR)
                 break
             raw_name = bytes(data[name_start:extra_start])
             if 0xFFFFFFFF in (csize, usize, local):
@@ -455,7 +455,7 @@ class ZipArchive:
         start = self._data_offset(entry)
         end = start + entry.compressed_size
         if end > len(self._data):
-            self.log.add("zip.truncated-entry", "entry data runs past the end of the file", self._where(entry.name, start), Severity.ERROR)
+            self.log.add("zip.truncated-entry", "entry data runs past the end of the file", self._where(entry.name, start), Level.ERROR)
             end = len(self._data)
         method = entry.method
         if method not in (_STORED, _DEFLATED):
@@ -527,7 +527,7 @@ class ZipArchive:
         entry = job.entry
         self.budget.used += result.produced
         if result.damage is not None:
-            self.log.add("zip.inflate-error", result.damage, self._where(entry.name), Severity.ERROR)
+            self.log.add("zip.inflate-error", result.damage, self._where(entry.name), Level.ERROR)
         if result.limit is not None:
             raise result.limit
         out = result.data

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from datatrail.formats.net.tnetstring import TnetError, TnetLimits, TnetValue, read_value
-from datatrail.model.diagnostic import DiagnosticLog, Severity
+from datatrail.model.diagnostic import DiagnosticLog, Level
 
 __all__ = ["MitmFlow", "sniff_mitmproxy", "read_mitmproxy"]
 
@@ -176,5 +176,5 @@ def read_mitmproxy(data: bytes, log: DiagnosticLog, location: str, limits: TnetL
             log.add("mitmproxy.bad-flow", flow, f"{location}#flow{index}")
         index += 1
     if skipped:
-        log.add("mitmproxy.not-http", f"{skipped} non-HTTP flows (TCP/UDP/DNS) not read", location, Severity.INFO)
+        log.add("mitmproxy.not-http", f"{skipped} non-HTTP flows (TCP/UDP/DNS) not read", location, Level.INFO)
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from datatrail.model.capture import CaptureReport, Destination, Flow
+from datatrail.model.capture import CaptureReport, Flow, TrafficDestination
 from datatrail.model.http import HttpRequest
 from datatrail.model.personal_data import DataHit
 from datatrail.report.html.app_tables import countries_table, flag_pill
@@ -35,7 +35,7 @@ _FLAG_TITLES = {
 _BODY_PREVIEW = 2000
 
 
-def _flags(dest: Destination) -> tuple[tuple[str, str, str], ...]:
+def _flags(dest: TrafficDestination) -> tuple[tuple[str, str, str], ...]:
     out = []
     for flag in dest.flags:
         flag_id, _, country = flag.partition(":")

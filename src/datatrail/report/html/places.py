@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.knowledge.geo import country_name
+from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.model.report import CodeOwner, Destination, Report
 
 __all__ = ["VIEWER_NAMES", "LEVELS", "LEVEL_TEXT", "Reach", "CountryUse", "level_of", "worst", "reaches", "by_country", "country_label"]

@@ -11,8 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.knowledge.geo import country_name
+from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.model.report import CodeOwner, Report, Severity
 from datatrail.model.sdk import SdkFinding
 from datatrail.report.html.markup import plural

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import datatrail.knowledge.sdks as sdks_module
+from datatrail.app.android.load import load_android
 from datatrail.app.android.sdks import detect_sdks
 from datatrail.knowledge.sdks import (
     SOURCE_DATATRAIL,
@@ -30,12 +31,12 @@ from datatrail.knowledge.sdks import (
     signatures,
     split_exodus_signature,
 )
-from datatrail.app.android.load import load_android
-from tests.conftest import CORPUS, corpus_dir
+from tests.support import paths
+from tests.support.corpus import CORPUS, corpus_dir
 from tests.support.dex_factory import synthetic_app
 
 DATA_DIR = Path(sdks_module.__file__).parent / "data"
-UPSTREAM_EXODUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "etip-trackers.json"
+UPSTREAM_EXODUS = paths.REPO.parent / "shared" / "data" / "etip-trackers.json"
 _JAVA_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 # Countries the data may name; a typo like "UK" or "CH " fails here.
 ISO_COUNTRIES = {"CN", "US", "IL", "DE", "RU", "FR", "GB", "JP", "KR", "NL", "SG", "IN", "HK", "TW", "FI", "SE"}

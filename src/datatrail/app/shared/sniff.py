@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 import re
+from enum import Enum
 
 from datatrail.errors import CorruptInput
 from datatrail.formats.android.axml import is_axml

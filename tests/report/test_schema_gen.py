@@ -9,11 +9,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from datatrail.app.pipeline import scan_file
 from datatrail.errors import InputError
 from datatrail.model.report import SCHEMA_VERSION, Report
 from datatrail.report.json import to_dict, to_json
-from datatrail.app.pipeline import scan_file
-from tests.conftest import CORPUS, corpus_files, ios_inputs, scan_cached
+from tests.support.corpus import CORPUS, corpus_files, ios_inputs, scan_cached
 
 INPUTS = corpus_files("apk/**/*.apk", "apk/**/*.aab", "apk/**/*.dex", "apk/**/*.jar", "sdk/android/**/*", "sdk/dex-extracted/*.dex") + ios_inputs()
 

@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 
-from datatrail.batch.run import BatchInput, Status, discover, run_batch
+from datatrail.app.corpus import discover_apps, scan_apps
+from datatrail.app.options import ScanOptions
+from datatrail.app.pipeline import scan_file
+from datatrail.batch import BatchInput, Status
 from datatrail.cli.main import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
 from datatrail.model.report import Report
 from datatrail.report.json import to_json
-from datatrail.app.pipeline import ScanOptions, scan_file
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 
 # Small inputs of every kind the loader sniffs, so the suite stays fast.
 APPS = {
@@ -78,7 +80,7 @@ def _by_path(lines: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def test_discover_walks_sorted_skips_junk_and_loops(tree: Path) -> None:
-    found = discover([tree])
+    found = discover_apps([tree])
     rel = [str(item.relative) for item in found.inputs]
     # A directory's own files in name order, then its subdirectories; the loop is entered once.
     assert rel == [
@@ -93,7 +95,7 @@ def test_discover_walks_sorted_skips_junk_and_loops(tree: Path) -> None:
     assert found.skipped == 3  # README.txt, empty.apk, random.bin; photos.zip is only told apart by parsing
     assert found.directories == 1 and not found.problems
     assert all(not item.explicit for item in found.inputs)
-    assert discover([tree]).inputs == found.inputs
+    assert discover_apps([tree]).inputs == found.inputs
 
 
 def test_directory_jsonl_equals_serial_scans_for_one_and_two_jobs(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,8 +173,8 @@ def test_terminal_reports_keep_input_order(tree: Path, tmp_path: Path) -> None:
 
 
 def test_ordered_batch_yields_in_input_order(tree: Path) -> None:
-    inputs = discover([tree]).inputs
-    outcomes = list(run_batch(inputs, jobs=2, ordered=True, tasks_per_child=1))
+    inputs = discover_apps([tree]).inputs
+    outcomes = list(scan_apps(inputs, jobs=2, ordered=True, tasks_per_child=1))
     assert [o.index for o in outcomes] == list(range(len(inputs)))
     assert [o.status for o in outcomes if o.path.name == "photos.zip"] == [Status.SKIPPED]
     assert all(o.status is Status.ANALYSED and o.report is not None for o in outcomes if o.path.name != "photos.zip")
@@ -182,7 +184,7 @@ def test_a_dying_worker_fails_only_its_input(tree: Path) -> None:
     crash = tree / "crash.apk"
     crash.write_bytes((tree / "a2dp.apk").read_bytes())
     inputs = [BatchInput(tree / rel) for rel in APPS] + [BatchInput(crash)]
-    outcomes = list(run_batch(inputs, jobs=2, render=str, scanner=crash_on_marked_inputs))
+    outcomes = list(scan_apps(inputs, jobs=2, render=str, scanner=crash_on_marked_inputs))
     assert sorted(o.index for o in outcomes) == list(range(len(inputs)))
     failed = [o for o in outcomes if o.status is Status.FAILED]
     assert [o.path for o in failed] == [crash]
@@ -194,14 +196,14 @@ def test_memory_error_fails_only_its_input(tree: Path) -> None:
     huge = tree / "huge.apk"
     huge.write_bytes((tree / "politedroid.apk").read_bytes())
     inputs = [BatchInput(huge), BatchInput(tree / "politedroid.apk")]
-    outcomes = list(run_batch(inputs, jobs=1, scanner=out_of_memory_on_marked_inputs))
+    outcomes = list(scan_apps(inputs, jobs=1, scanner=out_of_memory_on_marked_inputs))
     assert [o.status for o in outcomes] == [Status.FAILED, Status.ANALYSED]
     assert outcomes[0].error == f"datatrail: cannot analyse {huge}: out of memory"
 
 
 def test_progress_goes_to_stderr_only(tree: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "datatrail.cli.main", "scan", str(tree), "--format", "jsonl", "--jobs", "2", "--progress"],
+        [sys.executable, "-m", "datatrail.cli", "scan", str(tree), "--format", "jsonl", "--jobs", "2", "--progress"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -232,7 +234,7 @@ def test_ios_bundle_folders_are_one_input_each(tmp_path: Path) -> None:
     loose = tmp_path / "store" / "libs"
     loose.mkdir()
     (loose / "libfoo.a").write_bytes(b"!<arch>\n")
-    found = discover([tmp_path / "store"])
+    found = discover_apps([tmp_path / "store"])
     assert [i.path for i in found.inputs] == [app, loose / "libfoo.a"]
-    named = discover([app])
+    named = discover_apps([app])
     assert [i.path for i in named.inputs] == [app] and named.directories == 0

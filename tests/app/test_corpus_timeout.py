@@ -1,4 +1,4 @@
-"""run_batch's per-input timeout: a slow input fails alone, in this process and in workers."""
+"""The static scan over many inputs with a per-input timeout: a slow input fails alone, in this process and in workers."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from datatrail.batch.run import BatchInput, Status, run_batch
+from datatrail.app.corpus import scan_apps
+from datatrail.app.options import ScanOptions
+from datatrail.app.pipeline import scan_file
+from datatrail.batch import BatchInput, Status
 from datatrail.model.report import Report
-from datatrail.app.pipeline import ScanOptions, scan_file
-from tests.conftest import corpus_dir
+from tests.support.corpus import corpus_dir
 
 SMALL_APK = "apk/androguard/com.politedroid_4.apk"
 OTHER_APK = "apk/androguard/TC-debug.apk"
@@ -49,7 +51,7 @@ def apps(tmp_path: Path) -> dict[str, Path]:
 def test_timeout_in_process_fails_the_slow_input_and_goes_on(apps: dict[str, Path]) -> None:
     inputs = [BatchInput(apps["slow.apk"]), BatchInput(apps["small.apk"])]
     start = time.perf_counter()
-    outcomes = list(run_batch(inputs, jobs=1, scanner=sleep_on_marked_inputs, timeout=0.5))
+    outcomes = list(scan_apps(inputs, jobs=1, scanner=sleep_on_marked_inputs, timeout=0.5))
     assert time.perf_counter() - start < 20  # not the scanner's 60 s
     assert [o.status for o in outcomes] == [Status.FAILED, Status.ANALYSED]
     assert outcomes[0].error == f"datatrail: cannot analyse {apps['slow.apk']}: timed out after 0.5 s"
@@ -60,7 +62,7 @@ def test_timeout_in_process_fails_the_slow_input_and_goes_on(apps: dict[str, Pat
 def test_timeout_in_workers_fails_only_the_slow_input(apps: dict[str, Path]) -> None:
     inputs = [BatchInput(apps[n]) for n in ("small.apk", "slow.apk", "other.apk")]
     # Generous enough for a fresh worker's first scan (it loads the knowledge tables) on a busy machine.
-    outcomes = sorted(run_batch(inputs, jobs=2, render=str, scanner=sleep_on_marked_inputs, timeout=3),
+    outcomes = sorted(scan_apps(inputs, jobs=2, render=str, scanner=sleep_on_marked_inputs, timeout=3),
                       key=lambda o: o.index)
     assert [o.status for o in outcomes] == [Status.ANALYSED, Status.FAILED, Status.ANALYSED]
     assert outcomes[1].error is not None and outcomes[1].error.endswith("timed out after 3 s")
@@ -69,7 +71,7 @@ def test_timeout_in_workers_fails_only_the_slow_input(apps: dict[str, Path]) -> 
 def test_a_worker_stuck_in_c_is_ended_by_its_cpu_limit(apps: dict[str, Path]) -> None:
     inputs = [BatchInput(apps[n]) for n in ("stuck.apk", "small.apk")]
     start = time.perf_counter()
-    outcomes = sorted(run_batch(inputs, jobs=2, render=str, scanner=stuck_in_c_on_marked_inputs, timeout=1),
+    outcomes = sorted(scan_apps(inputs, jobs=2, render=str, scanner=stuck_in_c_on_marked_inputs, timeout=1),
                       key=lambda o: o.index)
     assert time.perf_counter() - start < 40
     assert [o.status for o in outcomes] == [Status.FAILED, Status.ANALYSED]
@@ -78,8 +80,8 @@ def test_a_worker_stuck_in_c_is_ended_by_its_cpu_limit(apps: dict[str, Path]) ->
 
 def test_a_generous_timeout_changes_nothing(apps: dict[str, Path]) -> None:
     inputs = [BatchInput(apps["other.apk"])]
-    timed = next(run_batch(inputs, timeout=120))
-    plain = next(run_batch(inputs))
+    timed = next(scan_apps(inputs, timeout=120))
+    plain = next(scan_apps(inputs))
     assert timed.status is plain.status is Status.ANALYSED
     assert timed.report is not None and plain.report is not None
     assert timed.report.sdks == plain.report.sdks and timed.report.destinations == plain.report.destinations
@@ -88,4 +90,4 @@ def test_a_generous_timeout_changes_nothing(apps: dict[str, Path]) -> None:
 @pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf")])
 def test_timeout_must_be_positive(apps: dict[str, Path], bad: float) -> None:
     with pytest.raises(ValueError, match="timeout must be positive and finite"):
-        list(run_batch([BatchInput(apps["small.apk"])], timeout=bad))
+        list(scan_apps([BatchInput(apps["small.apk"])], timeout=bad))

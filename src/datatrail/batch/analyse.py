@@ -1,0 +1,86 @@
+"""One input of a batch, from its path to an outcome: scanned, rendered, bounded in time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from datatrail.batch.baseline import baseline_entries
+from datatrail.batch.deadline import TimedOut, deadline
+from datatrail.batch.inputs import BatchInput
+from datatrail.batch.outcome import Outcome, Status
+from datatrail.errors import InputError, UnsupportedInput
+from datatrail.model.report import Report
+
+__all__ = ["Scanner", "Renderer", "analyse"]
+
+Scanner = Callable[[Path], Report]
+"""What analyses one input; must be picklable (a module-level function, or a
+``functools.partial`` of one) to reach worker processes."""
+
+Renderer = Callable[[Report], str]
+"""Turns a report into output text inside the worker; must be picklable."""
+
+
+def analyse(
+    index: int,
+    item: BatchInput,
+    render: Renderer | None,
+    scanner: Scanner,
+    timeout: float | None = None,
+    in_worker: bool = False,
+) -> Outcome:
+    """One input, start to rendered text; runs in a worker. Never raises for a bad input."""
+    start = time.perf_counter()
+    try:
+        with deadline(timeout, in_worker):
+            report = scanner(item.path)
+            text = render(report) if render is not None else None
+            if timeout is not None and time.perf_counter() - start > timeout:
+                # The timer's exception can be lost (raised inside a finalizer that
+                # the garbage collector ran, which Python only prints): the clock decides.
+                raise TimedOut
+    except TimedOut:
+        return Outcome(
+            index,
+            item.path,
+            Status.FAILED,
+            error=f"datatrail: cannot analyse {item.path}: timed out after {timeout:g} s",
+            seconds=time.perf_counter() - start,
+        )
+    except UnsupportedInput as exc:
+        status = Status.FAILED if item.explicit else Status.SKIPPED
+        return Outcome(index, item.path, status, error=f"datatrail: cannot analyse {exc}", seconds=time.perf_counter() - start)
+    except InputError as exc:
+        return Outcome(index, item.path, Status.FAILED, error=f"datatrail: cannot analyse {exc}", seconds=time.perf_counter() - start)
+    except MemoryError:
+        # Python-level allocation failed; the worker is still usable (its next
+        # task starts from freed memory), unlike one the OOM killer ends.
+        return Outcome(
+            index,
+            item.path,
+            Status.FAILED,
+            error=f"datatrail: cannot analyse {item.path}: out of memory",
+            seconds=time.perf_counter() - start,
+        )
+    except Exception as exc:  # a bug of ours must not hide the other inputs' results
+        return Outcome(
+            index,
+            item.path,
+            Status.FAILED,
+            error=f"datatrail: internal error on {item.path}: {type(exc).__name__}: {exc} (please report this)",
+            seconds=time.perf_counter() - start,
+        )
+    worst = max((f.severity.rank for f in report.findings), default=-1)
+    return Outcome(
+        index,
+        item.path,
+        Status.ANALYSED,
+        text=text,
+        report=None if render is not None else report,
+        worst_rank=worst,
+        rule_ids=frozenset(f.rule_id for f in report.findings),
+        baseline=baseline_entries(report),
+        seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,97 @@
+"""How each input of a batch went, and the batch's totals."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from datatrail.batch.baseline import BaselineEntry
+from datatrail.model.report import Report
+
+__all__ = ["Status", "Outcome", "BatchSummary"]
+
+
+class Status(str, Enum):
+    ANALYSED = "analysed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Outcome:
+    """How one input went (treat as read-only; a plain class because ``index`` cannot be a NamedTuple field).
+
+    ``index``: position in the input list, for callers that care about order.
+    ``text``: the rendered report, when a renderer was given. ``report``: the report
+    itself, only when no renderer was given. ``worst_rank``: rank of the most severe
+    finding (-1 without findings), and ``rule_ids`` of its findings, for --fail-on.
+    ``baseline``: its findings as baseline entries, for --write-baseline (the worker
+    works them out, so the parent never needs the whole report for them). ``error``:
+    one line for people, when the input failed or was skipped.
+    """
+
+    __slots__ = ("index", "path", "status", "text", "report", "worst_rank", "rule_ids", "baseline", "error", "seconds")
+
+    def __init__(
+        self,
+        index: int,
+        path: Path,
+        status: Status,
+        text: str | None = None,
+        report: Report | None = None,
+        worst_rank: int = -1,
+        error: str | None = None,
+        seconds: float = 0.0,
+        rule_ids: frozenset[str] = frozenset(),
+        baseline: tuple[BaselineEntry, ...] = (),
+    ) -> None:
+        self.index = index
+        self.path = path
+        self.status = status
+        self.text = text
+        self.report = report
+        self.worst_rank = worst_rank
+        self.rule_ids = rule_ids
+        self.baseline = baseline
+        self.error = error
+        self.seconds = seconds
+
+
+class BatchSummary:
+    __slots__ = ("jobs", "analysed", "failed", "skipped", "elapsed")
+
+    def __init__(self, jobs: int, skipped: int = 0) -> None:
+        self.jobs = jobs
+        self.analysed = 0
+        self.failed = 0
+        self.skipped = skipped
+        self.elapsed = 0.0
+
+    def count(self, outcome: Outcome) -> None:
+        if outcome.status is Status.ANALYSED:
+            self.analysed += 1
+        elif outcome.status is Status.FAILED:
+            self.failed += 1
+        else:
+            self.skipped += 1
+
+    @property
+    def apps_per_minute(self) -> float:
+        """Inputs attempted (analysed or failed) per minute of wall time; skipped files are not apps."""
+        done = self.analysed + self.failed
+        return done * 60.0 / self.elapsed if self.elapsed > 0 else 0.0
+
+    def line(self) -> str:
+        return (
+            f"datatrail: {self.analysed} analysed, {self.failed} failed, {self.skipped} skipped "
+            f"in {self.elapsed:.1f} s ({self.apps_per_minute:.1f} apps/min, {self.jobs} job{'s' if self.jobs != 1 else ''})"
+        )
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "analysed": self.analysed,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "elapsed_s": round(self.elapsed, 3),
+            "apps_per_minute": round(self.apps_per_minute, 2),
+            "jobs": self.jobs,
+        }
