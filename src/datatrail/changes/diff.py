@@ -40,7 +40,7 @@ def _version(report: Report) -> AppVersion:
 
 def _sdks(report: Report) -> dict[str, DiffItem]:
     out: dict[str, DiffItem] = {}
-    for sdk in report.sdks:
+    for sdk in report.sdks_in_code:  # a key left in the manifest is not an SDK the update added
         where = ", ".join(x for x in (sdk.vendor if sdk.vendor != "unknown" else None, sdk.vendor_country) if x)
         out[sdk.id] = DiffItem(sdk.id, f"{sdk.name} ({where})" if where else sdk.name)
     return out

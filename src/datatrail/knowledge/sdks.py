@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.datafile import read_data_file
-from datatrail.model.sdk import SdkEvidence, SdkFinding
+from datatrail.model.sdk import PRESENCE_CODE, SdkEvidence, SdkFinding, presence_of
 
 __all__ = [
     "Signature",
@@ -117,7 +117,10 @@ class Signature(NamedTuple):
         obfuscated: bool = False,
         extra_aliases: Sequence[str] = (),
     ) -> SdkFinding:
-        """This SDK found in an app (Android or iOS matcher), with the evidence that found it."""
+        """This SDK found in an app (Android or iOS matcher), with the evidence that found it.
+
+        Found by manifest entries alone, it is "declared" and its confidence at most "low"."""
+        presence = presence_of(evidence)
         return SdkFinding(
             id=self.id,
             name=self.name,
@@ -126,13 +129,14 @@ class Signature(NamedTuple):
             categories=self.categories,
             website=self.website,
             source=self.source,
-            confidence=confidence,
+            confidence=confidence if presence == PRESENCE_CODE else "low",
             obfuscated=obfuscated,
             class_count=class_count,
             evidence=tuple(evidence),
             aliases=tuple(a for a in dict.fromkeys((*self.aliases, *extra_aliases)) if a != self.id),
             parent=self.parent,
             parent_country=self.parent_country,
+            presence=presence,
         )
     notes: str | None = None
 

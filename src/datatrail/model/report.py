@@ -39,7 +39,7 @@ __all__ = [
     "Report",
 ]
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 class Severity(str, Enum):
@@ -227,6 +227,16 @@ class Report:
     """Seconds per stage; informative, not part of comparisons."""
     ios: IosBundle | None = None
     """iOS inputs only: Info.plist, binaries, provisioning and privacy manifests (schema 1.2)."""
+
+    @property
+    def sdks_in_code(self) -> tuple[SdkFinding, ...]:
+        """The SDKs whose code is in the package: the ones "SDKs inside" and every count mean."""
+        return tuple(s for s in self.sdks if s.in_code)
+
+    @property
+    def sdks_declared_only(self) -> tuple[SdkFinding, ...]:
+        """SDKs only the manifest names: configured, code not found."""
+        return tuple(s for s in self.sdks if not s.in_code)
 
 
 def type_hints(cls: type) -> dict[str, Any]:

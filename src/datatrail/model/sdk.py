@@ -30,16 +30,25 @@ Evidence kinds:
   name starts with the pattern (``JPUSHService``, ``WXApi``).
 * ``ios-framework``: (iOS) an embedded or linked framework or library whose
   name matches (``AlipaySDK.framework``, ``libJPush.a``).
+
+An SDK named only by manifest entries (a crash reporter's API-key meta-data, an
+ad network's application-id key, a component whose class is not in the code) is
+reported with ``presence`` "declared": configured, code not found. It is not
+counted among the SDKs inside the app, and its confidence is at most "low".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 __all__ = [
     "EVIDENCE_KINDS",
+    "DECLARED_KINDS",
+    "PRESENCE_CODE",
+    "PRESENCE_DECLARED",
+    "presence_of",
     "SdkEvidence",
     "SdkFinding",
     "UnidentifiedLibrary",
@@ -73,6 +82,17 @@ class SdkEvidence:
     """Up to five of the matched items."""
 
 
+PRESENCE_CODE = "code"
+PRESENCE_DECLARED = "declared"
+DECLARED_KINDS = frozenset({"manifest-component", "manifest-meta-data", "manifest-permission"})
+"""Evidence an app can carry without the SDK's code: what its manifest says."""
+
+
+def presence_of(evidence: Iterable[SdkEvidence]) -> str:
+    """"declared" when every piece of evidence is a manifest entry, else "code"."""
+    return PRESENCE_CODE if any(e.kind not in DECLARED_KINDS for e in evidence) else PRESENCE_DECLARED
+
+
 @dataclass(frozen=True, slots=True)
 class SdkFinding:
     id: str
@@ -98,6 +118,14 @@ class SdkFinding:
     parent: str | None = None
     """The vendor's owner when that differs (Adjust -> AppLovin), else None."""
     parent_country: str | None = None
+    presence: str = "code"
+    """How the SDK is in the package: "code" (its classes, native libraries or assets are there) or
+    "declared" (only manifest entries name it: a key or component left in, code not found). Reports
+    of schema 1.2 and earlier did not say, and read back as "code"."""
+
+    @property
+    def in_code(self) -> bool:
+        return self.presence == PRESENCE_CODE
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,7 +174,7 @@ def to_cyclonedx_dict(report: Report) -> dict[str, Any]:
         for owner in access.owners:
             categories.setdefault(_owner_key(owner), set()).update(access.data_categories)
     app_ref = _app_ref(report)
-    sdk_refs = [sdk.id for sdk in report.sdks]
+    sdk_refs = [sdk.id for sdk in report.sdks_in_code]
     services = [_service(d, categories) for d in report.destinations]
     bom: dict[str, Any] = {
         "$schema": f"http://cyclonedx.org/schema/bom-{SPEC_VERSION}.schema.json",
@@ -191,7 +191,7 @@ def to_cyclonedx_dict(report: Report) -> dict[str, Any]:
             "properties": [_prop("schema_version", report.schema_version), _prop("viewer", report.viewer)]
             + [_prop("dataset", f"{d.name} {d.version}") for d in report.datasets],
         },
-        "components": [_sdk_component(sdk) for sdk in report.sdks],
+        "components": [_sdk_component(sdk) for sdk in report.sdks_in_code],
         "services": services,
         "dependencies": [{"ref": app_ref, "dependsOn": sdk_refs}] + [{"ref": ref} for ref in sdk_refs],
     }

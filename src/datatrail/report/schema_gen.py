@@ -14,6 +14,7 @@ from typing import Any
 
 from datatrail.knowledge.viewers import VIEWERS
 from datatrail.model.report import Report, type_hints
+from datatrail.model.sdk import PRESENCE_CODE, PRESENCE_DECLARED
 
 __all__ = ["report_schema", "object_schema", "schema_for"]
 
@@ -36,6 +37,7 @@ _OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
     ("CodeOwner", "kind"): {"enum": ["sdk", "app", "library"]},
     ("SdkFinding", "confidence"): {"enum": ["high", "medium", "low"]},
     ("SdkFinding", "source"): {"enum": ["datatrail", "exodus-etip"]},
+    ("SdkFinding", "presence"): {"enum": [PRESENCE_CODE, PRESENCE_DECLARED]},
     ("Endpoint", "party"): {"enum": ["first", "third", "unknown"]},
 }
 _MIN_ITEMS = {("Report", "inputs"): 1, ("Report", "datasets"): 1}

@@ -76,10 +76,13 @@ def _verdict(report: Report) -> Text:
     if cats:
         text.append(f" (can reach: {', '.join(cats)})")
     text.append(".\n")
-    if report.sdks:
-        by_country = Counter(s.vendor_country or "?" for s in report.sdks)
+    inside = report.sdks_in_code
+    if inside:
+        by_country = Counter(s.vendor_country or "?" for s in inside)
         countries = ", ".join(f"{n} from {c}" for c, n in by_country.most_common())
-        text.append(f"{len(report.sdks)} third-party SDKs ({countries}). ")
+        text.append(f"{len(inside)} third-party SDKs ({countries}). ")
+    if report.sdks_declared_only:
+        text.append(f"Configured in the manifest, code not found: {', '.join(s.name for s in report.sdks_declared_only)}. ")
     sdk_reads = sorted({a.data for a in report.data_access for o in a.owners if o.kind == "sdk"})
     if sdk_reads:
         text.append("SDK code can read: ")
@@ -104,12 +107,16 @@ def _org(d: Destination) -> str:
 
 def _sdks(report: Report) -> Table:
     table = _table("SDKs inside (present in code)", "SDK", "Vendor", "Country", "Categories", "Classes>", "Confidence")
-    for sdk in report.sdks[:_MAX_ROWS]:
+    for sdk in report.sdks_in_code[:_MAX_ROWS]:
         name = sdk.name + (" (renamed)" if sdk.obfuscated else "")
         table.add_row(name, sdk.vendor, sdk.vendor_country or "?", ", ".join(sdk.categories), str(sdk.class_count), sdk.confidence)
+    captions = []
+    if report.sdks_declared_only:
+        captions.append("Configured in the manifest, code not found: " + ", ".join(s.name for s in report.sdks_declared_only))
     if report.unidentified_libraries:
-        libs = ", ".join(f"{u.package} ({u.class_count})" for u in report.unidentified_libraries[:6])
-        table.caption = f"Unidentified libraries: {libs}"
+        captions.append("Unidentified libraries: " + ", ".join(f"{u.package} ({u.class_count})" for u in report.unidentified_libraries[:6]))
+    if captions:
+        table.caption = "\n".join(captions)
     return table
 
 

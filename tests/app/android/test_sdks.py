@@ -305,6 +305,53 @@ def test_confidence_rule(classes: tuple[str, ...], meta: tuple[str, ...], libs: 
     assert finding is not None and finding.confidence == confidence
 
 
+@pytest.mark.parametrize(
+    ("classes", "meta", "components", "libs", "presence"),
+    [
+        ((), ("BUGLY_APPID",), (), (), "declared"),
+        ((), (), (("activity", "com.tencent.bugly.beta.ui.BetaActivity"),), (), "declared"),
+        ((), ("BUGLY_APPID", "BUGLY_APP_CHANNEL"), (("activity", "com.tencent.bugly.beta.ui.BetaActivity"),), (), "declared"),
+        (("com.tencent.bugly.A",), ("BUGLY_APPID",), (), (), "code"),
+        ((), ("BUGLY_APPID",), (), ("lib/arm64-v8a/libBugly.so",), "code"),
+        (("com.tencent.bugly.beta.ui.BetaActivity",), (), (("activity", "com.tencent.bugly.beta.ui.BetaActivity"),), (), "code"),
+    ],
+)
+def test_presence_says_whether_the_code_is_there(classes: tuple[str, ...], meta: tuple[str, ...],
+                                                  components: tuple[tuple[str, str], ...], libs: tuple[str, ...],
+                                                  presence: str, tmp_path: Path) -> None:
+    art = synthetic_app(tmp_path, classes=classes, meta_data=meta, components=components,
+                        files={lib: b"\x7fELF" for lib in libs})
+    finding = detect_sdks(art).finding("tencent-bugly")
+    assert finding is not None and finding.presence == presence
+    if presence == "declared":
+        # Manifest entries alone are what a key left behind looks like: never more than low, however many.
+        assert finding.class_count == 0 and finding.confidence == "low"
+
+
+def test_declared_only_sdks_are_not_counted_as_inside(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from datatrail.app.pipeline import scan_file
+    from datatrail.report.cyclonedx import to_cyclonedx_dict
+    from datatrail.report.html import to_html
+    from datatrail.report.terminal import render_terminal
+
+    synthetic_app(tmp_path, classes=("com.example.app.Main",), meta_data=("BUGLY_APPID", "BUGLY_APP_CHANNEL"),
+                  components=(("activity", "com.tencent.bugly.beta.ui.BetaActivity"),))
+    report = scan_file(tmp_path / "app.apk")
+    assert [s.id for s in report.sdks] == ["tencent-bugly"]
+    assert report.sdks_in_code == () and [s.id for s in report.sdks_declared_only] == ["tencent-bugly"]
+    page = to_html(report)
+    assert "SDKs inside (0)" in page and "configured, code not found" in page
+    assert "of its 1 SDKs" not in page and "is from China" not in page
+    console = Console(width=200, record=True)
+    render_terminal(report, console)
+    text = console.export_text()
+    assert "third-party SDKs" not in text
+    assert "Configured in the manifest, code not found: Tencent Bugly" in text
+    assert to_cyclonedx_dict(report)["components"] == []
+
+
 def test_obfuscation_flag(tmp_path: Path) -> None:
     renamed = tuple(f"com.tencent.bugly.{n}" for n in ("a", "b", "c$1", "zza", "d.e"))
     art = synthetic_app(tmp_path, classes=renamed + ("com.tencent.bugly.CrashReport",))

@@ -83,7 +83,7 @@ def to_html(report: Report) -> str:
             "Who sends where",
             render_flow(_name(report), items) if items else _empty("The package names no hosts."),
         ),
-        section("sdks", f"SDKs inside ({len(report.sdks)})", sdks_table(report) if report.sdks or report.unidentified_libraries else _empty("No SDK identified.")),
+        section("sdks", f"SDKs inside ({len(report.sdks_in_code)})", sdks_table(report) if report.sdks or report.unidentified_libraries else _empty("No SDK identified.")),
         section("data-access", f"What the code can read ({len(report.data_access)})",
                 data_access_table(report) if report.data_access else _empty("No privacy-relevant API use found.")),
         section("destinations", f"Destinations ({len(report.destinations)})",

@@ -79,7 +79,8 @@ def sdks_table(report: Report) -> Markup:
             extra.append(f"website: {sdk.website}")
         rows.append(
             [
-                join([sdk.name, pill("renamed", "lv-conditional") if sdk.obfuscated else None], " "),
+                join([sdk.name, pill("renamed", "lv-conditional") if sdk.obfuscated else None,
+                      None if sdk.in_code else pill("configured, code not found", "lv-no-flag")], " "),
                 vendor,
                 country_label(sdk.vendor_country),
                 ", ".join(sdk.categories),

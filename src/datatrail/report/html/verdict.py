@@ -152,12 +152,13 @@ def _headline(report: Report, data_of: dict[tuple[str, str], list[tuple[str, Seq
 
 
 def _sdk_point(report: Report) -> str | None:
-    if not report.sdks:
+    inside = report.sdks_in_code
+    if not inside:
         return None
     by_country: dict[str, list[SdkFinding]] = {}
-    for sdk in report.sdks:
+    for sdk in inside:
         by_country.setdefault(sdk.vendor_country or "", []).append(sdk)
-    total = len(report.sdks)
+    total = len(inside)
     parts = []
     for code, sdks in sorted(by_country.items(), key=lambda item: (-len(item[1]), item[0])):
         where = f"from {_country(code)}" if code else "from vendors of unknown country"
