@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, get_type_hints
 
-from datatrail.model.attribution import Attribution
+from datatrail.model.attribution import Attribution, Flag
 from datatrail.model.certificate import Certificate
 from datatrail.model.diagnostic import Diagnostic
 from datatrail.model.endpoint import AppLink, Endpoint
@@ -183,6 +183,16 @@ class Destination:
     """With ``--resolve``: what the resolver answered for this host, and when."""
     addresses: tuple[Attribution, ...] = ()
     """With ``--resolve``: each answered address attributed (server country, AS, flags)."""
+
+    @property
+    def named_owner(self) -> str | None:
+        """The organisation (its group's parent first) known to run the host, or None."""
+        return self.attribution.parent or self.attribution.organisation
+
+    def weakly_placed(self, flag: Flag) -> bool:
+        """The host's own flag rests on its name or address alone: a country-code domain, or an IP
+        address that no known organisation runs. Such a flag is a lead, never a strong claim."""
+        return flag.basis == "ccTLD" or (self.endpoint.is_ip and self.named_owner is None)
 
 
 @dataclass(frozen=True, slots=True)

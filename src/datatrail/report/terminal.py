@@ -88,10 +88,15 @@ def _verdict(report: Report) -> Text:
         text.append("SDK code can read: ")
         text.append(", ".join(sdk_reads[:8]) + (" …" if len(sdk_reads) > 8 else ""), style="bold")
         text.append(". ")
-    reached = sorted({(f.country, _org(d)) for d in report.destinations for f in d.attribution.flags if f.id == COMPELLED_ACCESS})
+    flagged = [(d, f) for d in report.destinations for f in d.attribution.flags if f.id == COMPELLED_ACCESS]
+    reached = sorted({(f.country, _org(d)) for d, f in flagged if not d.weakly_placed(f)})
     if reached:
         text.append("Names servers under state-access law: ", style="bold red")
         text.append("; ".join(f"{org} ({c})" for c, org in reached[:6]) + ". ")
+    guessed = sorted({(f.country, _org(d)) for d, f in flagged if d.weakly_placed(f)} - set(reached))
+    if guessed:
+        text.append("Hosts whose country-code domain or address alone points to a state-access law: ")
+        text.append("; ".join(f"{org} ({c})" for c, org in guessed[:6]) + ". ")
     counts = Counter(f.severity for f in report.findings)
     text.append("Findings: ")
     parts = [f"{counts[s]} {s.value}" for s in sorted(counts, key=lambda s: -s.rank)]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.knowledge.rules import make_finding
 from datatrail.model.attribution import Flag
-from datatrail.model.report import Destination, Evidence, Finding
+from datatrail.model.report import Destination, Evidence, Finding, Severity
 
 __all__ = ["destination_findings"]
 
@@ -66,21 +66,34 @@ _TRANSFER_RULES = (
 """Viewer-specific transfer flags: (flag id, rule, what the flag means for the organisation or server)."""
 
 
+def _weak(flag: Flag, dests: list[Destination]) -> tuple[Severity | None, str]:
+    """A flag that rests on a country-code domain or a bare address with no known owner is
+    reported at low severity and says so; otherwise the rule's own severity."""
+    if not all(d.weakly_placed(flag) for d in dests):
+        return None, ""
+    why = "the name's country-code domain" if flag.basis == "ccTLD" else "the address's location"
+    unowned = "; no known organisation runs it" if all(d.named_owner is None for d in dests) else ""
+    return Severity.LOW, f" Weak basis: only {why}{unowned}."
+
+
 def destination_findings(destinations: tuple[Destination, ...], subject: str) -> list[Finding]:
     out: list[Finding] = []
     for key, (flag, dests) in sorted(_by_flag(destinations, COMPELLED_ACCESS).items()):
         hosts = ", ".join(sorted({d.endpoint.host for d in dests})[:5])
         laws = "; ".join(flag.citations[:3])
+        severity, caveat = _weak(flag, dests)
         out.append(make_finding(
             "DST001", subject, key,
-            f"{_who(dests[0])}: {len(dests)} host(s) ({hosts}) under {flag.country} law by {flag.basis}. {laws}.",
-            _evidence(dests),
+            f"{_who(dests[0])}: {len(dests)} host(s) ({hosts}) under {flag.country} law by {flag.basis}. {laws}.{caveat}",
+            _evidence(dests), severity,
         ))
     for flag_id, rule_id, what in _TRANSFER_RULES:
         for key, (flag, dests) in sorted(_by_flag(destinations, flag_id).items()):
             hosts = ", ".join(sorted({d.endpoint.host for d in dests})[:5])
+            severity, caveat = _weak(flag, dests)
             out.append(make_finding(
-                rule_id, subject, key, f"{_who(dests[0])} ({flag.country}, by {flag.basis}) {what}: {hosts}.", _evidence(dests),
+                rule_id, subject, key, f"{_who(dests[0])} ({flag.country}, by {flag.basis}) {what}: {hosts}.{caveat}",
+                _evidence(dests), severity,
             ))
     cleartext: dict[str, list[Destination]] = {}
     for d in destinations:

@@ -89,23 +89,29 @@ class _Flagged:
     title: str
     basis: str
     owners: tuple[CodeOwner, ...]
+    weak: bool
+    """The flag rests on a country-code domain or a bare address no known organisation runs."""
 
 
 def _flagged(report: Report, flag_ids: set[str]) -> list[_Flagged]:
-    groups: dict[tuple[str, str], tuple[str, str, dict[tuple[str, str], CodeOwner]]] = {}
+    groups: dict[tuple[str, str], tuple[str, str, bool, dict[tuple[str, str], CodeOwner]]] = {}
     for dest in report.destinations:
-        a = dest.attribution
-        org = a.parent or a.organisation or dest.endpoint.registrable_domain or dest.endpoint.host
-        for flag in a.flags:
+        org = dest.named_owner or dest.endpoint.registrable_domain or dest.endpoint.host
+        for flag in dest.attribution.flags:
             if flag.id in flag_ids:
-                _, _, owners = groups.setdefault((flag.country, org), (flag.title, flag.basis, {}))
+                title, basis, weak, owners = groups.setdefault((flag.country, org), (flag.title, flag.basis, True, {}))
+                groups[(flag.country, org)] = (title, basis, weak and dest.weakly_placed(flag), owners)
                 owners.update({(o.kind, o.id): o for o in dest.owners})
-    return [_Flagged(c, org, title, basis, tuple(owners.values())) for (c, org), (title, basis, owners) in groups.items()]
+    return [_Flagged(c, org, title, basis, tuple(owners.values()), weak)
+            for (c, org), (title, basis, weak, owners) in groups.items()]
 
 
 def _who(group: _Flagged, others: int) -> str:
-    """Whose servers, worded by why the flag applies: a company's home, a server's place, or a ccTLD."""
-    more = f" (and {plural(others, 'other organisation')})" if others else ""
+    """Whose servers, worded by why the flag applies: a company's home, a server's place, or a ccTLD.
+    Hosts no known organisation runs are named as hosts, never as organisations."""
+    more = f" (and {plural(others, 'other organisation' if not group.weak else 'other')})" if others else ""
+    if group.basis == "server location" and group.weak:
+        return f"the server at {group.org}{more}, which the address database places in {_country(group.country)}"
     if group.basis == "server location":
         return f"servers of {group.org}{more} located in {_country(group.country)}"
     if group.basis == "ccTLD":
@@ -126,10 +132,11 @@ def _headline(report: Report, data_of: dict[tuple[str, str], list[tuple[str, Seq
         groups = _flagged(report, ids)
         if not groups:
             continue
-        # The organisation whose hosts are named by code that reads the most kinds of data leads.
-        groups.sort(key=lambda g: (-len({label for label, _ in reads(g)}), g.org))
+        # A known organisation leads a guess from a name or an address; then the one whose hosts
+        # are named by code that reads the most kinds of data.
+        groups.sort(key=lambda g: (g.weak, -len({label for label, _ in reads(g)}), g.org))
         lead = groups[0]
-        same = [g for g in groups if g.country == lead.country and g.basis == lead.basis]
+        same = [g for g in groups if g.country == lead.country and g.basis == lead.basis and g.weak == lead.weak]
         data = describe_data([item for g in same for item in reads(g)], limit=2)
         who = _who(lead, len(same) - 1)
         text = f"Can send {data} to {who}" if data else f"Names {who}"
