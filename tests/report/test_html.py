@@ -75,6 +75,29 @@ def test_bugly_verdict_names_tencent_china_and_the_data_its_code_reads(corpus_re
     assert any("2 hosts are named with unencrypted URLs" in p for p in v.points)
 
 
+def test_calls_the_platform_refuses_stay_out_of_the_verdict(corpus_reports: dict[Path, Any]) -> None:
+    # AndroidX's LocationManagerCompat reads the last known location; hello-world does not request a
+    # location permission, so the call cannot succeed: the tables say why, the verdict says nothing.
+    report = _report("apk/androguard/hello-world.apk", corpus_reports)
+    refused = [a for a in report.data_access if a.data == "last known location"]
+    assert refused and not refused[0].permission_requested and not refused[0].can_succeed
+    assert refused[0] not in report.readable_data_access
+    v = verdict(report)
+    assert not any("location" in p for p in (v.headline, *v.points))
+    page = to_html(report)
+    assert "cannot succeed" in page and "without ACCESS_FINE_LOCATION, which the app does not request" in page
+
+
+def test_a_library_keeps_calls_its_host_app_may_allow(corpus_reports: dict[Path, Any]) -> None:
+    # A JAR has no app manifest: whether READ_PHONE_STATE is granted is the host app's decision.
+    report = _report("sdk/android/baidu/BaiduLBS_Android.jar", corpus_reports)
+    assert not report.is_app and report.readable_data_access == report.data_access
+    assert any(not a.permission_requested for a in report.data_access)
+    assert "IMEI/MEID" in verdict(report).headline
+    page = to_html(report)
+    assert "not requested here" in page and "manifest decides" in page and "cannot succeed" not in page
+
+
 @pytest.mark.parametrize("name", [BUGLY, BLOOD, INSTAPAPER])
 def test_static_verdicts_never_claim_that_data_was_sent(name: str, corpus_reports: dict[Path, Any]) -> None:
     v = verdict(_report(name, corpus_reports))

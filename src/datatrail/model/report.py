@@ -171,6 +171,17 @@ class DataAccess:
     owners: tuple[CodeOwner, ...]
     locations: tuple[str, ...]
 
+    @property
+    def can_succeed(self) -> bool:
+        """False when the API needs a permission the app does not request: the call is in the code,
+        but the platform refuses it, so it says nothing of what the app can read."""
+        return self.permission_requested is not False
+
+
+APP_KINDS = frozenset({"apk", "apks", "xapk", "apkm", "aab", "ipa", "app"})
+"""Input kinds that are whole apps; the others (jar, aar, dex, class, framework, macho, ar) are code
+a host app embeds, with that app's manifest and permissions."""
+
 
 @dataclass(frozen=True, slots=True)
 class Destination:
@@ -237,6 +248,16 @@ class Report:
     """Seconds per stage; informative, not part of comparisons."""
     ios: IosBundle | None = None
     """iOS inputs only: Info.plist, binaries, provisioning and privacy manifests (schema 1.2)."""
+
+    @property
+    def is_app(self) -> bool:
+        return bool(self.inputs) and self.inputs[0].kind in APP_KINDS
+
+    @property
+    def readable_data_access(self) -> tuple[DataAccess, ...]:
+        """The data access the platform would allow: for an app, calls whose permission it requests;
+        for a library, every call (the host app's manifest decides, and it is not here)."""
+        return self.data_access if not self.is_app else tuple(a for a in self.data_access if a.can_succeed)
 
     @property
     def sdks_in_code(self) -> tuple[SdkFinding, ...]:

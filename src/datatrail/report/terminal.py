@@ -83,7 +83,7 @@ def _verdict(report: Report) -> Text:
         text.append(f"{len(inside)} third-party SDKs ({countries}). ")
     if report.sdks_declared_only:
         text.append(f"Configured in the manifest, code not found: {', '.join(s.name for s in report.sdks_declared_only)}. ")
-    sdk_reads = sorted({a.data for a in report.data_access for o in a.owners if o.kind == "sdk"})
+    sdk_reads = sorted({a.data for a in report.readable_data_access for o in a.owners if o.kind == "sdk"})
     if sdk_reads:
         text.append("SDK code can read: ")
         text.append(", ".join(sdk_reads[:8]) + (" …" if len(sdk_reads) > 8 else ""), style="bold")
@@ -134,11 +134,16 @@ def _data_access(report: Report) -> Table:
         if a.permission is None:
             perm = Text("none needed", style="dim")
         else:
-            perm = Text(a.permission.removeprefix("android.permission."), style="" if a.permission_requested else "dim")
-            if not a.permission_requested:
-                perm.append(" (not requested)")
+            name = a.permission.removeprefix("android.permission.")
+            perm = Text(name) if a.can_succeed else Text(_refused(name, report.is_app), style="dim")
         table.add_row(a.data, owners, a.api.rsplit(".", 2)[-2] + "." + a.api.rsplit(".", 1)[-1], perm)
     return table
+
+
+def _refused(permission: str, is_app: bool) -> str:
+    if is_app:
+        return f"cannot succeed without {permission}, which the app does not request"
+    return f"{permission} (not requested here: the host app's manifest decides)"
 
 
 def _destinations(report: Report) -> Table:

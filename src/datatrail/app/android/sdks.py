@@ -44,6 +44,7 @@ from datatrail.app.android.manifest import component_class_name
 from datatrail.app.shared.sdk_match import ClassMatch, PatternHits, SignatureIndex
 from datatrail.formats.common.xmltree import XmlElement
 from datatrail.knowledge.sdks import Signature, signatures
+from datatrail.model.report import APP_KINDS
 from datatrail.model.sdk import (
     OwnerRule,
     SdkEvidence,
@@ -84,7 +85,6 @@ PLATFORM_ROOTS = (
 )
 """Platform, language-runtime and toolchain packages: never an SDK, never unidentified."""
 
-_APP_KINDS = frozenset({"apk", "apks", "xapk", "apkm", "aab"})
 _COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
 _PERMISSION_TAGS = ("permission", "uses-permission", "uses-permission-sdk-23", "uses-permission-sdk-m")
 # Where the package manager extracts native libraries from (APK lib/<abi>/, AAR jni/<abi>/);
@@ -377,7 +377,7 @@ def detect_sdks(art: AndroidArtifact, *, min_unidentified: int = UNIDENTIFIED_MI
     knowledge = _knowledge()
     index = knowledge.sig_index
     package = _manifest_package(art.manifest)
-    is_app = art.input.kind in _APP_KINDS
+    is_app = art.input.kind in APP_KINDS
     first_party = package if is_app else None
 
     match = index.match_classes(art.class_names, first_party)

@@ -105,7 +105,12 @@ def data_access_table(report: Report) -> Markup:
             permission: Markup | str = "none needed"
         else:
             name = access.permission.removeprefix("android.permission.")
-            permission = name if access.permission_requested else join([name, " ", pill("not requested", "muted")])
+            if access.can_succeed:
+                permission = name
+            elif report.is_app:
+                permission = join([pill("cannot succeed", "muted"), f" without {name}, which the app does not request"])
+            else:
+                permission = join([name, " ", pill("not requested here", "muted"), " the host app's manifest decides"])
         owners = join((owner_label(o) + (f" ({o.kind})" if o.kind != "app" else "") for o in access.owners[:5]), ", ")
         evidence = join(
             [

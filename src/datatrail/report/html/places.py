@@ -117,7 +117,7 @@ def _organisation(dest: Destination) -> str | None:
 def reaches(report: Report) -> tuple[Reach, ...]:
     """Every destination of an app report as a :class:`Reach`."""
     reads: dict[tuple[str, str], set[str]] = {}
-    for access in report.data_access:
+    for access in report.readable_data_access:
         if not access.data_categories:
             continue
         for owner in access.owners:

@@ -74,7 +74,7 @@ def _country(code: str) -> str:
 def _data_of(report: Report) -> dict[tuple[str, str], list[tuple[str, Sequence[str]]]]:
     """What each code owner can read, as (label, categories)."""
     out: dict[tuple[str, str], list[tuple[str, Sequence[str]]]] = {}
-    for access in report.data_access:
+    for access in report.readable_data_access:
         for owner in access.owners:
             out.setdefault((owner.kind, owner.id), []).append((access.data, access.data_categories))
     return out
@@ -178,7 +178,7 @@ def _sdk_point(report: Report) -> str | None:
 
 def _data_point(report: Report) -> str | None:
     by_kind: dict[str, list[tuple[str, Sequence[str]]]] = {}
-    for access in report.data_access:
+    for access in report.readable_data_access:
         for kind in {o.kind for o in access.owners}:
             by_kind.setdefault(kind, []).append((access.data, access.data_categories))
     parts = []
