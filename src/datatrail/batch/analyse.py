@@ -82,5 +82,6 @@ def analyse(
         worst_rank=worst,
         rule_ids=frozenset(f.rule_id for f in report.findings),
         baseline=baseline_entries(report),
+        unread=report.completeness.unread,
         seconds=time.perf_counter() - start,
     )

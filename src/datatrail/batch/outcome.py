@@ -25,11 +25,12 @@ class Outcome:
     itself, only when no renderer was given. ``worst_rank``: rank of the most severe
     finding (-1 without findings), and ``rule_ids`` of its findings, for --fail-on.
     ``baseline``: its findings as baseline entries, for --write-baseline (the worker
-    works them out, so the parent never needs the whole report for them). ``error``:
+    works them out, so the parent never needs the whole report for them). ``unread``:
+    what of the input could not be read (empty when the analysis is complete). ``error``:
     one line for people, when the input failed or was skipped.
     """
 
-    __slots__ = ("index", "path", "status", "text", "report", "worst_rank", "rule_ids", "baseline", "error", "seconds")
+    __slots__ = ("index", "path", "status", "text", "report", "worst_rank", "rule_ids", "baseline", "unread", "error", "seconds")
 
     def __init__(
         self,
@@ -43,6 +44,7 @@ class Outcome:
         seconds: float = 0.0,
         rule_ids: frozenset[str] = frozenset(),
         baseline: tuple[BaselineEntry, ...] = (),
+        unread: tuple[str, ...] = (),
     ) -> None:
         self.index = index
         self.path = path
@@ -52,6 +54,7 @@ class Outcome:
         self.worst_rank = worst_rank
         self.rule_ids = rule_ids
         self.baseline = baseline
+        self.unread = unread
         self.error = error
         self.seconds = seconds
 

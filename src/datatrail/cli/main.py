@@ -4,7 +4,8 @@ Exit codes (stable, documented in the README):
   0  analysed, nothing at or above --fail-on
   1  findings at or above --fail-on
   2  usage error
-  3  at least one input could not be analysed (takes precedence over 1)
+  3  at least one input could not be analysed (takes precedence over 4 and 1)
+  4  scan: an input was analysed only in part (takes precedence over 1; --accept-partial turns it off)
 """
 
 from __future__ import annotations

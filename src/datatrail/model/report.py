@@ -223,6 +223,23 @@ class ToolInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Completeness:
+    """Whether every part of the input could be read. When not, every count in the report is a
+    lower bound and no absence is a finding: what was not read may hold what is missing."""
+
+    complete: bool
+    unread: tuple[str, ...] = ()
+    """What could not be read, one line each: ``<where>: <what happened>``."""
+    classes_declared: int | None = None
+    """Classes the DEX headers declare (Android); None where there is no such count."""
+    classes_read: int | None = None
+    """Of those, the ones whose definitions are in the file."""
+
+
+COMPLETE = Completeness(True)
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     tool: ToolInfo
     generated_at: str
@@ -248,6 +265,8 @@ class Report:
     """Seconds per stage; informative, not part of comparisons."""
     ios: IosBundle | None = None
     """iOS inputs only: Info.plist, binaries, provisioning and privacy manifests (schema 1.2)."""
+    completeness: Completeness = COMPLETE
+    """Whether the whole input could be read (schema 1.3; earlier reports read back as complete)."""
 
     @property
     def is_app(self) -> bool:

@@ -188,7 +188,8 @@ def to_cyclonedx_dict(report: Report) -> dict[str, Any]:
             "timestamp": report.generated_at,
             "tools": {"components": [{"type": "application", "name": report.tool.name, "version": report.tool.version}]},
             "component": _app_component(report),
-            "properties": [_prop("schema_version", report.schema_version), _prop("viewer", report.viewer)]
+            "properties": [_prop("schema_version", report.schema_version), _prop("viewer", report.viewer),
+                           _prop("complete", "true" if report.completeness.complete else "false")]
             + [_prop("dataset", f"{d.name} {d.version}") for d in report.datasets],
         },
         "components": [_sdk_component(sdk) for sdk in report.sdks_in_code],

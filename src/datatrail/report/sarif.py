@@ -14,6 +14,7 @@ physical locations can only address files, not dex strings or manifest elements.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
@@ -79,24 +80,27 @@ def file_artifact(uri: str, length: int, sha256: str, kind: str) -> dict[str, An
 
 
 def sarif_run(tool_name: str, tool_version: str, rules: list[Rule], artifact: dict[str, Any], results: list[dict[str, Any]],
-              properties: dict[str, Any], total: int) -> dict[str, Any]:
-    """One run: the tool with its rule catalogue, the artifact, the results kept of ``total``, and, when some were
-    left out at MAX_RESULTS, an invocation whose warning says how many."""
+              properties: dict[str, Any], total: int, unread: Sequence[str] = ()) -> dict[str, Any]:
+    """One run: the tool with its rule catalogue, the artifact, the results kept of ``total``, and an invocation
+    when something is to be said about the run: results left out at MAX_RESULTS (a warning), parts of the input
+    that could not be read (errors; the execution is then not successful: the results are a lower bound)."""
     run: dict[str, Any] = {
         "tool": {"driver": {"name": tool_name, "version": tool_version, "rules": [rule_descriptor(r) for r in rules]}},
         "artifacts": [artifact],
         "results": results,
         "properties": properties,
     }
+    notes: list[dict[str, Any]] = [
+        {"level": "error", "message": {"text": f"not read, so the results are a lower bound: {what}"}} for what in unread
+    ]
     if total > len(results):
-        run["invocations"] = [{
-            "executionSuccessful": True,
-            "toolExecutionNotifications": [{
-                "level": "warning",
-                "message": {"text": f"{total - len(results)} of {total} results left out "
-                                    f"(code scanning accepts at most {MAX_RESULTS} per run)"},
-            }],
-        }]
+        notes.append({
+            "level": "warning",
+            "message": {"text": f"{total - len(results)} of {total} results left out "
+                                f"(code scanning accepts at most {MAX_RESULTS} per run)"},
+        })
+    if notes:
+        run["invocations"] = [{"executionSuccessful": not unread, "toolExecutionNotifications": notes}]
     return run
 
 
@@ -187,7 +191,8 @@ def to_sarif_dict(report: Report) -> dict[str, Any]:
         "datasets": [f"{d.name} {d.version}" for d in report.datasets],
     }
     artifact = file_artifact(uri, primary.size, primary.sha256, primary.kind)
-    return sarif_log([sarif_run(report.tool.name, report.tool.version, rules, artifact, results, properties, total)])
+    return sarif_log([sarif_run(report.tool.name, report.tool.version, rules, artifact, results, properties, total,
+                                report.completeness.unread)])
 
 
 def to_sarif(report: Report) -> str:

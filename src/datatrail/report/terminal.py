@@ -253,8 +253,24 @@ def _ios_facts(ios: IosBundle) -> Text:
     return text
 
 
+def _incomplete(report: Report) -> Panel:
+    """Said before anything else: what follows is what could be read, not the whole input."""
+    done = report.completeness
+    text = Text("Analysed only in part: ", style="bold red")
+    text.append(f"{len(done.unread)} part(s) of the input could not be read, so every count below is a lower bound "
+                "and nothing it does not list is known to be absent.")
+    if done.classes_declared:
+        text.append(f" Classes read: {done.classes_read or 0:,} of {done.classes_declared:,} declared.")
+    for line in done.unread[:3]:
+        text.append(f"\n  {line}", style="dim")
+    if len(done.unread) > 3:
+        text.append(f"\n  … and {len(done.unread) - 3} more (see the diagnostics)", style="dim")
+    return Panel(text, title="Incomplete", border_style="red", title_align="left")
+
+
 def render_terminal(report: Report, console: Console) -> None:
-    parts: list[object] = [_identity(report), _verdict(report)]
+    parts: list[object] = [] if report.completeness.complete else [_incomplete(report)]
+    parts += [_identity(report), _verdict(report)]
     if report.ios is not None:
         parts.append(_ios_facts(report.ios))
         if report.ios.usage_descriptions:

@@ -13,7 +13,7 @@ import pytest
 
 from datatrail.app.pipeline import scan_file
 from datatrail.app.shared.sniff import Kind
-from datatrail.cli.main import EXIT_INPUT, EXIT_OK, main
+from datatrail.cli.main import EXIT_INPUT, main
 from datatrail.model.report import Report
 from datatrail.report.json import to_dict
 from datatrail.report.load import report_from_dict
@@ -117,9 +117,11 @@ def test_ipa_without_app_bundle_is_a_clear_input_error(capsys: pytest.CaptureFix
 
 def test_incorrectly_signed_ipa_is_analysed_with_diagnostics(capsys: pytest.CaptureFixture[str]) -> None:
     path = corpus_dir() / "ipa" / "fastlane" / "IncorrectlySigned.ipa"
-    assert main(["scan", str(path), "--format", "json"]) == EXIT_OK
+    assert main(["scan", str(path), "--format", "json"]) == 4  # no executable: analysed only in part
     doc = json.loads(capsys.readouterr().out)
     assert doc["app"]["package"] == "com.example.Sample"
+    assert doc["completeness"]["complete"] is False
+    assert any("no main executable" in line for line in doc["completeness"]["unread"])
     codes = {d["code"] for d in doc["diagnostics"]}
     # No executable, no profile, no code signature: said plainly, still analysed.
     assert "ios.no-executable" in codes and "ios.no-profile" in codes

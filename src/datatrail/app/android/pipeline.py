@@ -16,6 +16,7 @@ from datatrail.app.android.ownership import Ownership
 from datatrail.app.android.sdks import detect_sdks
 from datatrail.app.android.signing import signing_findings
 from datatrail.app.options import ScanOptions
+from datatrail.app.shared.completeness import cap_confidence, completeness
 from datatrail.app.shared.destination_findings import destination_findings
 from datatrail.app.stages import Clock, resolve_endpoints, timestamp, tool_info
 from datatrail.batch.forked import ForkedCall, ForkFailed, can_fork
@@ -102,6 +103,7 @@ def scan_android(path: Path, options: ScanOptions) -> Report:
     findings = manifest_findings(art, facts) + signing_findings(art, subject) + destination_findings(destinations, subject)
     findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.fingerprint))
     clock.lap("findings")
+    done = completeness(art.log.items, [(dex.class_defs_declared, dex.class_defs_present) for dex in art.dex_files])
     return Report(
         tool=tool_info(),
         generated_at=timestamp(),
@@ -115,11 +117,12 @@ def scan_android(path: Path, options: ScanOptions) -> Report:
         diagnostics=tuple(art.log.items),
         diagnostics_dropped=art.log.dropped,
         datasets=dataset_refs(),
-        sdks=sdks.sdks,
+        sdks=cap_confidence(sdks.sdks, done),
         unidentified_libraries=sdks.unidentified,
         data_access=data_access,
         destinations=destinations,
         app_links=endpoints.app_links,
         viewer=options.viewer,
         timings=clock.timings,
+        completeness=done,
     )

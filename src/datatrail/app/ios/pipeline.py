@@ -14,6 +14,7 @@ from datatrail.app.ios.load import IosArtifact, load_ios
 from datatrail.app.ios.privacy import PrivacyContext, api_categories_used, privacy_findings
 from datatrail.app.ios.sdks import IosSdkInput, IosSdkResult, class_names_by_binary, detect_ios_sdks, frameworks_of
 from datatrail.app.options import ScanOptions
+from datatrail.app.shared.completeness import cap_confidence, completeness
 from datatrail.app.shared.destination_findings import destination_findings
 from datatrail.app.stages import Clock, resolve_endpoints, timestamp, tool_info
 from datatrail.knowledge.datasets import dataset_refs
@@ -95,6 +96,7 @@ def scan_ios(path: Path, options: ScanOptions) -> Report:
     findings = ios_findings(bundle, subject, art.info_where) + privacy_findings(privacy) + destination_findings(destinations, subject)
     findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.fingerprint))
     clock.lap("findings")
+    done = completeness(art.log.items)
     return Report(
         tool=tool_info(),
         generated_at=timestamp(),
@@ -108,9 +110,10 @@ def scan_ios(path: Path, options: ScanOptions) -> Report:
         diagnostics=tuple(art.log.items),
         diagnostics_dropped=art.log.dropped,
         datasets=(*dataset_refs(), ios_dataset_ref()),
-        sdks=sdks.report.sdks,
+        sdks=cap_confidence(sdks.report.sdks, done),
         destinations=destinations,
         viewer=options.viewer,
         timings=clock.timings,
         ios=bundle,
+        completeness=done,
     )

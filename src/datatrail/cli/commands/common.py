@@ -11,10 +11,10 @@ if TYPE_CHECKING:
     from datatrail.model.report import Report
 
 __all__ = [
-    "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "Parser", "Errors", "Command", "write_output", "report_for",
+    "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "EXIT_PARTIAL", "Parser", "Errors", "Command", "write_output", "report_for",
 ]
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_PARTIAL = 0, 1, 2, 3, 4
 
 
 class Parser(argparse.ArgumentParser):

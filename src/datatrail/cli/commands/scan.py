@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from datatrail.cli.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, write_output
+from datatrail.cli.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, Errors, Parser, write_output
 from datatrail.errors import InputError
 from datatrail.knowledge.rules import RULES
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
@@ -62,6 +62,8 @@ exit codes:
   1  a finding at or above --fail-on (or of a rule it names)
   2  usage error
   3  an input could not be analysed (unreadable, unsupported or corrupt)
+  4  an input was analysed only in part (damaged or cut short): its report is a lower bound;
+     --accept-partial makes this 0 (or 1 for a tripped gate)
 
 examples:
   datatrail scan app.apk
@@ -132,6 +134,11 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         type=_positive_seconds,
         metavar="S",
         help="give up on an input after S seconds: it fails alone (exit 3) and the others go on (default: no limit)",
+    )
+    scan.add_argument(
+        "--accept-partial",
+        action="store_true",
+        help="do not exit 4 when an input could be read only in part (its report still says so first)",
     )
     scan.add_argument(
         "--progress",
@@ -274,6 +281,11 @@ def run(args: argparse.Namespace, err: Errors) -> int:
                     status = EXIT_INPUT
                     say(outcome.error or f"datatrail: cannot analyse {outcome.path}")
                 continue
+            if outcome.unread:
+                say(f"datatrail: {outcome.path}: analysed only in part ({len(outcome.unread)} part(s) could not be read; "
+                    f"first: {outcome.unread[0]})" + ("" if args.accept_partial else "; --accept-partial to exit 0"))
+                if not args.accept_partial and status in (EXIT_OK, EXIT_FINDINGS):
+                    status = EXIT_PARTIAL
             if status == EXIT_OK and gate.tripped(outcome.worst_rank, outcome.rule_ids):
                 status = EXIT_FINDINGS
             if args.write_baseline is not None:

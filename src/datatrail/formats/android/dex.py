@@ -887,6 +887,16 @@ class DexFile:
             )
         return self._class_descs
 
+    @property
+    def class_defs_declared(self) -> int:
+        """Classes the header says the file defines."""
+        return self._tables["class_defs"].claimed
+
+    @property
+    def class_defs_present(self) -> int:
+        """Class definitions that lie inside the file (fewer than declared when it is cut short)."""
+        return self._tables["class_defs"].count
+
     def class_names(self) -> list[str]:
         """Defined classes as dotted Java names (``com.foo.Bar``).
 

@@ -52,9 +52,27 @@ def _empty(text: str) -> Markup:
     return el("p", text, class_="empty")
 
 
+def _incomplete(report: Report) -> Markup | None:
+    """Said first: the report covers what could be read, not the whole input."""
+    done = report.completeness
+    if done.complete:
+        return None
+    classes = f" Classes read: {done.classes_read or 0:,} of {done.classes_declared:,} declared." if done.classes_declared else ""
+    return join([
+        el("p", el("strong", "Analysed only in part. "),
+           f"{plural(len(done.unread), 'part')} of the input could not be read, so every count on this page is a lower bound "
+           f"and nothing it does not list is known to be absent.{classes}"),
+        el("ul", *(el("li", line) for line in done.unread[:5])),
+    ])
+
+
 def _verdict_section(report: Report) -> Section:
     v = verdict(report)
-    body = join([el("p", v.headline, class_="headline"), el("ul", *(el("li", p) for p in v.points)), el("p", v.caveat, class_="caveat")])
+    warning = _incomplete(report)
+    body = join([
+        el("div", warning, class_="incomplete", role="alert") if warning is not None else None,
+        el("p", v.headline, class_="headline"), el("ul", *(el("li", p) for p in v.points)), el("p", v.caveat, class_="caveat"),
+    ])
     return section("verdict", "What this app can do with your data", body, f"verdict lv-{v.level}")
 
 

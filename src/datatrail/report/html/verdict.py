@@ -146,6 +146,8 @@ def _headline(report: Report, data_of: dict[tuple[str, str], list[tuple[str, Seq
             text += f" It also names servers under the law of {list_words([_country(c) for c in elsewhere])}."
         return text
     if not report.destinations:
+        if not report.completeness.complete:
+            return "Names no servers in the parts of its code and files that could be read; the rest could not be checked."
         return "Names no servers in its code or files."
     text = (
         f"Names {plural(len(report.destinations), 'host')}, none run by a company under a state-access law "
