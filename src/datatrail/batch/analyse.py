@@ -23,6 +23,13 @@ Renderer = Callable[[Report], str]
 """Turns a report into output text inside the worker; must be picklable."""
 
 
+def _rule_ranks(report: Report) -> tuple[tuple[str, int], ...]:
+    ranks: dict[str, int] = {}
+    for f in report.findings:
+        ranks[f.rule_id] = max(ranks.get(f.rule_id, -1), f.severity.rank)
+    return tuple(sorted(ranks.items()))
+
+
 def analyse(
     index: int,
     item: BatchInput,
@@ -83,5 +90,6 @@ def analyse(
         rule_ids=frozenset(f.rule_id for f in report.findings),
         baseline=baseline_entries(report),
         unread=report.completeness.unread,
+        rule_ranks=_rule_ranks(report),
         seconds=time.perf_counter() - start,
     )

@@ -23,14 +23,16 @@ class Outcome:
     ``index``: position in the input list, for callers that care about order.
     ``text``: the rendered report, when a renderer was given. ``report``: the report
     itself, only when no renderer was given. ``worst_rank``: rank of the most severe
-    finding (-1 without findings), and ``rule_ids`` of its findings, for --fail-on.
+    finding (-1 without findings), ``rule_ids`` of its findings and ``rule_ranks`` (each rule
+    with its findings' worst severity rank), for --fail-on and the reasons it gives.
     ``baseline``: its findings as baseline entries, for --write-baseline (the worker
     works them out, so the parent never needs the whole report for them). ``unread``:
     what of the input could not be read (empty when the analysis is complete). ``error``:
     one line for people, when the input failed or was skipped.
     """
 
-    __slots__ = ("index", "path", "status", "text", "report", "worst_rank", "rule_ids", "baseline", "unread", "error", "seconds")
+    __slots__ = ("index", "path", "status", "text", "report", "worst_rank", "rule_ids", "rule_ranks", "baseline", "unread", "error",
+                 "seconds")
 
     def __init__(
         self,
@@ -45,6 +47,7 @@ class Outcome:
         rule_ids: frozenset[str] = frozenset(),
         baseline: tuple[BaselineEntry, ...] = (),
         unread: tuple[str, ...] = (),
+        rule_ranks: tuple[tuple[str, int], ...] = (),
     ) -> None:
         self.index = index
         self.path = path
@@ -55,6 +58,7 @@ class Outcome:
         self.rule_ids = rule_ids
         self.baseline = baseline
         self.unread = unread
+        self.rule_ranks = rule_ranks
         self.error = error
         self.seconds = seconds
 

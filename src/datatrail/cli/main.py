@@ -6,6 +6,7 @@ Exit codes (stable, documented in the README):
   2  usage error
   3  at least one input could not be analysed (takes precedence over 4 and 1)
   4  scan: an input was analysed only in part (takes precedence over 1; --accept-partial turns it off)
+  5  an output (-o, --write-baseline, --summary-json) could not be written
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from types import ModuleType
 from typing import NoReturn, Sequence
 
 from datatrail import __version__
-from datatrail.cli.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser
+from datatrail.cli.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, Errors, OutputError, Parser
 
 __all__ = ["main", "run", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "COMMANDS"]
 
@@ -56,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("datatrail: interrupted")
         return 130
+    except OutputError as exc:
+        err.print(f"datatrail: error: {exc}")
+        return EXIT_OUTPUT
     except OSError as exc:
         err.print(f"datatrail: error: {exc}")
         return EXIT_INPUT

@@ -5,20 +5,30 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 if TYPE_CHECKING:
     from datatrail.model.report import Report
 
 __all__ = [
-    "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "EXIT_PARTIAL", "Parser", "Errors", "Command", "write_output", "report_for",
+    "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "EXIT_PARTIAL", "EXIT_OUTPUT", "OutputError", "Parser", "Errors",
+    "Command", "write_output", "open_output", "report_for",
 ]
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_PARTIAL = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_PARTIAL, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
+
+
+class OutputError(Exception):
+    """An output path the user gave cannot be written; the message names that path, never a temporary one."""
 
 
 class Parser(argparse.ArgumentParser):
-    """Usage errors exit 2 with one line, as documented."""
+    """Usage errors exit 2 with one line, as documented. Options are never abbreviated: a
+    mistyped ``--fail-on`` must not silently become another option that starts the same way."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -45,14 +55,41 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace, err: Errors) -> int: ...
 
 
+def _cannot_write(out: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write {out}: {exc.strerror or exc}")
+
+
+def open_output(out: Path) -> tuple[TextIO, Path]:
+    """A stream to ``out``'s temporary sibling (``out`` is replaced by it on success), its
+    folders made first; raises OutputError naming ``out``."""
+    part = out.with_name(out.name + ".part")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # something on the way is a file
+        blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), out.parent)
+        raise OutputError(f"cannot write {out}: {blocking} is a file, not a folder") from exc
+    except OSError as exc:
+        raise _cannot_write(out, exc) from exc
+    try:
+        return part.open("w", encoding="utf-8"), part
+    except OSError as exc:
+        raise _cannot_write(out, exc) from exc
+
+
 def write_output(text: str, out: Path | None) -> None:
-    """Standard output, or a file replaced atomically: never a half-written report where a good one was."""
+    """Standard output, or a file replaced atomically: never a half-written report where a good one was.
+    Missing folders on the way are made; raises OutputError naming ``out`` when it cannot be written."""
     if out is None:
         sys.stdout.write(text)
         return
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    stream, part = open_output(out)
+    try:
+        with stream:
+            stream.write(text)
+        part.replace(out)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise _cannot_write(out, exc) from exc
 
 
 def _is_saved_report(path: Path) -> bool:

@@ -14,7 +14,17 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from datatrail.cli.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, Errors, Parser, write_output
+from datatrail.cli.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    Errors,
+    Parser,
+    open_output,
+    write_output,
+)
 from datatrail.errors import InputError
 from datatrail.knowledge.rules import RULES
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
@@ -165,6 +175,17 @@ class FailOn(NamedTuple):
             return True
         return not self.rules.isdisjoint(rule_ids)
 
+    def reasons(self, rule_ranks: Iterable[tuple[str, int]]) -> list[str]:
+        """Why it tripped, one line per rule: its findings' worst severity reached the threshold, or it is named."""
+        names = {s.rank: s.value for s in Severity}
+        out = []
+        for rule, rank in sorted(rule_ranks, key=lambda item: (-item[1], item[0])):
+            if self.threshold is not None and rank >= self.threshold:
+                out.append(f"{rule} ({names[rank]}) is at or above --fail-on {names[self.threshold]}")
+            elif rule in self.rules:
+                out.append(f"{rule} ({names[rank]}) is named by --fail-on")
+        return out
+
 
 def parse_fail_on(text: str) -> FailOn:
     """``"high,DST001"`` -> FailOn; raises ValueError for an unknown severity or rule ID."""
@@ -226,7 +247,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     document = DOCUMENT_FORMATS.get(args.format)
     found = discover_apps(files)
     several = len(files) > 1 or found.directories > 0
-    if document is not None and several and (out is None or not out.is_dir()):
+    if document is not None and several and (out is None or (out.exists() and not out.is_dir())):
         err.print(f"datatrail: error: --format {args.format} with several inputs needs -o DIRECTORY (or use --format jsonl)")
         return EXIT_USAGE
     if out is not None and document is None and out.is_dir():
@@ -286,8 +307,11 @@ def run(args: argparse.Namespace, err: Errors) -> int:
                     f"first: {outcome.unread[0]})" + ("" if args.accept_partial else "; --accept-partial to exit 0"))
                 if not args.accept_partial and status in (EXIT_OK, EXIT_FINDINGS):
                     status = EXIT_PARTIAL
-            if status == EXIT_OK and gate.tripped(outcome.worst_rank, outcome.rule_ids):
-                status = EXIT_FINDINGS
+            if gate.tripped(outcome.worst_rank, outcome.rule_ids):
+                for reason in gate.reasons(outcome.rule_ranks):
+                    say(f"datatrail: gate: {outcome.path}: {reason}")
+                if status == EXIT_OK:
+                    status = EXIT_FINDINGS
             if args.write_baseline is not None:
                 known.add_entries(outcome.baseline)
             sink.write(outcome, found.inputs[outcome.index], outcome.text)
@@ -334,8 +358,7 @@ class _Sink:
         self.stream: TextIO | None = None
         if out is not None and not self.document:
             # One file for every report, replaced at the end: never half a report where a good one was.
-            self.part = out.with_name(out.name + ".part")
-            self.stream = self.part.open("w", encoding="utf-8")
+            self.stream, self.part = open_output(out)
         self.console: Console | None = None
         if fmt == "terminal":
             from rich.console import Console

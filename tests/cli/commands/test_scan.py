@@ -1,0 +1,68 @@
+"""datatrail scan's outputs and gate: paths that just work, one reason per tripped rule, no abbreviations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from datatrail.cli.main import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
+from tests.support.corpus import corpus_dir
+
+EXIT_OUTPUT = 5
+
+
+@pytest.fixture()
+def apps() -> tuple[Path, Path]:
+    root = corpus_dir() / "apk" / "androguard"
+    return root / "Test-debug.apk", root / "com.politedroid_4.apk"
+
+
+def test_outputs_make_their_folders(apps: tuple[Path, Path], tmp_path: Path) -> None:
+    out, baseline, summary = tmp_path / "new" / "dir" / "x.json", tmp_path / ".datatrail" / "baseline.json", tmp_path / "s" / "s.json"
+    assert main(["scan", str(apps[0]), "--format", "json", "-o", str(out), "--write-baseline", str(baseline),
+                 "--summary-json", str(summary)]) == EXIT_OK
+    assert json.loads(out.read_text())["app"]["package"] == "org.t0t0.androguard.test"
+    assert json.loads(baseline.read_text())["format"] == "datatrail-baseline/1"
+    assert json.loads(summary.read_text())["analysed"] == 1
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_several_inputs_into_a_folder_that_does_not_exist_yet(apps: tuple[Path, Path], tmp_path: Path) -> None:
+    assert main(["scan", *map(str, apps), "--format", "json", "-o", str(tmp_path / "reports"), "--jobs", "1"]) == EXIT_OK
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["Test-debug.apk.json", "com.politedroid_4.apk.json"]
+
+
+def test_an_output_that_cannot_be_written_exits_5_naming_the_path_given(
+        apps: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    for args in (["-o", str(blocker / "x.json")], ["--format", "jsonl", "-o", str(blocker / "x.jsonl")],
+                 ["--write-baseline", str(blocker / "b.json")]):
+        assert main(["scan", str(apps[0]), *args]) == EXIT_OUTPUT
+        err = capsys.readouterr().err
+        assert f"datatrail: error: cannot write {blocker}/" in err and f"{blocker} is a file, not a folder" in err
+        assert ".part" not in err
+
+
+def test_a_tripped_gate_names_each_input_and_rule(apps: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", *map(str, apps), "--format", "jsonl", "--fail-on", "high,AND002", "--jobs", "1"]) == EXIT_FINDINGS
+    err = capsys.readouterr().err.splitlines()
+    gate = [line for line in err if line.startswith("datatrail: gate: ")]
+    # Test-debug is signed with the debug key (SIG001, high); politedroid targets an old API (AND008, high);
+    # both allow backups (AND002, low), which the gate names explicitly.
+    assert f"datatrail: gate: {apps[0]}: SIG001 (high) is at or above --fail-on high" in gate
+    assert f"datatrail: gate: {apps[1]}: AND008 (high) is at or above --fail-on high" in gate
+    assert f"datatrail: gate: {apps[0]}: AND002 (low) is named by --fail-on" in gate
+    assert not any("AND006" in line for line in gate)
+
+
+def test_options_are_never_abbreviated(apps: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    # diff has --fail-on-new; "--fail-on" used to be taken for it without a word.
+    with pytest.raises(SystemExit) as exc:
+        main(["diff", str(apps[0]), str(apps[1]), "--fail-on", "sdks"])
+    assert exc.value.code == EXIT_USAGE and "unrecognized arguments: --fail-on sdks" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["scan", str(apps[0]), "--fail", "high"])
+    assert exc.value.code == EXIT_USAGE
