@@ -30,7 +30,7 @@ class BatchInput(NamedTuple):
 
 class Discovery:
     """What walking the paths found: ``inputs``; ``skipped``, files in the walked directories
-    that are not Android packages or code; ``problems``, one line for each directory that could
+    that the sniff turned down; ``problems``, one line for each directory that could
     not be read; ``directories``, how many of the paths given were directories."""
 
     __slots__ = ("inputs", "skipped", "problems", "directories")

@@ -1,6 +1,6 @@
 """Personal data in readable captured HTTP requests: known values, key heuristics, user activity.
 
-Rules (stable IDs, never reused; the lead mirrors them in ``detectors/rules.py``):
+Rules (stable IDs, never reused; the lead mirrors them in ``knowledge/rules.py``):
 
 ========  =========  ==========================================================================
 NET001    known      A value the user supplied (``--known``) in any of its forms and encodings
