@@ -40,7 +40,7 @@ def _identity(report: Report) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    grid.add_row("Package", app.package or "?")
+    grid.add_row("Package", app.package or "none named (no manifest package)")
     if app.label:
         grid.add_row("Label", app.label)
     version = app.version_name or "?"
@@ -51,14 +51,17 @@ def _identity(report: Report) -> Panel:
         grid.add_row("Code", f"{len(ios.binaries)} Mach-O binaries, {app.class_count:,} Objective-C classes")
     else:
         grid.add_row("Version", f"{version} (code {app.version_code})" if app.version_code is not None else version)
-        grid.add_row("SDK", f"min {app.min_sdk}  target {app.target_sdk}  compile {app.compile_sdk}")
+        levels = [f"{word} {value}" for word, value in (("min", app.min_sdk), ("target", app.target_sdk), ("compile", app.compile_sdk))
+                  if value is not None]
+        grid.add_row("SDK", "  ".join(levels) if levels else "not stated")
         grid.add_row("Code", f"{app.dex_count} dex, {app.class_count:,} classes")
     grid.add_row("Input", f"{inp.kind}, {inp.size:,} bytes, sha256 {inp.sha256[:16]}…")
     if app.splits:
         grid.add_row("Splits", ", ".join(app.splits))
     if app.nested:
         grid.add_row("Nested", ", ".join(app.nested[:6]) + (" …" if len(app.nested) > 6 else ""))
-    return Panel(grid, title=f"[bold]{app.label or app.package or inp.path}[/bold]", expand=False)
+    # A Text title, not markup: an app's label is the app author's string, and "[link=…]" in it must stay text.
+    return Panel(grid, title=Text(app.label or app.package or inp.path, style="bold"), expand=False)
 
 
 def _verdict(report: Report) -> Text:
@@ -80,7 +83,7 @@ def _verdict(report: Report) -> Text:
     if inside:
         by_country = Counter(s.vendor_country or "?" for s in inside)
         countries = ", ".join(f"{n} from {c}" for c, n in by_country.most_common())
-        text.append(f"{len(inside)} third-party SDKs ({countries}). ")
+        text.append(f"{len(inside)} third-party SDK{'s' if len(inside) != 1 else ''} ({countries}). ")
     if report.sdks_declared_only:
         text.append(f"Configured in the manifest, code not found: {', '.join(s.name for s in report.sdks_declared_only)}. ")
     sdk_reads = sorted({a.data for a in report.readable_data_access for o in a.owners if o.kind == "sdk"})

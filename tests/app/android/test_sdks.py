@@ -347,7 +347,7 @@ def test_declared_only_sdks_are_not_counted_as_inside(tmp_path: Path) -> None:
     console = Console(width=200, record=True)
     render_terminal(report, console)
     text = console.export_text()
-    assert "third-party SDKs" not in text
+    assert "third-party SDK" not in text
     assert "Configured in the manifest, code not found: Tencent Bugly" in text
     assert to_cyclonedx_dict(report)["components"] == []
 

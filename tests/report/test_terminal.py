@@ -1,0 +1,40 @@
+"""The terminal view: app-controlled strings stay text, and missing facts are said, not printed as None."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from rich.console import Console
+
+from datatrail.model.report import Report
+from datatrail.report.terminal import render_terminal
+from tests.support.corpus import corpus_dir, scan_cached
+
+HOSTILE = "[link=https://evil.example]pay here[/link] [bold red]FAKE"
+
+
+def _text(report: Report) -> str:
+    console = Console(width=160, record=True, color_system="truecolor")
+    render_terminal(report, console)
+    return console.export_text(styles=False)
+
+
+def test_a_hostile_label_in_the_panel_title_is_shown_as_text(corpus_reports: dict[Path, Report]) -> None:
+    report = scan_cached(corpus_dir() / "apk" / "androguard" / "com.politedroid_4.apk", corpus_reports)
+    hostile = dataclasses.replace(report, app=dataclasses.replace(report.app, label=HOSTILE))
+    console = Console(width=160, record=True, color_system="truecolor")
+    render_terminal(hostile, console)
+    assert HOSTILE in console.export_text()
+    assert "\x1b]8;" not in console.export_text(styles=True)  # no OSC 8 hyperlink escape was made of it
+
+
+def test_missing_levels_and_package_are_said_not_printed_as_none(corpus_reports: dict[Path, Report]) -> None:
+    report = scan_cached(corpus_dir() / "apk" / "androguard" / "com.politedroid_4.apk", corpus_reports)
+    bare = dataclasses.replace(report, app=dataclasses.replace(report.app, package=None, min_sdk=None, target_sdk=None,
+                                                                compile_sdk=None))
+    text = _text(bare)
+    assert "None" not in text
+    assert "not stated" in text and "none named (no manifest package)" in text
+    some = dataclasses.replace(report, app=dataclasses.replace(report.app, compile_sdk=None))
+    assert "compile" not in _text(some).split("SDK", 1)[1].split("\n", 1)[0]
