@@ -9,6 +9,7 @@ rather than guessing one, unless the category has a single type.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -116,9 +117,10 @@ def derive(
 def derive_from_report(report: Report, extra: Iterable[Observation] = ()) -> DerivedLabel:
     """The label of a static report, plus any other observations (e.g. from traffic of the same app)."""
     app = report.app
-    return derive(
+    label = derive(
         (*static_observations(report), *extra),
         package=app.package,
         version_name=app.version_name,
         version_code=app.version_code,
     )
+    return dataclasses.replace(label, unread=report.completeness.unread) if report.completeness.unread else label

@@ -105,6 +105,8 @@ class DerivedLabel:
     """What the evidence came from: "static", "traffic" or both."""
     labels: tuple[StoreLabel, ...]
     """One per store, in ``STORES`` order."""
+    unread: tuple[str, ...] = ()
+    """What of the app could not be read (its report's completeness): the label is then a lower bound."""
 
     def store(self, name: str) -> StoreLabel:
         for label in self.labels:

@@ -48,6 +48,7 @@ def label_document(label: DerivedLabel, comparison: LabelComparison | None = Non
         "format": LABEL_FORMAT,
         "app": {"package": label.package, "version_name": label.version_name, "version_code": label.version_code},
         "sources": list(label.sources),
+        **({"complete": False, "unread": list(label.unread)} if label.unread else {}),
         "note": NOTE,
         "taxonomy": {k: v for k, v in dataset_info().items() if k in ("name", "version", "sha256")},
     }
@@ -78,7 +79,9 @@ def _type_name(category: str, data_type: str | None) -> str:
 def label_text(label: DerivedLabel, comparison: LabelComparison | None = None) -> str:
     """A plain-text label for people: one line per data type, with its strongest reason."""
     version = f" {label.version_name}" if label.version_name else ""
-    lines = [f"Privacy label derived for {label.package or 'unknown package'}{version} (evidence: {', '.join(label.sources) or 'none'})"]
+    lines = [f"Analysed only in part ({len(label.unread)} part(s) of the app could not be read): "
+             "this label is a lower bound."] if label.unread else []
+    lines.append(f"Privacy label derived for {label.package or 'unknown package'}{version} (evidence: {', '.join(label.sources) or 'none'})")
     for store in label.labels:
         lines.append("")
         lines.append(f"{_STORE_NAMES.get(store.store, store.store)}: {len(store.entries)} data types")

@@ -61,6 +61,15 @@ def test_the_renderers_say_it_first(cut: Path, tmp_path: Path, capsys: pytest.Ca
     props = json.loads((tmp_path / "r.cdx.json").read_text())["metadata"]["properties"]
     assert {"name": "datatrail:complete", "value": "false"} in props
 
+    from datatrail.labels.derive import derive_from_report
+    from datatrail.report.label import label_text, to_label
+
+    doc = json.loads(to_label(report))
+    assert doc["complete"] is False and doc["unread"] == list(report.completeness.unread)
+    assert label_text(derive_from_report(report)).startswith("Analysed only in part (5 part(s) of the app could not be read)")
+    whole = scan_file(corpus_dir() / "apk" / "androguard" / "com.politedroid_4.apk")
+    assert "complete" not in json.loads(to_label(whole))  # the key is there only when something was not read
+
     capsys.readouterr()
     assert main(["scan", str(cut)]) == EXIT_PARTIAL
     captured = capsys.readouterr()
