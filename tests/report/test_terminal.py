@@ -38,3 +38,15 @@ def test_missing_levels_and_package_are_said_not_printed_as_none(corpus_reports:
     assert "not stated" in text and "none named (no manifest package)" in text
     some = dataclasses.replace(report, app=dataclasses.replace(report.app, compile_sdk=None))
     assert "compile" not in _text(some).split("SDK", 1)[1].split("\n", 1)[0]
+
+
+def test_app_strings_in_table_cells_are_text_not_markup(corpus_reports: dict[Path, Report]) -> None:
+    report = scan_cached(corpus_dir() / "apk" / "androguard" / "com.politedroid_4.apk", corpus_reports)
+    assert report.certificates and report.unidentified_libraries == ()
+    cert = dataclasses.replace(report.certificates[0], subject=HOSTILE)
+    hostile = dataclasses.replace(report, certificates=(cert,), app=dataclasses.replace(report.app, version_name=HOSTILE))
+    console = Console(width=400, record=True, color_system="truecolor")
+    render_terminal(hostile, console)
+    text = console.export_text()
+    assert text.count(HOSTILE) == 2  # the version in the identity grid, the subject in the certificate table
+    assert "\x1b]8;" not in console.export_text(styles=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
+from rich.style import StyleType
 from rich.table import Table
 from rich.text import Text
 
@@ -26,9 +27,19 @@ _LEVEL_STYLE = {"dangerous": "bold red", "signature": "magenta", "signatureOrSys
 _MAX_ROWS = 40
 
 
+class _Literal(Table):
+    """A table whose string cells are shown as they are: rich would read ``[bold]`` or
+    ``[link=…]`` in them as markup, and app labels, certificate subjects, plist values and
+    package names are the app author's strings."""
+
+    def add_row(self, *renderables: RenderableType | None, style: StyleType | None = None,
+                end_section: bool = False) -> None:
+        super().add_row(*(Text(r) if isinstance(r, str) else r for r in renderables), style=style, end_section=end_section)
+
+
 def _table(title: str, *columns: str) -> Table:
     """A titled table; a column name ending in ">" is right-aligned (numbers)."""
-    table = Table(title=title, title_justify="left")
+    table = _Literal(title=title, title_justify="left")
     for col in columns:
         table.add_column(col.rstrip(">"), justify="right" if col.endswith(">") else "left")
     return table
@@ -37,7 +48,7 @@ def _table(title: str, *columns: str) -> Table:
 def _identity(report: Report) -> Panel:
     app = report.app
     inp = report.inputs[0]
-    grid = Table.grid(padding=(0, 2))
+    grid = _Literal.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
     grid.add_row("Package", app.package or "none named (no manifest package)")
@@ -124,7 +135,7 @@ def _sdks(report: Report) -> Table:
     if report.unidentified_libraries:
         captions.append("Unidentified libraries: " + ", ".join(f"{u.package} ({u.class_count})" for u in report.unidentified_libraries[:6]))
     if captions:
-        table.caption = "\n".join(captions)
+        table.caption = Text("\n".join(captions))
     return table
 
 
@@ -172,7 +183,7 @@ def _destinations(report: Report) -> Table:
             "; ".join(flags),
         )
     if len(groups) > _MAX_ROWS:
-        table.caption = f"… and {len(groups) - _MAX_ROWS} more organisations (see the JSON report)"
+        table.caption = Text(f"… and {len(groups) - _MAX_ROWS} more organisations (see the JSON report)")
     return table
 
 
@@ -185,7 +196,7 @@ def _permissions(report: Report) -> Table:
         level = p.protection_level + (" (app)" if p.declared_by_app else "")
         table.add_row(name, Text(level, style=_LEVEL_STYLE.get(p.protection_level, "")), p.access or ", ".join(p.data_categories))
     if len(perms) > _MAX_ROWS:
-        table.caption = f"… and {len(perms) - _MAX_ROWS} more (see the JSON report)"
+        table.caption = Text(f"… and {len(perms) - _MAX_ROWS} more (see the JSON report)")
     return table
 
 
@@ -194,7 +205,7 @@ def _findings(report: Report) -> Table:
     for f in report.findings[:_MAX_ROWS]:
         table.add_row(Text(f.severity.value, style=_SEV_STYLE[f.severity]), f.rule_id, f.message)
     if len(report.findings) > _MAX_ROWS:
-        table.caption = f"… and {len(report.findings) - _MAX_ROWS} more (see the JSON report)"
+        table.caption = Text(f"… and {len(report.findings) - _MAX_ROWS} more (see the JSON report)")
     return table
 
 
