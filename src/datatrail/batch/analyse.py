@@ -79,15 +79,12 @@ def analyse(
             error=f"datatrail: internal error on {item.path}: {type(exc).__name__}: {exc} (please report this)",
             seconds=time.perf_counter() - start,
         )
-    worst = max((f.severity.rank for f in report.findings), default=-1)
     return Outcome(
         index,
         item.path,
         Status.ANALYSED,
         text=text,
         report=None if render is not None else report,
-        worst_rank=worst,
-        rule_ids=frozenset(f.rule_id for f in report.findings),
         baseline=baseline_entries(report),
         unread=report.completeness.unread,
         rule_ranks=_rule_ranks(report),

@@ -22,17 +22,16 @@ class Outcome:
 
     ``index``: position in the input list, for callers that care about order.
     ``text``: the rendered report, when a renderer was given. ``report``: the report
-    itself, only when no renderer was given. ``worst_rank``: rank of the most severe
-    finding (-1 without findings), ``rule_ids`` of its findings and ``rule_ranks`` (each rule
-    with its findings' worst severity rank), for --fail-on and the reasons it gives.
+    itself, only when no renderer was given. ``rule_ranks``: each rule of its findings with
+    their worst severity rank, for --fail-on and the reasons it gives (``worst_rank`` and
+    ``rule_ids`` are read from it).
     ``baseline``: its findings as baseline entries, for --write-baseline (the worker
     works them out, so the parent never needs the whole report for them). ``unread``:
     what of the input could not be read (empty when the analysis is complete). ``error``:
     one line for people, when the input failed or was skipped.
     """
 
-    __slots__ = ("index", "path", "status", "text", "report", "worst_rank", "rule_ids", "rule_ranks", "baseline", "unread", "error",
-                 "seconds")
+    __slots__ = ("index", "path", "status", "text", "report", "rule_ranks", "baseline", "unread", "error", "seconds")
 
     def __init__(
         self,
@@ -41,10 +40,8 @@ class Outcome:
         status: Status,
         text: str | None = None,
         report: Report | None = None,
-        worst_rank: int = -1,
         error: str | None = None,
         seconds: float = 0.0,
-        rule_ids: frozenset[str] = frozenset(),
         baseline: tuple[BaselineEntry, ...] = (),
         unread: tuple[str, ...] = (),
         rule_ranks: tuple[tuple[str, int], ...] = (),
@@ -54,13 +51,20 @@ class Outcome:
         self.status = status
         self.text = text
         self.report = report
-        self.worst_rank = worst_rank
-        self.rule_ids = rule_ids
         self.baseline = baseline
         self.unread = unread
         self.rule_ranks = rule_ranks
         self.error = error
         self.seconds = seconds
+
+    @property
+    def worst_rank(self) -> int:
+        """Rank of the most severe finding; -1 without findings."""
+        return max((rank for _, rank in self.rule_ranks), default=-1)
+
+    @property
+    def rule_ids(self) -> frozenset[str]:
+        return frozenset(rule for rule, _ in self.rule_ranks)
 
 
 class BatchSummary:

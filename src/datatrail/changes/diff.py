@@ -63,7 +63,7 @@ def _destinations(report: Report) -> dict[str, DiffItem]:
     out: dict[str, DiffItem] = {}
     for d in report.destinations:
         a = d.attribution
-        org = a.parent or a.organisation
+        org = d.named_owner
         who = f"{org} ({a.org_country})" if org and a.org_country else org or "organisation unknown"
         owners = _listed([o.name for o in d.owners])
         detail = who + (f"; named in code of {owners}" if owners else "")

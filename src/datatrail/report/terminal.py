@@ -120,8 +120,7 @@ def _verdict(report: Report) -> Text:
 
 
 def _org(d: Destination) -> str:
-    a = d.attribution
-    return a.parent or a.organisation or d.endpoint.registrable_domain or d.endpoint.host
+    return d.named_owner or d.endpoint.registrable_domain or d.endpoint.host
 
 
 def _sdks(report: Report) -> Table:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from datatrail.knowledge.geo import country_name
 from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
-from datatrail.model.report import CodeOwner, Destination, Report
+from datatrail.model.report import CodeOwner, Report
 
 __all__ = ["VIEWER_NAMES", "LEVELS", "LEVEL_TEXT", "Reach", "CountryUse", "level_of", "worst", "reaches", "by_country", "country_label"]
 
@@ -109,11 +109,6 @@ def owner_label(owner: CodeOwner) -> str:
     return "the app's own code" if owner.kind == "app" else owner.name
 
 
-def _organisation(dest: Destination) -> str | None:
-    a = dest.attribution
-    return a.parent or a.organisation
-
-
 def reaches(report: Report) -> tuple[Reach, ...]:
     """Every destination of an app report as a :class:`Reach`."""
     reads: dict[tuple[str, str], set[str]] = {}
@@ -135,7 +130,7 @@ def reaches(report: Report) -> tuple[Reach, ...]:
         out.append(
             Reach(
                 host=dest.endpoint.host,
-                organisation=_organisation(dest),
+                organisation=dest.named_owner,
                 law_countries=law,
                 server_countries=server,
                 weak_countries=weak,
