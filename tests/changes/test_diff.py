@@ -59,8 +59,9 @@ def test_bugly_pair_by_hand(corpus_reports: dict[Path, Any]) -> None:
     diff = diff_reports(old, new)
     assert [i.key for i in diff.section("sdks").removed] == ["tencent-tinker"]
     assert diff.section("sdks").added == ()
-    assert [i.key for i in diff.section("destinations").removed] == ["github.com"]
-    assert [i.key for i in diff.section("org_countries").removed] == ["US"]
+    # The hot-fix demo names github.com only in Tinker's "welcome to submit issue to us: https://github.com/…":
+    # a reference in both, so the places data can go are the same two Tencent hosts.
+    assert not diff.section("destinations").changed and not diff.section("org_countries").changed
     assert not diff.section("permissions").changed
     assert diff.finding_key == "rule-and-message"
     added = {i.detail.split(":")[0] for i in diff.section("findings").added}
@@ -106,5 +107,5 @@ def test_each_section_sees_its_change(corpus_reports: dict[Path, Any]) -> None:
     diff = diff_reports(dataclasses.replace(base, destinations=()), base)
     assert {s.name for s in diff.sections if s.changed} == {"destinations", "org_countries"}
     flagged = [i.key for i in diff.section("destinations").added if i.flagged]
-    assert flagged == ["android.bugly.qq.com", "bugly.qq.com", "rqd.uu.qq.com"]
+    assert flagged == ["android.bugly.qq.com", "rqd.uu.qq.com"]
     assert [i.key for i in diff.section("org_countries").added if i.flagged] == ["CN"]

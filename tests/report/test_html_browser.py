@@ -168,9 +168,10 @@ def test_rendered_dom_has_the_sections_the_map_and_the_script_ran(bugly: Loaded)
 
 
 def test_screenshot_shows_the_coloured_map(bugly: Loaded) -> None:
-    # China (state-access red) and the US (conditional yellow) are filled: the stylesheet applied.
+    # China (state-access red) is filled: the stylesheet applied. The US is not: github.com is named
+    # only in an error message, a reference, so no place data goes.
     red, yellow = _colours(bugly.screenshot, STATE_ACCESS_RED, CONDITIONAL_YELLOW)
-    assert red > 4000 and yellow > 8000
+    assert red > 4000 and yellow < 1000
 
 
 def test_hostile_strings_stay_inert_in_the_browser(corpus_reports: dict[Path, Any]) -> None:

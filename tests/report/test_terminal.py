@@ -50,3 +50,12 @@ def test_app_strings_in_table_cells_are_text_not_markup(corpus_reports: dict[Pat
     text = console.export_text()
     assert text.count(HOSTILE) == 2  # the version in the identity grid, the subject in the certificate table
     assert "\x1b]8;" not in console.export_text(styles=True)
+
+
+def test_references_are_listed_apart_and_not_counted(corpus_reports: dict[Path, Report]) -> None:
+    # The hot-fix demo names github.com only in Tinker's "welcome to submit issue to us: https://github.com/…".
+    report = scan_cached(corpus_dir() / "apk" / "bugly-demo" / "BuglyHotfixDemo-app-release.apk", corpus_reports)
+    text = _text(report)
+    table = text.split("Where data can go", 1)[1].split("named only for people", 1)[0]
+    assert "github.com" not in table and "android.bugly.qq.com" in table
+    assert "2 more hosts are named only for people" in text and "bugly.qq.com, github.com." in text

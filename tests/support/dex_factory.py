@@ -102,13 +102,18 @@ def synthetic_app(
     components: tuple[tuple[str, str], ...] = (),
     files: dict[str, bytes] | None = None,
     name: str = "app.apk",
+    launcher: str | None = None,
 ) -> AndroidArtifact:
-    """Write an APK with these classes, meta-data keys, permissions, (tag, name) components and files; load it."""
+    """Write an APK with these classes, meta-data keys, permissions, (tag, name) components, files
+    and launcher activity; load it."""
     from datatrail.app.android.load import load_android
     from tests.support.factories import Elem, build_apk
 
     children = [Elem("meta-data", {"android:name": key, "android:value": "x"}) for key in meta_data]
     children += [Elem(tag, {"android:name": cname}) for tag, cname in components]
+    if launcher:
+        main = Elem("intent-filter", {}, [Elem("action", {"android:name": "android.intent.action.MAIN"})])
+        children.append(Elem("activity", {"android:name": launcher}, [main]))
     application = Elem("application", {"android:allowBackup": False}, children)
     contents = dict(files or {})
     if classes:

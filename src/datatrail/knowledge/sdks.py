@@ -103,6 +103,11 @@ class Signature(NamedTuple):
     """Globs of iOS framework, dylib or static-library names without extension ("FBSDKCoreKit", "libJPush*")."""
     aliases: tuple[str, ...] = ()
     """Ids of Exodus entries describing the same SDK ("exodus-190")."""
+    code_anchors: tuple[str, ...] = ()
+    """Class prefixes the SDK's code always has. When set, classes its other patterns match
+    count as its code only beside one of these (or its native library): JCore's service
+    components also shipped inside JPush 2.x, Firebase Analytics' connector interfaces inside
+    every Firebase library."""
     parent: str | None = None
     parent_country: str | None = None
     provenance: str = ""
@@ -166,6 +171,7 @@ def _ours(entry: Mapping[str, Any]) -> Signature:
         source=SOURCE_DATATRAIL,
         class_prefixes=_strings(entry, "class_prefixes"),
         class_packages=_strings(entry, "class_packages"),
+        code_anchors=_strings(entry, "code_anchors"),
         native_libs=_strings(entry, "native_libs"),
         manifest_components=_strings(entry, "manifest_components"),
         manifest_meta_data=_strings(entry, "manifest_meta_data"),

@@ -29,6 +29,11 @@ class EndpointSource:
     owner_class: str | None = None
     """Dotted class whose code holds the string, when known (class files always;
     DEX strings once code references are resolved)."""
+    role: str = "endpoint"
+    """``"endpoint"``: used as a place to connect to; ``"reference"``: named for people (a
+    message, comment, credit, documentation link). Schema 1.4."""
+    role_reason: str = ""
+    """Why, in a few words: ``"a URL constant"``, ``"named in a message (a sentence around it)"``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,15 @@ class Endpoint:
     """How many places it was found in, including those not kept."""
     party: Party
     party_reason: str
+    role: str = "endpoint"
+    """``"endpoint"`` when any mention uses the host as a place to connect to; ``"reference"``
+    when every mention only names it for people. Only endpoints are destinations. Schema 1.4."""
+    role_reason: str = ""
+    """The reason of the mention that decided the role."""
+
+    @property
+    def is_endpoint(self) -> bool:
+        return self.role == "endpoint"
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ __all__ = [
     "Report",
 ]
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 class Severity(str, Enum):
@@ -256,6 +256,10 @@ class Report:
     unidentified_libraries: tuple[UnidentifiedLibrary, ...] = ()
     data_access: tuple[DataAccess, ...] = ()
     destinations: tuple[Destination, ...] = ()
+    """Hosts the app would contact: endpoints only (schema 1.4); what every count, map and verdict means."""
+    references: tuple[Destination, ...] = ()
+    """Hosts only named for people (messages, comments, credits, documentation links): listed
+    apart, never counted as places data goes (schema 1.4)."""
     app_links: tuple[AppLink, ...] = ()
     viewer: str = "eu"
     """Whose point of view the jurisdiction flags take (``--viewer``)."""

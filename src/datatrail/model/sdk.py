@@ -159,7 +159,10 @@ class SdkReport:
     owner_rules: tuple[OwnerRule, ...] = ()
     """Every class pattern that owned a class here; ``owner_of`` answers from these."""
     first_party_package: str | None = None
-    """The package whose classes are never attributed to an SDK (the app's own)."""
+    """The app's manifest package."""
+    first_party_packages: tuple[str, ...] = ()
+    """Every package whose classes are never attributed to an SDK (the app's own): the manifest
+    package and, when it differs, the build namespace of the app's entry points."""
     _prefixes: Mapping[str, str] = field(init=False, repr=False, compare=False)
     _packages: Mapping[str, str] = field(init=False, repr=False, compare=False)
     _classes: Mapping[str, str] = field(init=False, repr=False, compare=False)
@@ -193,9 +196,9 @@ class SdkReport:
         SDK found in this app claims. Only patterns that matched a defined class here
         count, so a referenced-but-absent SDK type is never attributed.
         """
-        first = self.first_party_package
-        if first and (class_name == first or class_name.startswith(first + ".")):
-            return None
+        for first in self.first_party_packages or ((self.first_party_package,) if self.first_party_package else ()):
+            if class_name == first or class_name.startswith(first + "."):
+                return None
         exact = self._classes.get(class_name)
         if exact is not None:
             return exact

@@ -186,6 +186,15 @@ def _destinations(report: Report) -> Table:
     return table
 
 
+def _references(report: Report) -> Text:
+    """Hosts only named for people, in one line: listed so nothing is hidden, never counted."""
+    hosts = sorted({d.endpoint.host for d in report.references})
+    shown = ", ".join(hosts[:8]) + (f" and {len(hosts) - 8} more" if len(hosts) > 8 else "")
+    what = "host is" if len(hosts) == 1 else "hosts are"
+    return Text(f"{len(hosts)} more {what} named only for people (in messages, comments, credits or documentation "
+                f"links), not as places to connect to: {shown}.", style="dim")
+
+
 def _permissions(report: Report) -> Table:
     table = _table("Permissions", "Permission", "Level", "Gives access to")
     order = {"dangerous": 0, "signature": 1, "signatureOrSystem": 1, "unknown": 2, "normal": 3}
@@ -294,6 +303,8 @@ def render_terminal(report: Report, console: Console) -> None:
         parts.append(_data_access(report))
     if report.destinations:
         parts.append(_destinations(report))
+    if report.references:
+        parts.append(_references(report))
     if report.permissions and report.ios is None:
         parts.append(_permissions(report))
     if report.findings:

@@ -576,7 +576,7 @@ def test_matching_speed_synthetic_500k() -> None:
     index = signature_index()
     names = _synthetic_names(500_000)
     index.match_classes(names[:1000])
-    best = min(_timed(lambda: index.match_classes(names, "com.app0")) for _ in range(2))
+    best = min(_timed(lambda: index.match_classes(names, ("com.app0",))) for _ in range(2))
     print(f"match_classes on {len(names)} names: {best * 1000:.0f} ms")
     assert best < 2.0
 
@@ -608,3 +608,34 @@ def _cpu(fn: Callable[[], object]) -> float:
     t0 = time.process_time()
     fn()
     return time.process_time() - t0
+
+
+def test_the_apps_build_namespace_is_first_party_too(tmp_path: Path) -> None:
+    # A vendor's demo app: package com.jiguang.jmlinkdemo, code generated under cn.jiguang.jmlinkdemo
+    # (R, BuildConfig, the launcher activity). JCore's prefix cn.jiguang. must not claim it.
+    own = ("cn.jiguang.jmlinkdemo.BuildConfig", "cn.jiguang.jmlinkdemo.R$string", "cn.jiguang.jmlinkdemo.MainActivity")
+    demo = synthetic_app(tmp_path, "com.jiguang.jmlinkdemo", classes=own, launcher="cn.jiguang.jmlinkdemo.MainActivity")
+    report = detect_sdks(demo)
+    assert report.sdks == () and report.first_party_packages == ("com.jiguang.jmlinkdemo", "cn.jiguang.jmlinkdemo")
+    # The vendor's own code beside it is still found.
+    real = synthetic_app(tmp_path, "com.jiguang.jmlinkdemo", classes=(*own, "cn.jiguang.api.JCoreInterface", "cn.jiguang.api.A"),
+                         launcher="cn.jiguang.jmlinkdemo.MainActivity", name="real.apk")
+    assert [(s.id, s.class_count) for s in detect_sdks(real).sdks] == [("jiguang-jcore", 2)]
+    # Without a BuildConfig beside the launcher, its package is not taken as the app's.
+    bare = synthetic_app(tmp_path, "com.jiguang.jmlinkdemo", classes=("cn.jiguang.jmlinkdemo.MainActivity",),
+                         launcher="cn.jiguang.jmlinkdemo.MainActivity", name="bare.apk")
+    assert detect_sdks(bare).first_party_packages == ("com.jiguang.jmlinkdemo",)
+
+
+def test_anchored_signatures_need_their_anchor(tmp_path: Path) -> None:
+    # JPush 2.x carries JCore's service components without any cn.jiguang code: that is JPush, not JCore.
+    jpush2 = synthetic_app(tmp_path, "com.example.app", classes=(
+        "cn.jpush.android.service.PushService", "cn.jpush.android.service.DaemonService", "cn.jpush.android.api.JPushInterface"))
+    assert [s.id for s in detect_sdks(jpush2).sdks] == ["jiguang-jpush"]
+    # Every Firebase library carries Analytics' connector interfaces; Analytics is there only with its code.
+    connector = synthetic_app(tmp_path, "com.example.app", name="c.apk", classes=(
+        "com.google.firebase.analytics.connector.AnalyticsConnector", "com.google.firebase.analytics.connector.a"))
+    assert detect_sdks(connector).sdks == ()
+    analytics = synthetic_app(tmp_path, "com.example.app", name="a.apk", classes=(
+        "com.google.firebase.analytics.connector.AnalyticsConnector", "com.google.firebase.analytics.FirebaseAnalytics"))
+    assert [s.id for s in detect_sdks(analytics).sdks] == ["firebase-analytics"]

@@ -144,7 +144,9 @@ def test_static_libraries_are_identified_with_their_endpoints(corpus_reports: di
 
     jp = scan_cached(root / "jiguang" / "libJPush-5.7.0-arm64.a", corpus_reports)
     assert jp.sdks[0].id == "jiguang-jpush" and jp.sdks[0].class_count >= 80
-    assert "docs.jiguang.cn" in {d.endpoint.host for d in jp.destinations}
+    # Named in messages only ("请参考 https://docs.jiguang.cn/…"): a reference, not a destination.
+    assert "docs.jiguang.cn" in {d.endpoint.host for d in jp.references}
+    assert "docs.jiguang.cn" not in {d.endpoint.host for d in jp.destinations}
 
     adjust = scan_cached(root / "adjust" / "AdjustSigSdk.a", corpus_reports)
     assert [s.id for s in adjust.sdks] == ["adjust"]

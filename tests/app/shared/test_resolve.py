@@ -13,7 +13,7 @@ from datatrail.app.shared.resolve import resolve_hosts, system_resolver
 from tests.support.corpus import corpus_dir
 
 # Injected answers: addresses DB-IP places in mainland China (China Telecom) and Hong Kong (Tencent).
-ANSWERS = {"rqd.uu.qq.com": ["180.101.50.188"], "bugly.qq.com": ["203.205.254.157", "180.101.50.188"]}
+ANSWERS = {"rqd.uu.qq.com": ["203.205.254.157", "180.101.50.188"]}
 
 
 def _injected(host: str) -> list[str]:
@@ -35,7 +35,7 @@ def test_injected_answers_are_recorded_and_attributed() -> None:
     options = ScanOptions(resolve=True, resolver=_injected, resolver_name="injected test resolver")
     report = scan_file(corpus_dir() / "apk" / "bugly-demo" / "BuglyUpgradeDemo-demo.apk", options)
     by_host = {d.endpoint.host: d for d in report.destinations}
-    bugly = by_host["bugly.qq.com"]
+    bugly = by_host["rqd.uu.qq.com"]
     assert bugly.resolution is not None
     assert bugly.resolution.answers == ("203.205.254.157", "180.101.50.188")
     assert bugly.resolution.resolver == "injected test resolver"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.app.android.ownership import Ownership
-from datatrail.app.shared.destinations import destination
+from datatrail.app.shared.destinations import as_reference, destination
+from datatrail.app.shared.mention_role import identifier_holder
 from datatrail.model.endpoint import Endpoint, EndpointSource
 from datatrail.model.report import CodeOwner, Destination
 from datatrail.model.resolution import Resolution
@@ -56,6 +57,22 @@ def _source_classes(source: EndpointSource, users: dict[tuple[str, int], list[st
     return []
 
 
+def _identifiers_demoted(endpoint: Endpoint, users: dict[tuple[str, int], list[str]],
+                         defined: Callable[[str], bool]) -> Endpoint:
+    """The endpoint as a reference when every endpoint use of it is a known identifier constant."""
+    reasons = set()
+    for source in endpoint.sources:
+        if source.role != "endpoint":
+            continue
+        reason = identifier_holder(source.context, _source_classes(source, users), defined)
+        if reason is None:
+            return endpoint
+        reasons.add(reason)
+    if len(reasons) != 1 or endpoint.source_count > len(endpoint.sources):
+        return endpoint
+    return as_reference(endpoint, reasons.pop())
+
+
 def build_destinations(
     art: AndroidArtifact,
     endpoints: tuple[Endpoint, ...],
@@ -67,7 +84,10 @@ def build_destinations(
     users = _string_users(art, endpoints)
     natives = _native_owners(sdks)
     out: list[Destination] = []
+    defined = set(art.class_names).__contains__
     for endpoint in endpoints:
+        if endpoint.is_endpoint:
+            endpoint = _identifiers_demoted(endpoint, users, defined)
         classes = [c for s in endpoint.sources for c in _source_classes(s, users)]
         owners = list(ownership.owners(classes))
         for source in endpoint.sources:

@@ -11,7 +11,9 @@ from typing import Callable, Final, Iterable, Iterator
 from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.app.android.manifest import as_bool
 from datatrail.app.shared.hosts import CodeNames, host_syntax
+from datatrail.app.shared.mention_role import role_of_resource_entry
 from datatrail.app.shared.strings import MAX_CONTEXT, PartyJudge, StringScan
+from datatrail.app.shared.text_files import scan_text_file
 from datatrail.errors import CorruptInput
 from datatrail.formats.android.aab_manifest import is_proto_xml, parse_proto_xml
 from datatrail.formats.android.aab_resources import ProtoResourceTable
@@ -24,7 +26,7 @@ from datatrail.formats.common.zip import ZipArchive
 from datatrail.model.diagnostic import DiagnosticLog
 from datatrail.model.endpoint import AppLink, EndpointReport
 
-__all__ = ["extract_endpoints"]
+__all__ = ["extract_endpoints", "Mentions"]
 
 _TEXT_EXTENSIONS: Final = frozenset({
     "json", "js", "mjs", "html", "htm", "xml", "txt", "properties", "config", "conf", "cfg", "ini",
@@ -184,6 +186,7 @@ def _scan_resources(scan: StringScan, art: AndroidArtifact) -> None:
                  for res_id, config, text in _proto_resource_strings(table)]
     strings: list[str] = []
     labels: list[str] = []
+    entries: list[str] = []
     seen: set[tuple[int, str]] = set()
     for res_id, entry, config, text in found:
         if (res_id, text) in seen:  # the same URL in every translation is one place
@@ -191,7 +194,8 @@ def _scan_resources(scan: StringScan, art: AndroidArtifact) -> None:
         seen.add((res_id, text))
         labels.append(f"{where}: {entry}" + ("" if config in ("", "default") else f" [{config}]"))
         strings.append(text)
-    scan.strings(strings, labels.__getitem__)
+        entries.append(entry)
+    scan.strings(strings, labels.__getitem__, hint=lambda i: role_of_resource_entry(entries[i]))
 
 
 def _resource_files(art: AndroidArtifact, base: ZipArchive) -> list[str]:
@@ -304,7 +308,7 @@ def _scan_xml_files(scan: StringScan, art: AndroidArtifact, skip: set[str], budg
             strings, where = _xml_tree_strings(root)
             scan.strings(strings, lambda i: f"{name} {where[i]}")
         else:
-            scan.text(raw.decode("utf-8", "replace"), name)
+            scan_text_file(scan, raw.decode("utf-8", "replace"), name)
 
 
 def _scan_assets(scan: StringScan, art: AndroidArtifact, budget: _Budget) -> None:
@@ -320,7 +324,7 @@ def _scan_assets(scan: StringScan, art: AndroidArtifact, budget: _Budget) -> Non
             continue
         raw = _sniff(art, base, name, budget, aab=False)
         if raw and _looks_textual(raw[:_SNIFF]):
-            scan.text(raw.decode("utf-8", "replace"), name)
+            scan_text_file(scan, raw.decode("utf-8", "replace"), name)
 
 
 def _native_libraries(archives: list[tuple[str, ZipArchive]]) -> list[tuple[str, ZipArchive, str]]:
@@ -383,7 +387,7 @@ def _network_security_config(scan: StringScan, art: AndroidArtifact) -> str | No
                 continue
             subs = " includeSubdomains" if as_bool(domain.get("includeSubdomains")) else ""
             context = f"domain-config <domain{subs}>{domain.text}</domain>" + ("; " + "; ".join(notes) if notes else "")
-            scan.declared(domain.text, path, context[:MAX_CONTEXT])
+            scan.declared(domain.text, path, context[:MAX_CONTEXT], "a network security config domain")
     return path
 
 
@@ -400,42 +404,50 @@ def _app_identity(art: AndroidArtifact) -> tuple[str | None, str | None]:
             label if isinstance(label, str) and label and not label.startswith("@") else None)
 
 
-def extract_endpoints(art: AndroidArtifact) -> EndpointReport:
-    """Every host the package names, with where, grouped per host."""
-    timings: list[tuple[str, float]] = []
-    scan = StringScan()
+class Mentions:
+    """Every host-shaped string the package holds, before judgement, with the app's identity
+    and links: what :func:`extract_endpoints` judges, and what a labelling tool lists."""
 
-    def timed(label: str, step: Callable[[], object]) -> None:
+    def __init__(self, art: AndroidArtifact) -> None:
+        self.scan = StringScan()
+        self.timings: list[tuple[str, float]] = []
+        self.package, self.label = _app_identity(art)
+        scan = self.scan
+        text_budget = _Budget(_MAX_TEXT_TOTAL)
+        nsc_paths: set[str] = set()
+
+        def nsc() -> None:
+            path = _network_security_config(scan, art)
+            if path:
+                nsc_paths.add(path)
+
+        self._timed("dex", lambda: _scan_dex(scan, art))
+        self._timed("class_files", lambda: _scan_class_files(scan, art))
+        self._timed("resources", lambda: _scan_resources(scan, art))
+        self._timed("network_security_config", nsc)
+        self._timed("xml", lambda: _scan_xml_files(scan, art, nsc_paths, text_budget))
+        self._timed("assets", lambda: _scan_assets(scan, art, text_budget))
+        self._timed("native", lambda: _scan_native(scan, art, _Budget(_MAX_NATIVE_TOTAL)))
+        self.links = _app_links(art, self.package)
+
+    def _timed(self, label: str, step: Callable[[], object]) -> None:
         t0 = time.perf_counter()
         step()
-        timings.append((label, round(time.perf_counter() - t0, 4)))
+        self.timings.append((label, round(time.perf_counter() - t0, 4)))
 
-    package, label = _app_identity(art)
-    text_budget = _Budget(_MAX_TEXT_TOTAL)
-    nsc_paths: set[str] = set()
 
-    def nsc() -> None:
-        path = _network_security_config(scan, art)
-        if path:
-            nsc_paths.add(path)
-
-    timed("dex", lambda: _scan_dex(scan, art))
-    timed("class_files", lambda: _scan_class_files(scan, art))
-    timed("resources", lambda: _scan_resources(scan, art))
-    timed("network_security_config", nsc)
-    timed("xml", lambda: _scan_xml_files(scan, art, nsc_paths, text_budget))
-    timed("assets", lambda: _scan_assets(scan, art, text_budget))
-    timed("native", lambda: _scan_native(scan, art, _Budget(_MAX_NATIVE_TOTAL)))
-    links = _app_links(art, package)
-    judge = PartyJudge(package, label, _link_domains(links))
+def extract_endpoints(art: AndroidArtifact) -> EndpointReport:
+    """Every host the package names, with where, grouped per host."""
+    mentions = Mentions(art)
+    scan = mentions.scan
+    judge = PartyJudge(mentions.package, mentions.label, _link_domains(mentions.links))
     t0 = time.perf_counter()
     endpoints = scan.finish(lambda: _code_names(art), judge)
-    timings.append(("judge", round(time.perf_counter() - t0, 4)))
+    timings = [*mentions.timings, ("judge", round(time.perf_counter() - t0, 4))]
     return EndpointReport(
         endpoints=endpoints,
-        app_links=tuple(links),
+        app_links=tuple(mentions.links),
         emails=tuple(sorted(scan.emails)),
         rejected=scan.rejected.result(),
         timings=tuple(timings),
     )
-

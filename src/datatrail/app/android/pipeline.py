@@ -18,6 +18,7 @@ from datatrail.app.android.signing import signing_findings
 from datatrail.app.options import ScanOptions
 from datatrail.app.shared.completeness import cap_confidence, completeness
 from datatrail.app.shared.destination_findings import destination_findings
+from datatrail.app.shared.destinations import by_role
 from datatrail.app.stages import Clock, resolve_endpoints, timestamp, tool_info
 from datatrail.batch.forked import ForkedCall, ForkFailed, can_fork
 from datatrail.knowledge.attribution import preload_host_tables
@@ -98,7 +99,7 @@ def scan_android(path: Path, options: ScanOptions) -> Report:
             forked.cancel()
     clock.lap("endpoints")
     resolutions = resolve_endpoints(endpoints.endpoints, options, clock)
-    destinations = build_destinations(art, endpoints.endpoints, sdks, ownership, options.viewer, resolutions)
+    destinations, references = by_role(build_destinations(art, endpoints.endpoints, sdks, ownership, options.viewer, resolutions))
     clock.lap("attribution")
     findings = manifest_findings(art, facts) + signing_findings(art, subject) + destination_findings(destinations, subject)
     findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.fingerprint))
@@ -121,6 +122,7 @@ def scan_android(path: Path, options: ScanOptions) -> Report:
         unidentified_libraries=sdks.unidentified,
         data_access=data_access,
         destinations=destinations,
+        references=references,
         app_links=endpoints.app_links,
         viewer=options.viewer,
         timings=clock.timings,

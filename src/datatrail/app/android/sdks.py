@@ -204,12 +204,47 @@ def _strings(manifest: XmlElement, tags: Iterable[str]) -> Iterable[str]:
                 yield name
 
 
-def _under(name: str, package: str | None) -> bool:
-    return bool(package) and (name == package or name.startswith(f"{package}."))
+def _under(name: str, packages: Sequence[str]) -> bool:
+    return any(name == p or name.startswith(f"{p}.") for p in packages)
+
+
+def _own_packages(manifest: XmlElement | None, package: str | None, class_names: Sequence[str]) -> tuple[str, ...]:
+    """The app's own packages: its manifest package, and the build namespace its application
+    class and launcher activities sit in when that differs (``cn.jiguang.jmlinkdemo`` in an
+    app whose package is ``com.jiguang.jmlinkdemo``): the package holding the ``BuildConfig``
+    the app module's build generated, at or above those classes."""
+    own = [package] if package else []
+    if manifest is None:
+        return tuple(own)
+    entry_points: list[str] = []
+    for app in manifest.findall("application"):
+        name = app.get("name")
+        if isinstance(name, str) and name:
+            entry_points.append(component_class_name(package, name))
+        for tag in ("activity", "activity-alias"):
+            for comp in app.findall(tag):
+                launcher = any(
+                    a.get("name") == "android.intent.action.MAIN"
+                    for f in comp.findall("intent-filter") for a in f.findall("action")
+                )
+                name = comp.get("name")
+                if launcher and isinstance(name, str) and name:
+                    entry_points.append(component_class_name(package, name))
+    defined = set(class_names)
+    for entry in entry_points:
+        if _under(entry, own):
+            continue
+        parts = entry.split(".")[:-1]
+        for n in range(len(parts), 1, -1):
+            candidate = ".".join(parts[:n])
+            if f"{candidate}.BuildConfig" in defined:
+                own.append(candidate)
+                break
+    return tuple(dict.fromkeys(own))
 
 
 def _manifest_evidence(
-    knowledge: _Knowledge, manifest: XmlElement, package: str | None, first_party: str | None, out: _Collector
+    knowledge: _Knowledge, manifest: XmlElement, package: str | None, first_party: tuple[str, ...], out: _Collector
 ) -> None:
     for component in dict.fromkeys(_components(manifest, package)):
         if not _under(component, first_party):
@@ -280,7 +315,7 @@ class _Node:
 def _unidentified(unmatched: dict[str, int], skip: tuple[str, ...], minimum: int) -> list[UnidentifiedLibrary]:
     root = _Node()
     for package, count in unmatched.items():
-        if not package or _is_platform(package) or any(_under(package, s) for s in skip):
+        if not package or _is_platform(package) or _under(package, skip):
             continue
         node = root
         node.total += count
@@ -363,6 +398,14 @@ def _finding(
     )
 
 
+def _anchored(sig: Signature, class_names: Sequence[str], kinds: set[str]) -> bool:
+    """Whether the classes matched for ``sig`` are its code: always, unless the signature names
+    anchors and neither one of them nor its native library is in the package."""
+    if not sig.code_anchors or "native-lib" in kinds:
+        return True
+    return any(name.startswith(sig.code_anchors) for name in class_names)
+
+
 def _owner_rules(index: SignatureIndex, match: ClassMatch) -> tuple[OwnerRule, ...]:
     rules: list[OwnerRule] = []
     for rule in match.hits:
@@ -378,7 +421,7 @@ def detect_sdks(art: AndroidArtifact, *, min_unidentified: int = UNIDENTIFIED_MI
     index = knowledge.sig_index
     package = _manifest_package(art.manifest)
     is_app = art.input.kind in APP_KINDS
-    first_party = package if is_app else None
+    first_party = _own_packages(art.manifest, package, art.class_names) if is_app else ()
 
     match = index.match_classes(art.class_names, first_party)
     extra = _Collector()
@@ -389,11 +432,15 @@ def detect_sdks(art: AndroidArtifact, *, min_unidentified: int = UNIDENTIFIED_MI
     class_evidence = _class_evidence(match)
     findings: list[SdkFinding] = []
     for owner in sorted(set(match.owned) | set(extra.evidence)):
-        evidence = list(class_evidence.get(owner, ()))
-        for (kind, pattern), tally in sorted(extra.evidence.get(owner, {}).items()):
-            evidence.append(SdkEvidence(kind, pattern, tally.count, tuple(tally.examples)))
         kinds = set(extra.independent.get(owner, set()))
         class_count = match.owned.get(owner, 0)
+        evidence = list(class_evidence.get(owner, ()))
+        if class_count and not _anchored(index.owners[owner], art.class_names, kinds):
+            class_count, evidence = 0, []
+        for (kind, pattern), tally in sorted(extra.evidence.get(owner, {}).items()):
+            evidence.append(SdkEvidence(kind, pattern, tally.count, tuple(tally.examples)))
+        if not evidence:
+            continue
         if class_count:
             kinds.add(_CODE)
         findings.append(
@@ -408,7 +455,8 @@ def detect_sdks(art: AndroidArtifact, *, min_unidentified: int = UNIDENTIFIED_MI
         unidentified=tuple(_unidentified(match.unmatched, app_packages, min_unidentified)),
         app_packages=app_packages,
         owner_rules=_owner_rules(index, match),
-        first_party_package=first_party,
+        first_party_package=first_party[0] if first_party else None,
+        first_party_packages=first_party,
     )
 
 

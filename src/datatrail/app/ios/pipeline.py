@@ -16,6 +16,7 @@ from datatrail.app.ios.sdks import IosSdkInput, IosSdkResult, class_names_by_bin
 from datatrail.app.options import ScanOptions
 from datatrail.app.shared.completeness import cap_confidence, completeness
 from datatrail.app.shared.destination_findings import destination_findings
+from datatrail.app.shared.destinations import by_role
 from datatrail.app.stages import Clock, resolve_endpoints, timestamp, tool_info
 from datatrail.knowledge.datasets import dataset_refs
 from datatrail.knowledge.ios_usage import ios_dataset_ref
@@ -78,7 +79,8 @@ def scan_ios(path: Path, options: ScanOptions) -> Report:
     endpoints = ios_endpoints(collect_strings(facts, art.texts), bundle.bundle_id)
     clock.lap("endpoints")
     resolutions = resolve_endpoints(endpoints.endpoints, options, clock)
-    destinations = ios_destinations(endpoints.endpoints, sdks.binary_owner, _default_owner(sdks, art), options.viewer, resolutions)
+    destinations, references = by_role(
+        ios_destinations(endpoints.endpoints, sdks.binary_owner, _default_owner(sdks, art), options.viewer, resolutions))
     clock.lap("attribution")
     # In file order (a set's order would change from run to run); api_categories_used keeps each name once.
     names = chain((n for f in facts for n in f.strings),
@@ -112,6 +114,7 @@ def scan_ios(path: Path, options: ScanOptions) -> Report:
         datasets=(*dataset_refs(), ios_dataset_ref()),
         sdks=cap_confidence(sdks.report.sdks, done),
         destinations=destinations,
+        references=references,
         viewer=options.viewer,
         timings=clock.timings,
         ios=bundle,

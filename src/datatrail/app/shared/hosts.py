@@ -26,6 +26,10 @@ _JAVA_ROOTS: Final = frozenset({
 SDK would hard-code. (``io.``, ``cn.``, ``de.`` are: ``cn.bing.com``, so those
 rely on the code-name check instead.)"""
 
+_PROPERTY_ROOTS: Final = frozenset({"debug", "persist", "ro", "sys", "vendor", "dalvik", "ctl"})
+"""First labels of Android system property names (``debug.firebase.analytics.app``,
+``ro.build.version.emui``): a bare name starting so is a property, not a host."""
+
 _BARE_GENERIC_TLDS: Final = frozenset({
     "com", "net", "org", "edu", "gov", "mil", "biz", "mobi", "asia", "tel", "travel", "aero", "coop",
     "jobs", "museum", "cat", "post", "pro",
@@ -152,6 +156,8 @@ def bare_name_problem(verdict: HostVerdict) -> str | None:
     labels = host.split(".")
     if labels[0] in _JAVA_ROOTS:
         return "java-root"
+    if labels[0] in _PROPERTY_ROOTS:
+        return "property-name"
     if len(labels) > 2 and labels[0].isdigit() and labels[1].isdigit():
         return "version-like"
     tld = labels[-1]

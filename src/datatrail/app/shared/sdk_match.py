@@ -355,21 +355,22 @@ class SignatureIndex:
             rules = tuple(rule for _lit, compiled, rule in self._class_regex if compiled.search(name))
         return rules
 
-    def match_classes(self, names: Sequence[str], first_party: str | None = None) -> ClassMatch:
+    def match_classes(self, names: Sequence[str], first_party: Sequence[str] = ()) -> ClassMatch:
         """Attribute each defined class name to the SDK with the longest matching pattern.
 
-        Classes under ``first_party`` (the app's own package) are never attributed.
+        Classes under ``first_party`` (the app's own packages) are never attributed.
         """
         # Packages and their class counts come from C-level passes (map, Counter);
         # Python-level work is per distinct package, then per class of matched packages only.
         packages = list(map(_first, map(_rpartition_dot, names)))
         counts = Counter(packages)
-        first_head = first_party + "." if first_party else None
+        own = tuple(first_party)
+        own_heads = tuple(p + "." for p in own)
         decisions: dict[str, _Decision] = {}
         walked: dict[str, tuple[Rule, ...]] = {}
         first_count = 0
         for package, count in counts.items():
-            if first_head is not None and (package == first_party or package.startswith(first_head)):
+            if own and (package in own or package.startswith(own_heads)):
                 first_count += count
                 continue
             decision = self._decide(package, walked)

@@ -49,10 +49,11 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import Callable, Final, Iterable, Sequence
 
-from datatrail.app.shared.hosts import CodeNames, HostVerdict, bare_name_problem, host_syntax, version_like_ip
+from datatrail.app.shared.hosts import CodeNames, HostVerdict, bare_name_problem, host_syntax, registrable_domain, version_like_ip
+from datatrail.app.shared.mention_role import ENDPOINT, REFERENCE, RoleHint, is_stronger, role_in_text
 from datatrail.model.endpoint import Endpoint, EndpointReport, EndpointSource, Rejection
 
-__all__ = ["StringScan", "PartyJudge", "MAX_CONTEXT", "endpoints_in_strings"]
+__all__ = ["StringScan", "PartyJudge", "MAX_CONTEXT", "Hint", "endpoints_in_strings"]
 
 _NETWORK_SCHEMES: Final = frozenset({
     "http", "https", "ws", "wss", "ftp", "ftps", "sftp", "rtmp", "rtmps", "rtmpt", "rtsp", "rtsps",
@@ -69,10 +70,23 @@ _IDENTIFIER_URL_PREFIXES: Final = (
     "ns.adobe.com/", "purl.org/", "java.sun.com/xml/", "xml.apache.org/", "apache.org/xml/",
     "javax.xml.xmlconstants/", "json-schema.org/", "www.opengis.net/", "docs.oasis-open.org/",
     "iptc.org/std/", "cipa.jp/exif/", "www.google.com/schemas/", "schemas.google.com/",
+    "schema.org/", "www.schema.org/",
+    # OAuth scopes: names of permissions, never fetched.
+    "www.googleapis.com/auth/",
     # Licence texts bundled with libraries.
     "www.apache.org/licenses/", "apache.org/licenses/", "www.gnu.org/licenses/", "gnu.org/licenses/",
     "opensource.org/licenses/", "www.opensource.org/licenses/", "creativecommons.org/licenses/",
     "www.mozilla.org/mpl/", "mozilla.org/mpl/", "www.eclipse.org/legal/",
+)
+_IDENTIFIER_NAMES: Final = frozenset({
+    # Firebase / Google Cloud Messaging: the "from" and scope values of Instance ID messages.
+    "google.com/iid", "gcm.googleapis.com/refresh", "gcm.googleapis.com/iid",
+})
+"""Whole strings with a host's shape that are names, never fetched."""
+_PEOPLE_URL_PREFIXES: Final = (
+    # Store listings and social pages: opened in the store or a browser, for people.
+    "play.google.com/store/", "market.android.com/details", "itunes.apple.com/app/", "apps.apple.com/",
+    "plus.google.com/",
 )
 _IP_LIST: Final = re.compile(r"[0-9.:,;|\s\[\]\"']+")
 _EMAIL_LOCAL: Final = re.compile(r"[A-Za-z0-9._%+\-]{1,64}$")
@@ -89,6 +103,12 @@ _MAX_LINES: Final = 200_000
 
 
 _SEP: Final = "\n"
+
+_STORE_PAGE: Final = RoleHint(REFERENCE, "a store or social page, opened for people")
+
+Hint = Callable[[int], RoleHint | None]
+"""What a container knows of string ``i``'s role (a script comment, a page's link); None lets
+the text around each mention decide."""
 
 _CANDIDATES: Final = re.compile(
     # scheme://authority/rest - any scheme, so that content://com.foo.provider is
@@ -147,7 +167,7 @@ def _split_authority(auth: str) -> tuple[str, str | None]:
 class _Acc:
     """Everything seen for one candidate host while scanning."""
 
-    __slots__ = ("verdict", "strong", "urls", "schemes", "cleartext", "sources", "locations")
+    __slots__ = ("verdict", "strong", "urls", "schemes", "cleartext", "sources", "locations", "role")
 
     def __init__(self, verdict: HostVerdict) -> None:
         self.verdict = verdict
@@ -157,6 +177,19 @@ class _Acc:
         self.cleartext = False
         self.sources: list[EndpointSource] = []
         self.locations: set[str] = set()
+        self.role: RoleHint | None = None
+        """The strongest mention's role: one endpoint use outranks any number of references."""
+
+    def add_source(self, source: EndpointSource) -> None:
+        """Keep the first sources, but never let references crowd out an endpoint use."""
+        if len(self.sources) < _MAX_SOURCES:
+            self.sources.append(source)
+        elif source.role == ENDPOINT:
+            for i in range(len(self.sources) - 1, -1, -1):
+                if self.sources[i].role != ENDPOINT:
+                    del self.sources[i]
+                    self.sources.append(source)
+                    return
 
 
 class _Rejections:
@@ -190,8 +223,10 @@ class StringScan:
         strings: Sequence[str],
         locate: Callable[[int], str],
         owner: Callable[[int], str | None] | None = None,
+        hint: Hint | None = None,
     ) -> None:
-        """Scan a batch of strings as one buffer; ``locate(i)`` names string ``i``."""
+        """Scan a batch of strings as one buffer; ``locate(i)`` names string ``i``, ``hint(i)``
+        tells its role when the container knows it."""
         # Two cheap passes narrow the batch before the full expression runs,
         # which costs about ten times more per character: every candidate
         # holds a "." or a ":", and then a dot between letters or digits, or "://".
@@ -207,16 +242,17 @@ class StringScan:
         buf, starts = _join(batch)
         for m in _CANDIDATES.finditer(buf):
             k = bisect_right(starts, m.start()) - 1
-            self._match(m, batch[k], starts[k], locate, owner, picked[k])
+            self._match(m, batch[k], starts[k], locate, owner, picked[k], hint)
 
-    def text(self, text: str, location: str) -> None:
-        """A text file: lines are the units (an IP must fill its line to count)."""
+    def text(self, text: str, location: str, hint: Callable[[str], RoleHint | None] | None = None) -> None:
+        """A text file: lines are the units (an IP must fill its line to count); ``hint(line)``
+        may tell a line's role (a comment)."""
         lines = text.splitlines()[:_MAX_LINES]
-        self.strings(lines, lambda i: f"{location}:{i + 1}")
+        self.strings(lines, lambda i: f"{location}:{i + 1}", hint=(lambda i: hint(lines[i])) if hint else None)
 
-    def declared(self, host_text: str, location: str, context: str) -> None:
+    def declared(self, host_text: str, location: str, context: str, reason: str) -> None:
         """A host named as a host (a network security config domain): strong evidence."""
-        self._add(host_text, location, context, None, strong=True)
+        self._add(host_text, location, context, None, strong=True, role=RoleHint(ENDPOINT, reason))
 
     def _match(
         self,
@@ -226,8 +262,10 @@ class StringScan:
         locate: Callable[[int], str],
         owner: Callable[[int], str | None] | None,
         index: int,
+        hint: Hint | None,
     ) -> None:
         start, end = m.start() - base, m.end() - base
+        known = hint(index) if hint is not None else None
         scheme = m.group("scheme")
         if scheme is not None:
             scheme = scheme.lower()
@@ -243,8 +281,10 @@ class StringScan:
             if key.startswith(_IDENTIFIER_URL_PREFIXES):
                 self._note_rejected(host_text, "identifier-url")
                 return
+            if key.startswith(_PEOPLE_URL_PREFIXES) and known is None:
+                known = _STORE_PAGE
             self._add(host_text, locate(index), _clip(s, start, end), owner(index) if owner else None,
-                      strong=True, url=url, scheme=scheme)
+                      strong=True, url=url, scheme=scheme, role=known or role_in_text(s, start, end, url=True))
             return
         ip = m.group("ip")
         if ip is not None:
@@ -261,15 +301,25 @@ class StringScan:
                 if version_like_ip(ip):
                     self._note_rejected(ip, "version-like")
                     return
-            self._add(ip, locate(index), _clip(s, start, end), owner(index) if owner else None, strong=True)
+            self._add(ip, locate(index), _clip(s, start, end), owner(index) if owner else None, strong=True,
+                      role=known or role_in_text(s, start, end, url=False))
             return
         host_text = m.group("host")
+        if s.strip() in _IDENTIFIER_NAMES:
+            self._note_rejected(s.strip(), "identifier-name")
+            return
+        if start > 0 and s[start - 1] == "." and registrable_domain(host_text) != host_text:
+            # ".doubleclick.net" is a cookie domain; ".mid.world.ro" a file-name suffix: domain
+            # suffixes name registrable domains.
+            self._note_rejected("." + host_text, "dotted-suffix")
+            return
         if start > 0 and s[start - 1] == "@":
             local = _EMAIL_LOCAL.search(s, 0, start - 1)
             if local is not None and len(self.emails) < _MAX_EMAILS:
                 self.emails[f"{local.group()}@{host_text}".lower()] = None
             return
-        self._add(host_text, locate(index), _clip(s, start, end), owner(index) if owner else None, strong=False)
+        self._add(host_text, locate(index), _clip(s, start, end), owner(index) if owner else None, strong=False,
+                  role=known or role_in_text(s, start, end, url=False))
 
     def _note_rejected(self, text: str, reason: str) -> None:
         key = reason + "\0" + text
@@ -285,6 +335,7 @@ class StringScan:
         owner_class: str | None,
         *,
         strong: bool,
+        role: RoleHint,
         url: str | None = None,
         scheme: str | None = None,
     ) -> None:
@@ -303,10 +354,16 @@ class StringScan:
             acc.schemes[scheme] = None
             if scheme in _CLEARTEXT_SCHEMES:
                 acc.cleartext = True
+        if acc.role is None or is_stronger(role.role, acc.role.role):
+            acc.role = role
         if location not in acc.locations:
             acc.locations.add(location)
-            if len(acc.sources) < _MAX_SOURCES:
-                acc.sources.append(EndpointSource(location, context, owner_class))
+            acc.add_source(EndpointSource(location, context, owner_class, role.role, role.reason))
+
+    def candidates(self) -> list[tuple[str, tuple[EndpointSource, ...], int]]:
+        """Every host-shaped candidate seen so far, before judgement: (host, first sources,
+        number of places). For labelling tools and audits."""
+        return [(host, tuple(acc.sources), len(acc.locations)) for host, acc in self.hosts.items()]
 
     # -- judgement ---------------------------------------------------------
 
@@ -353,6 +410,8 @@ class StringScan:
                 source_count=len(acc.locations),
                 party=who,
                 party_reason=why,
+                role=acc.role.role if acc.role else ENDPOINT,
+                role_reason=acc.role.reason if acc.role else "",
             ))
         out.sort(key=lambda e: (e.registrable_domain is None, e.registrable_domain or "", e.host))
         return tuple(out)

@@ -12,12 +12,14 @@ from datatrail.report.html.app_tables import (
     findings_table,
     permissions_table,
     provenance,
+    references_table,
     sdks_table,
 )
 from datatrail.report.html.flow import render_flow
 from datatrail.report.html.markup import Markup, el, join, plural
 from datatrail.report.html.page import Section, page, section
 from datatrail.report.html.places import VIEWER_NAMES, by_country, reaches
+from datatrail.report.html.table import details
 from datatrail.report.html.verdict import verdict
 from datatrail.report.html.worldmap import map_legend, render_map, world_map
 
@@ -106,6 +108,10 @@ def to_html(report: Report) -> str:
                 data_access_table(report) if report.data_access else _empty("No privacy-relevant API use found.")),
         section("destinations", f"Destinations ({len(report.destinations)})",
                 destinations_table(report) if report.destinations else _empty("No hosts named.")),
+        section("references", f"Named only for people ({len(report.references)})",
+                details("Hosts in messages, comments, credits and documentation links: not places the app connects to",
+                        references_table(report)) if report.references
+                else _empty("No host is named only in messages, comments or credits.")),
         section("permissions", f"Permissions ({len(report.permissions)})",
                 permissions_table(report) if report.permissions else _empty("No permissions requested.")),
         section("findings", f"Risks found ({len(report.findings)})", findings_table(report) if report.findings else _empty("No findings.")),

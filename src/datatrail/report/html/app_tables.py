@@ -180,6 +180,22 @@ def destinations_table(report: Report) -> Markup:
     return table("destinations", ["Host", "Organisation", "Home country (whose law)", "Server location", "Flags", "Named by", "Evidence"], rows)
 
 
+def references_table(report: Report) -> Markup:
+    """Hosts named only for people, with why and where: folded away, never counted."""
+    rows = []
+    for dest in sorted(report.references, key=lambda d: (d.endpoint.registrable_domain or "~", d.endpoint.host)):
+        e = dest.endpoint
+        first = e.sources[0] if e.sources else None
+        rows.append([
+            code(e.host),
+            e.role_reason,
+            join((owner_label(o) for o in dest.owners[:4]), ", "),
+            details("where", items((join([code(s.location), ": ", code(s.context)]) for s in e.sources), total=e.source_count))
+            if first else "",
+        ])
+    return table("references", ["Host", "Why it is not a destination", "Named by", "Where"], rows)
+
+
 def permissions_table(report: Report) -> Markup:
     perms = sorted(report.permissions, key=lambda p: (_PERMISSION_ORDER.get(p.protection_level, 2), p.name))
     rows = []

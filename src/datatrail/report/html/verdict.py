@@ -148,6 +148,9 @@ def _headline(report: Report, data_of: dict[tuple[str, str], list[tuple[str, Seq
     if not report.destinations:
         if not report.completeness.complete:
             return "Names no servers in the parts of its code and files that could be read; the rest could not be checked."
+        if report.references:
+            return (f"Names no servers to connect to in its code or files; {plural(len(report.references), 'host')} "
+                    "named only for people (messages, credits, documentation links).")
         return "Names no servers in its code or files."
     text = (
         f"Names {plural(len(report.destinations), 'host')}, none run by a company under a state-access law "
