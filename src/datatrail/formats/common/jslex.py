@@ -141,8 +141,8 @@ def js_pieces(src: str) -> Iterator[JsPiece]:
         else:  # "/"
             nxt = src[pos + 1 : pos + 2]
             if nxt == "/":
-                stop = _LINE_END.search(src, pos)
-                end = n if stop is None else stop.start()
+                line_end = _LINE_END.search(src, pos)
+                end = n if line_end is None else line_end.start()
                 yield JsPiece("comment", src[pos + 2 : end], lines.at(pos))
                 pos = end
             elif nxt == "*":
