@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_APK := demo/app-uiautomator-androidx.apk
 
-.PHONY: demo test bench venv clean
+.PHONY: demo test bench venv clean serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP)
 	$(PY) -m mypy src/datatrail
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
+
+# The screening service on this machine: http://127.0.0.1:8750, SQLite store in ./datatrail-data.
+serve: $(STAMP)
+	$(PY) -m datatrail.cli serve
 
 bench: $(STAMP)
 	$(PY) bench/run.py

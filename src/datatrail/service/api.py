@@ -1,0 +1,227 @@
+"""The HTTP API, versioned under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``).
+
+Uploads are streamed to the store's files, sniffed before anything is queued, and deduplicated by
+content: the same bytes twice give the same job unless ``?rescan=true``. Reports come back exactly
+as ``datatrail scan --format json`` writes them (the input path is the uploaded file's name), or in
+another renderer's format. Uploads need a bearer token once any token exists (or always, with
+``require_token``); reads are public unless the service is ``private``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Literal
+
+from fastapi import FastAPI, File, Query, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response
+
+from datatrail.app.corpus import looks_analysable
+from datatrail.report.load import report_from_dict
+from datatrail.report.renderers import DOCUMENT_FORMATS
+from datatrail.service.config import ServiceConfig
+from datatrail.service.errors import ApiError, error_response, install_handlers
+from datatrail.service.models import AppDetail, AppPage, ErrorResponse, Health, Ready, ScanStatus, Stats
+from datatrail.store import Store
+from datatrail.store.blobs import TooLarge
+from datatrail.store.queries import AppFilter, app_versions, list_apps, stats, version_report
+from datatrail.store.queue import DONE, Job, depth
+from datatrail.store.tokens import any_tokens, verify_token
+from datatrail.version import __version__
+
+__all__ = ["create_app"]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse, "description": why}
+    for code, why in {401: "a token is needed", 403: "the token is not valid", 404: "not found", 422: "the request or the file is not acceptable"}.items()
+}
+_MEDIA = {"json": "application/json", "sarif": "application/sarif+json", "cyclonedx": "application/vnd.cyclonedx+json",
+          "html": "text/html; charset=utf-8", "label": "application/json"}
+_MULTIPART_OVERHEAD = 64 << 10
+Severity = Literal["info", "low", "medium", "high", "critical"]
+_SCAN_ID = PathParam(ge=1, le=2**53, description="The id the upload answered with.")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class _UploadLimit:
+    """Refuse an upload whose declared length is over the limit before reading a byte of it."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            length = dict(scope.get("headers") or ()).get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.limit + _MULTIPART_OVERHEAD:
+                response = error_response(413, f"the upload is larger than {self.limit:,} bytes")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _status(job: Job) -> ScanStatus:
+    return ScanStatus(
+        id=job.id, status=job.status, sha256=job.sha256, filename=job.filename,  # type: ignore[arg-type]
+        submitted_at=job.submitted_at, started_at=job.started_at, finished_at=job.finished_at, seconds=job.seconds,
+        attempts=job.attempts, error=job.error, report=f"/api/v1/scans/{job.id}/report" if job.status == DONE else None,
+    )
+
+
+def create_app(config: ServiceConfig, store: Store) -> FastAPI:
+    app = FastAPI(
+        title="datatrail",
+        version=__version__,
+        description="What a mobile app can collect, whose code is inside it, and where its data goes: screened on upload.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    install_handlers(app)
+    app.add_middleware(_UploadLimit, limit=config.max_upload)
+
+    def _token(request: Request) -> int | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, secret = header.partition(" ")
+        if not header:
+            return None
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise ApiError(401, "send the token as 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
+        with store.begin() as conn:
+            token_id = verify_token(conn, secret.strip())
+        if token_id is None:
+            raise ApiError(403, "the token is not valid (unknown or revoked)")
+        return token_id
+
+    def _uploader(request: Request) -> int | None:
+        token_id = _token(request)
+        if token_id is None:
+            with store.begin() as conn:
+                needed = config.require_token or any_tokens(conn)
+            if needed:
+                raise ApiError(401, "uploads need a token: 'Authorization: Bearer <token>' (datatrail token create NAME)",
+                               {"WWW-Authenticate": "Bearer"})
+        return token_id
+
+    def _reader(request: Request) -> None:
+        if config.private and _token(request) is None:
+            raise ApiError(401, "this service is private: send 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
+
+    def _job(job_id: int) -> Job:
+        job = store.job(job_id)
+        if job is None:
+            raise ApiError(404, f"no scan {job_id}")
+        return job
+
+    @app.post("/api/v1/scans", status_code=202, response_model=ScanStatus, tags=["scans"],
+              responses={**_ERRORS, 200: {"model": ScanStatus, "description": "the same file was already submitted"},
+                         400: {"model": ErrorResponse, "description": "the multipart body cannot be parsed"},
+                         413: {"model": ErrorResponse, "description": "the upload is too large"}})
+    def submit_scan(request: Request, file: UploadFile = File(description="An APK, split set, AAB, JAR/AAR, DEX or IPA."),
+                    rescan: bool = Query(False, description="Scan again even if this file was scanned before.")) -> Any:
+        """Upload a file to screen; 202 with the new job, or 200 with the existing one for the same bytes."""
+        token_id = _uploader(request)
+        filename = file.filename or "upload"
+        try:
+            stored = store.store_file(file.file, filename, config.max_upload)
+        except TooLarge as exc:
+            raise ApiError(413, str(exc)) from None
+        if stored.size == 0 or not looks_analysable(stored.path):
+            store.discard(stored)
+            raise ApiError(422, f"{filename}: not an app or SDK datatrail reads (APK, split APKs, AAB, JAR, AAR, DEX, IPA); nothing queued")
+        job, created = store.submit(stored, filename, rescan=rescan, token_id=token_id)
+        return JSONResponse(_status(job).model_dump(), status_code=202 if created else 200)
+
+    @app.get("/api/v1/scans/{scan_id}", response_model=ScanStatus, tags=["scans"], responses=_ERRORS)
+    def scan_status(request: Request, scan_id: int = _SCAN_ID) -> ScanStatus:
+        """Where a scan is: queued, running, done (with its report) or failed (with the reason)."""
+        _reader(request)
+        return _status(_job(scan_id))
+
+    @app.get("/api/v1/scans/{scan_id}/report", tags=["scans"],
+             responses={**_ERRORS, 200: {"description": "the report", "content": {m: {} for m in set(_MEDIA.values())}},
+                        409: {"model": ErrorResponse, "description": "the scan has not finished"}})
+    def scan_report(request: Request, scan_id: int = _SCAN_ID,
+                    format: Literal["json", "html", "sarif", "cyclonedx", "label"] = Query("json")) -> Response:
+        """The report, exactly what ``datatrail scan --format json`` writes, or another renderer's format."""
+        _reader(request)
+        job = _job(scan_id)
+        if job.status != DONE or job.version_id is None:
+            raise ApiError(409, f"scan {scan_id} is {job.status}" + (f": {job.error}" if job.error else ""))
+        with store.begin() as conn:
+            body = version_report(conn, job.version_id)
+        if body is None:
+            raise ApiError(404, f"scan {scan_id} has no report")
+        if format == "json":
+            return Response(body, media_type=_MEDIA["json"])
+        return Response(DOCUMENT_FORMATS[format](report_from_dict(json.loads(body))), media_type=_MEDIA[format])
+
+    @app.get("/api/v1/apps", response_model=AppPage, tags=["apps"], responses=_ERRORS)
+    def apps(
+        request: Request,
+        q: str | None = Query(None, max_length=200, description="Text in the package name or label."),
+        sdk: str | None = Query(None, max_length=128, description="An SDK id whose code is inside (tencent-bugly)."),
+        sdk_vendor_country: str | None = Query(None, pattern="^[A-Za-z]{2}$"),
+        destination_country: str | None = Query(None, pattern="^[A-Za-z]{2}$", description="A server country of a named host."),
+        org_country: str | None = Query(None, pattern="^[A-Za-z]{2}$", description="Home country of an organisation behind a host."),
+        jurisdiction_flag: str | None = Query(None, max_length=64, description="compelled-access, eu-third-country, ..."),
+        permission: str | None = Query(None, max_length=255, description="READ_PHONE_STATE or its full name."),
+        rule: str | None = Query(None, max_length=32, description="A rule id with a finding (DST001)."),
+        min_severity: Severity | None = Query(None),
+        platform: Literal["android", "ios"] | None = Query(None),
+        limit: int = Query(50, ge=1, le=500),
+        offset: int = Query(0, ge=0, le=10_000_000),
+    ) -> AppPage:
+        """Apps whose latest version matches every filter given, by platform and package."""
+        _reader(request)
+        f = AppFilter(q=q, sdk=sdk, sdk_vendor_country=sdk_vendor_country, destination_country=destination_country,
+                      org_country=org_country, jurisdiction_flag=jurisdiction_flag, permission=permission, rule=rule,
+                      min_severity=min_severity, platform=platform)
+        with store.begin() as conn:
+            total, items = list_apps(conn, f, limit, offset)
+        return AppPage.model_validate({"total": total, "limit": limit, "offset": offset, "items": items})
+
+    @app.get("/api/v1/apps/{package}", response_model=AppDetail, tags=["apps"], responses=_ERRORS)
+    def app_detail(request: Request, package: str) -> AppDetail:
+        """One package's versions, newest first (per platform)."""
+        _reader(request)
+        with store.begin() as conn:
+            found = app_versions(conn, package)
+        if not found:
+            raise ApiError(404, f"no app {package}")
+        return AppDetail.model_validate({"package": package, "apps": found})
+
+    @app.get("/api/v1/stats", response_model=Stats, tags=["apps"], responses=_ERRORS)
+    def store_stats(request: Request) -> Stats:
+        """What the store holds: apps and versions, and apps by SDK vendor country, organisation
+        home country, server country and jurisdiction flag (latest versions)."""
+        _reader(request)
+        with store.begin() as conn:
+            return Stats.model_validate(stats(conn))
+
+    @app.get("/healthz", response_model=Health, tags=["operations"])
+    def healthz() -> Health:
+        """The process answers."""
+        return Health(status="ok", version=__version__)
+
+    @app.get("/readyz", response_model=Ready, tags=["operations"], responses={503: {"model": Ready, "description": "not ready"}})
+    def readyz() -> Any:
+        """Ready when the store answers and, if jobs wait, a worker is alive."""
+        ok = store.ping()
+        queue: dict[str, int] = {}
+        alive = 0
+        if ok:
+            with store.begin() as conn:
+                queue = depth(conn)
+            alive = store.live_workers(config.worker_timeout)
+        reason = None if ok else "the database does not answer"
+        if ok and queue.get("queued", 0) and not alive:
+            reason = f"{queue['queued']} jobs wait and no worker is alive"
+        body = Ready(ready=reason is None, database=ok, workers_alive=alive, queue=queue, reason=reason)
+        return JSONResponse(body.model_dump(), status_code=200 if reason is None else 503)
+
+    return app

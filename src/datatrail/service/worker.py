@@ -1,0 +1,149 @@
+"""A worker: claims jobs from the store's queue, scans them in isolated processes, records the
+reports; many can run on one queue, on as many machines as share the database and the files.
+
+Each claim is a lease the worker renews while it scans (a thread, every third of the lease). A
+worker killed mid-scan stops renewing; its jobs are claimed again once their leases run out.
+Scans run through ``datatrail.app.corpus.scan_apps``: with ``jobs`` > 1 in a pool of worker
+processes with the batch's time limit, so an input that hangs or crashes fails alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from datatrail.app.corpus import scan_apps
+from datatrail.app.options import ScanOptions
+from datatrail.batch.inputs import BatchInput
+from datatrail.batch.outcome import Status
+from datatrail.report.json import to_json
+from datatrail.store import Store
+from datatrail.store.queue import Job
+
+__all__ = ["WorkerConfig", "Worker", "worker_name"]
+
+
+def worker_name() -> str:
+    """host:pid:random, unique across machines and restarts."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    jobs: int = 1
+    """Scans at a time (processes in the pool when > 1)."""
+    lease: float = 60.0
+    """Seconds a claim holds without renewal."""
+    timeout: float = 600.0
+    """Seconds one scan may take before it fails alone."""
+    poll: float = 0.5
+    """Seconds between looks at an empty queue."""
+    heartbeat: float = 5.0
+    """Seconds between the worker's "alive" notes in the store."""
+
+
+def _as_uploaded(text: str, stored: str, filename: str) -> str:
+    """The report with the name the file was uploaded under wherever it names the input (its
+    path, findings' locations), never the store's own path on disk; written as ``to_json`` writes."""
+    name = json.dumps(filename)[1:-1]
+    # The full path first, then the file's own name (a sha256: nothing else contains it).
+    for on_disk in (stored, stored.rsplit("/", 1)[-1]):
+        text = text.replace(json.dumps(on_disk)[1:-1], name)
+    doc = json.loads(text)
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+class _Renewer(threading.Thread):
+    def __init__(self, store: Store, owner: str, ids: list[int], lease: float) -> None:
+        super().__init__(name="lease-renewer", daemon=True)
+        self.store, self.owner, self.lease = store, owner, lease
+        self.ids = set(ids)
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+
+    def drop(self, job_id: int) -> None:
+        with self.lock:
+            self.ids.discard(job_id)
+
+    def run(self) -> None:
+        while not self.done.wait(self.lease / 3):
+            with self.lock:
+                ids = sorted(self.ids)
+            try:
+                self.store.renew(self.owner, ids, self.lease)
+            except Exception:  # noqa: BLE001 - a failed renewal is retried; the lease is the safety net
+                pass
+
+
+class Worker:
+    def __init__(self, store: Store, config: WorkerConfig, owner: str | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.owner = owner or worker_name()
+        self.log = log or (lambda _line: None)
+
+    def run_once(self) -> int:
+        """Claim what there is (up to ``jobs``), scan it, record it; returns how many jobs ended."""
+        claimed = self.store.claim(self.owner, max(1, self.config.jobs), self.config.lease)
+        if not claimed:
+            return 0
+        renewer = _Renewer(self.store, self.owner, [j.id for j in claimed], self.config.lease)
+        renewer.start()
+        try:
+            inputs = [BatchInput(self.store.file_of(job)) for job in claimed]
+            outcomes = scan_apps(inputs, ScanOptions(), jobs=self.config.jobs, render=to_json, timeout=self.config.timeout)
+            for outcome in outcomes:
+                job = claimed[outcome.index]
+                self._record(job, outcome.status, outcome.text, outcome.error, outcome.seconds)
+                renewer.drop(job.id)
+        finally:
+            renewer.done.set()
+        return len(claimed)
+
+    def _record(self, job: Job, status: Status, text: str | None, error: str | None, seconds: float) -> None:
+        if status is Status.ANALYSED and text is not None:
+            kept = self.store.finish(job, self.owner, _as_uploaded(text, str(self.store.file_of(job)), job.filename), seconds)
+            self.log(f"job {job.id} done in {seconds:.2f} s" if kept else f"job {job.id}: lease lost, result dropped")
+        else:
+            reason = (error or "not analysed").replace(str(self.store.file_of(job)), job.filename)
+            self.store.fail(job, self.owner, reason, seconds)
+            self.log(f"job {job.id} failed: {reason}")
+
+    def _beat(self, started: float, stop: threading.Event) -> None:
+        while not stop.wait(self.config.heartbeat):
+            try:
+                self.store.heartbeat(self.owner, self.config.jobs, started)
+            except Exception:  # noqa: BLE001 - the next beat tries again
+                pass
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until ``stop`` is set (between jobs; a scan in progress finishes first)."""
+        started = time.time()
+        self.store.heartbeat(self.owner, self.config.jobs, started)
+        beat = threading.Thread(target=self._beat, args=(started, stop), name="heartbeat", daemon=True)
+        beat.start()
+        try:
+            self._loop(stop)
+        finally:
+            try:
+                self.store.leave(self.owner)
+            except Exception:  # noqa: BLE001 - its heartbeat simply ages out
+                pass
+
+    def _loop(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                ended = self.run_once()
+            except Exception as exc:  # noqa: BLE001 - the database went away: wait and retry
+                self.log(f"worker: {type(exc).__name__}: {exc}; retrying")
+                ended = 0
+                stop.wait(min(5.0, self.config.poll * 10))
+            if not ended:
+                stop.wait(self.config.poll)

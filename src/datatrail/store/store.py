@@ -1,0 +1,165 @@
+"""The store as the service and its workers use it: one object over the database and the files."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+
+from datatrail.store import queue
+from datatrail.store.blobs import Blobs, StoredFile, safe_suffix
+from datatrail.store.catalogue import record_report
+from datatrail.store.engine import make_engine, sqlite_url
+from datatrail.store.migrate import upgrade
+from datatrail.store.tables import blobs as blob_rows
+from datatrail.store.tables import jobs, workers
+
+__all__ = ["Store", "open_store", "MAX_ATTEMPTS", "ORPHAN_AGE"]
+
+MAX_ATTEMPTS = 3
+"""Claims of one job before it fails: a file that kills its worker every time must not kill them all."""
+ORPHAN_AGE = 3600.0
+"""Seconds after which a file without its row is a killed upload's leftover."""
+
+
+def _insert_ignore(conn: Connection) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` into the files' table, in the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(blob_rows).on_conflict_do_nothing(index_elements=["sha256"])
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(blob_rows).on_conflict_do_nothing(index_elements=["sha256"])
+
+
+class Store:
+    def __init__(self, engine: Engine, files: Path) -> None:
+        self.engine = engine
+        self.blobs = Blobs(files)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - readiness says no, whatever the driver raised
+            return False
+
+    # -- uploads -------------------------------------------------------------------------
+
+    def store_file(self, stream: BinaryIO, filename: str, max_bytes: int) -> StoredFile:
+        return self.blobs.put(stream, safe_suffix(filename), max_bytes)
+
+    def submit(self, stored: StoredFile, filename: str, *, rescan: bool = False, token_id: int | None = None) -> tuple[queue.Job, bool]:
+        """A job for the stored file: the existing one for the same content unless ``rescan``
+        (or unless it failed), else a new one. Returns (job, created)."""
+        now = time.time()
+        name = filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or f"upload{stored.suffix}"
+        with self.begin() as conn:
+            # The file's row, then a lock on it: two uploads of the same new bytes at once make one job.
+            conn.execute(_insert_ignore(conn).values(sha256=stored.sha256, size=stored.size, suffix=stored.suffix, stored_at=now))
+            conn.execute(select(blob_rows.c.sha256).where(blob_rows.c.sha256 == stored.sha256).with_for_update())
+            if not rescan:
+                row = conn.execute(
+                    select(jobs.c.id).where(jobs.c.sha256 == stored.sha256, jobs.c.status != queue.FAILED)
+                    .order_by(jobs.c.id.desc()).limit(1)
+                ).first()
+                if row is not None:
+                    job = queue.get_job(conn, int(row.id))
+                    assert job is not None
+                    return job, False
+            job_id = queue.submit(conn, stored.sha256, name, now, token_id)
+            job = queue.get_job(conn, job_id)
+            assert job is not None
+            return job, True
+
+    def discard(self, stored: StoredFile) -> None:
+        """Delete a file just stored, unless a job already holds the same bytes."""
+        with self.begin() as conn:
+            known = conn.execute(select(blob_rows.c.sha256).where(blob_rows.c.sha256 == stored.sha256)).first()
+        if known is None:
+            stored.path.unlink(missing_ok=True)
+
+    def file_of(self, job: queue.Job) -> Path:
+        with self.begin() as conn:
+            suffix = conn.execute(select(blob_rows.c.suffix).where(blob_rows.c.sha256 == job.sha256)).scalar_one()
+        return self.blobs.path(job.sha256, suffix)
+
+    def sweep_orphans(self, min_age: float = ORPHAN_AGE) -> list[Path]:
+        """Remove what killed uploads left: temporary files, and files no row names."""
+        now = time.time()
+        removed = []
+        for tmp in self.blobs.orphans():
+            if now - tmp.stat().st_mtime > min_age:
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+        with self.begin() as conn:
+            known = {r.sha256 for r in conn.execute(select(blob_rows.c.sha256))}
+        for path in self.blobs.root.glob("??/??/*"):
+            if path.name[:64] not in known and now - path.stat().st_mtime > min_age:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+        return removed
+
+    # -- workers -------------------------------------------------------------------------
+
+    def claim(self, owner: str, limit: int, lease: float) -> list[queue.Job]:
+        with self.begin() as conn:
+            return queue.claim(conn, owner, limit, lease, time.time(), MAX_ATTEMPTS)
+
+    def renew(self, owner: str, ids: list[int], lease: float) -> int:
+        with self.begin() as conn:
+            return queue.renew(conn, owner, ids, lease, time.time())
+
+    def finish(self, job: queue.Job, owner: str, report_text: str, seconds: float) -> bool:
+        """Record the report and mark the job done, in one transaction; False if the lease was lost."""
+        doc: dict[str, Any] = json.loads(report_text)
+        now = time.time()
+        with self.begin() as conn:
+            if not queue.holds(conn, job.id, owner):
+                return False
+            size = conn.execute(select(blob_rows.c.size).where(blob_rows.c.sha256 == job.sha256)).scalar_one()
+            version_id = record_report(conn, job.sha256, int(size), doc, report_text, now)
+            return queue.finish(conn, job.id, owner, version_id, seconds, now)
+
+    def fail(self, job: queue.Job, owner: str, error: str, seconds: float) -> bool:
+        with self.begin() as conn:
+            return queue.fail(conn, job.id, owner, error, seconds, time.time())
+
+    def heartbeat(self, owner: str, jobs_at_once: int, started_at: float) -> None:
+        now = time.time()
+        with self.begin() as conn:
+            done = conn.execute(update(workers).where(workers.c.name == owner).values(seen_at=now, jobs=jobs_at_once))
+            if not done.rowcount:
+                conn.execute(insert(workers).values(name=owner, started_at=started_at, seen_at=now, jobs=jobs_at_once))
+
+    def leave(self, owner: str) -> None:
+        with self.begin() as conn:
+            conn.execute(delete(workers).where(workers.c.name == owner))
+
+    def live_workers(self, within: float) -> int:
+        with self.begin() as conn:
+            return int(conn.execute(select(func.count()).select_from(workers).where(workers.c.seen_at >= time.time() - within)).scalar_one())
+
+    def job(self, job_id: int) -> queue.Job | None:
+        with self.begin() as conn:
+            return queue.get_job(conn, job_id)
+
+
+def open_store(database: str | None, data_dir: Path, files: Path | None = None) -> Store:
+    """The store at ``database`` (a SQLAlchemy URL; default a SQLite file in ``data_dir``), its
+    schema migrated to the newest version, uploaded files under ``files`` (default ``data_dir/files``)."""
+    engine = make_engine(database or sqlite_url(data_dir / "datatrail.sqlite3"))
+    upgrade(engine)
+    return Store(engine, files or data_dir / "files")

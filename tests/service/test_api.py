@@ -1,0 +1,113 @@
+"""The API in-process (Starlette's test client over the real ASGI app), on both databases: uploads,
+dedup, refusals with their statuses, tokens, reports in every format, queries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from datatrail.app.pipeline import scan_file
+from datatrail.report.json import to_dict
+from datatrail.service.api import create_app
+from datatrail.service.config import ServiceConfig
+from datatrail.service.worker import Worker, WorkerConfig
+from datatrail.store import Store, open_store
+from tests.support.corpus import corpus_dir
+
+BUGLY = "apk/bugly-demo/BuglyHotfixDemo-app-release.apk"
+VOLATILE = ("generated_at", "timings")
+
+
+@pytest.fixture
+def service(database: str, tmp_path: Path) -> Iterator[tuple[TestClient, Store, ServiceConfig]]:
+    config = ServiceConfig(data_dir=tmp_path / "data", database=database, max_upload=8 << 20)
+    store = open_store(database, config.data_dir)
+    with TestClient(create_app(config, store)) as client:
+        yield client, store, config
+    store.engine.dispose()
+
+
+def _upload(client: TestClient, path: Path, **kw: object) -> object:
+    with path.open("rb") as fh:
+        return client.post("/api/v1/scans", files={"file": (path.name, fh)}, **kw)  # type: ignore[arg-type]
+
+
+def _stable(doc: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in doc.items() if k not in VOLATILE}
+
+
+def test_upload_scan_report_equals_the_cli(service: tuple[TestClient, Store, ServiceConfig]) -> None:
+    client, store, _ = service
+    path = corpus_dir() / BUGLY
+    r = _upload(client, path)
+    assert r.status_code == 202, r.text  # type: ignore[attr-defined]
+    job = r.json()  # type: ignore[attr-defined]
+    assert job["status"] == "queued" and job["filename"] == path.name
+    assert client.get(f"/api/v1/scans/{job['id']}/report").status_code == 409
+    assert Worker(store, WorkerConfig(jobs=1)).run_once() == 1
+    done = client.get(f"/api/v1/scans/{job['id']}").json()
+    assert done["status"] == "done" and done["report"] == f"/api/v1/scans/{job['id']}/report" and done["attempts"] == 1
+    body = client.get(done["report"])
+    assert body.headers["content-type"] == "application/json"
+    served = json.loads(body.text)
+    # The CLI names the path it was given; the service the upload's name.
+    cli = json.loads(json.dumps(to_dict(scan_file(path))).replace(json.dumps(str(path))[1:-1], path.name))
+    assert _stable(served) == _stable(cli)
+    for fmt, marker in (("html", "<!doctype html>"), ("sarif", '"version": "2.1.0"'), ("cyclonedx", '"bomFormat"'), ("label", '"')):
+        page = client.get(f"{done['report']}?format={fmt}")
+        assert page.status_code == 200, fmt
+        assert marker in (page.text.lower() if fmt == "html" else page.text), fmt
+    # The same bytes again: the same job, 200.
+    again = _upload(client, path)
+    assert again.status_code == 200 and again.json()["id"] == job["id"]  # type: ignore[attr-defined]
+    apps = client.get("/api/v1/apps", params={"sdk_vendor_country": "CN"}).json()
+    assert apps["total"] == 1 and apps["items"][0]["package"] == served["app"]["package"]  # type: ignore[index]
+    assert client.get(f"/api/v1/apps/{served['app']['package']}").json()["apps"][0]["versions"][0]["sha256"] == job["sha256"]  # type: ignore[index]
+    assert client.get("/api/v1/stats").json()["apps_by_sdk_vendor_country"] == {"CN": 1}
+
+
+def test_refusals_have_statuses_and_json_bodies(service: tuple[TestClient, Store, ServiceConfig], tmp_path: Path) -> None:
+    client, store, config = service
+    junk = tmp_path / "notes.apk"
+    junk.write_text("not an app at all\n" * 10)
+    r = _upload(client, junk)
+    assert r.status_code == 422 and "nothing queued" in r.json()["error"]["message"]  # type: ignore[attr-defined]
+    assert list((config.data_dir / "files").rglob("*.apk")) == []  # refused files are not kept
+    empty = tmp_path / "empty.apk"
+    empty.write_bytes(b"")
+    assert _upload(client, empty).status_code == 422  # type: ignore[attr-defined]
+    big = tmp_path / "big.apk"
+    big.write_bytes(b"PK\x03\x04" + b"\0" * (9 << 20))
+    r = _upload(client, big)
+    assert r.status_code == 413 and r.json()["error"]["status"] == 413  # type: ignore[attr-defined]
+    assert client.post("/api/v1/scans").status_code == 422  # no file field
+    assert client.get("/api/v1/scans/999999").status_code == 404
+    assert client.get("/api/v1/apps/com.nobody.here").status_code == 404
+    assert client.get("/api/v1/apps", params={"limit": 0}).status_code == 422
+    assert client.get("/api/v1/apps", params={"org_country": "CHN"}).status_code == 422
+    assert client.get("/api/v1/scans/1/report", params={"format": "pdf"}).status_code == 422
+    assert client.get("/healthz").json()["status"] == "ok"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["database"] is True
+
+
+def test_tokens_guard_uploads_once_one_exists(service: tuple[TestClient, Store, ServiceConfig]) -> None:
+    from datatrail.store.tokens import create_token, revoke_token
+
+    client, store, _ = service
+    path = corpus_dir() / BUGLY
+    with store.begin() as conn:
+        secret = create_token(conn, "ci-uploader", 1.0)
+    r = _upload(client, path)
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"  # type: ignore[attr-defined]
+    assert _upload(client, path, headers={"Authorization": "Bearer dt_wrong"}).status_code == 403  # type: ignore[attr-defined]
+    assert _upload(client, path, headers={"Authorization": "Basic abc"}).status_code == 401  # type: ignore[attr-defined]
+    assert _upload(client, path, headers={"Authorization": f"Bearer {secret}"}).status_code == 202  # type: ignore[attr-defined]
+    assert client.get("/api/v1/apps").status_code == 200  # reads stay public
+    with store.begin() as conn:
+        assert revoke_token(conn, "ci-uploader", 2.0)
+    assert _upload(client, path, headers={"Authorization": f"Bearer {secret}"}).status_code == 403  # type: ignore[attr-defined]
