@@ -92,20 +92,32 @@ def _service_run(apps: list[Path], database: str | None) -> float:
         proc, base = _serve(Path(tmp) / "data", *extra)
         try:
             with httpx.Client(base_url=base, timeout=120) as client:
+                # Steady state: the first app warms the worker's pool up (as a running service's is);
+                # the others are timed, uploads included.
+                _wait_done(client, [_post(client, apps[0])])
                 t0 = time.perf_counter()
                 ids = []
-                for app in apps:
+                for app in apps[1:]:
                     with app.open("rb") as fh:
                         r = client.post("/api/v1/scans", files={"file": (app.name, fh)})
                     if r.status_code in (200, 202):
                         ids.append(r.json()["id"])
-                pending = set(ids)
-                while pending:
-                    pending = {i for i in pending if client.get(f"/api/v1/scans/{i}").json()["status"] not in ("done", "failed")}
-                    time.sleep(0.05)
+                _wait_done(client, ids)
                 return time.perf_counter() - t0
         finally:
             _stop(proc)
+
+
+def _post(client: httpx.Client, app: Path) -> int:
+    with app.open("rb") as fh:
+        return int(client.post("/api/v1/scans", files={"file": (app.name, fh)}).json()["id"])
+
+
+def _wait_done(client: httpx.Client, ids: list[int]) -> None:
+    pending = set(ids)
+    while pending:
+        pending = {i for i in pending if client.get(f"/api/v1/scans/{i}").json()["status"] not in ("done", "failed")}
+        time.sleep(0.05)
 
 
 def _fresh(database: str) -> str:
@@ -122,7 +134,7 @@ def _fresh(database: str) -> str:
 
 def _fill(data: Path, database: str | None, apps: list[Path], versions: int) -> None:
     store = open_store(database, data)
-    reports = [json.loads(to_json(scan_file(p))) for p in apps[:20]]
+    reports = [json.loads(to_json(scan_file(p))) for p in apps]
     with store.begin() as conn:
         for i in range(versions):
             doc = dict(reports[i % len(reports)])
@@ -132,6 +144,9 @@ def _fill(data: Path, database: str | None, apps: list[Path], versions: int) -> 
             doc["app"] = app
             sha = hashlib.sha256(f"bench-{i}".encode()).hexdigest()
             record_report(conn, sha, 1000 + i, doc, json.dumps(doc), float(i))
+    # Fresh planner statistics, as autovacuum's analyze gives a store that grew over time.
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")
     store.engine.dispose()
 
 
@@ -156,7 +171,7 @@ def main() -> int:
             cli.append(_cli_run(folder))
             svc.append(_service_run(apps, args.database))
     cli_rate = len(apps) * 60 / statistics.median(cli)
-    svc_rate = len(apps) * 60 / statistics.median(svc)
+    svc_rate = (len(apps) - 1) * 60 / statistics.median(svc)
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -189,7 +204,7 @@ def main() -> int:
         "| path | wall s (median) | scans/min | ratio |",
         "|---|---:|---:|---:|",
         f"| `datatrail scan DIR --jobs 2` | {statistics.median(cli):.2f} | {cli_rate:.0f} | 1.00 |",
-        f"| `datatrail serve --workers 1 --jobs 2` (upload to last done) | {statistics.median(svc):.2f} | {svc_rate:.0f} | {svc_rate / cli_rate:.2f} |",
+        f"| `datatrail serve --workers 1 --jobs 2` (first upload to last done, {len(apps) - 1} apps after one to warm up) | {statistics.median(svc):.2f} | {svc_rate:.0f} | {svc_rate / cli_rate:.2f} |",
         "",
         f"`GET /api/v1/apps?sdk_vendor_country=CN` over {args.versions:,} versions ({args.versions // 5:,} apps; "
         f"{total:,} match; filled in {fill_s:.1f} s): {args.requests} sequential requests, "

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from datatrail.app.corpus import discover_apps, scan_apps
+from datatrail.app.corpus import discover_apps, scan_apps, scan_stream
 from datatrail.app.options import ScanOptions
 from datatrail.app.pipeline import scan_file
 from datatrail.batch import BatchInput, Status
@@ -238,3 +238,30 @@ def test_ios_bundle_folders_are_one_input_each(tmp_path: Path) -> None:
     assert [i.path for i in found.inputs] == [app, loose / "libfoo.a"]
     named = discover_apps([app])
     assert [i.path for i in named.inputs] == [app] and named.directories == 0
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_stream_scans_inputs_as_they_arrive_with_one_pool(tree: Path, jobs: int) -> None:
+    # Inputs trickle in (a service's queue): some at first, more while the pool works, a crash among
+    # them; the stream ends when its source says so, after the inputs in flight.
+    crash = tree / "crash.apk"
+    crash.write_bytes((tree / "a2dp.apk").read_bytes())
+    arrivals = [[tree / "a2dp.apk"], [], [tree / "politedroid.apk", crash], [], [tree / "nested/code.dex"]]
+    asked: list[tuple[int, bool]] = []
+
+    def more(inputs: list[BatchInput], n: int, block: bool) -> bool:
+        asked.append((n, block))
+        assert n >= 1
+        if arrivals:
+            batch = arrivals.pop(0)
+            inputs.extend(BatchInput(p) for p in batch[:n])
+            if batch[n:]:
+                arrivals.insert(0, batch[n:])
+        return bool(arrivals)
+
+    outcomes = list(scan_stream(more, jobs=jobs, render=str, scanner=crash_on_marked_inputs if jobs > 1 else scan_file, poll=0.05))
+    assert sorted(o.index for o in outcomes) == [0, 1, 2, 3]
+    by_name = {o.path.name: o.status for o in outcomes}
+    assert by_name["a2dp.apk"] is by_name["politedroid.apk"] is by_name["code.dex"] is Status.ANALYSED
+    assert by_name["crash.apk"] is (Status.FAILED if jobs > 1 else Status.ANALYSED)
+    assert arrivals == [] and any(block for _, block in asked)

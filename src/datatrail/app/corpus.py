@@ -12,11 +12,11 @@ from datatrail.app.ios.sniff import BUNDLE_SUFFIXES
 from datatrail.app.options import ScanOptions
 from datatrail.app.pipeline import scan_file
 from datatrail.app.shared.sniff import Kind, sniff_bytes
-from datatrail.batch import TASKS_PER_CHILD, BatchInput, Discovery, Outcome, Renderer, discover, run_batch
+from datatrail.batch import TASKS_PER_CHILD, BatchInput, Discovery, More, Outcome, Renderer, discover, run_batch, run_stream
 from datatrail.formats.common.zip import has_end_record
 from datatrail.model.report import Report
 
-__all__ = ["AppScanner", "PRELOAD", "looks_analysable", "discover_apps", "scan_apps"]
+__all__ = ["AppScanner", "PRELOAD", "looks_analysable", "discover_apps", "scan_apps", "scan_stream"]
 
 _SNIFF_BYTES = 8
 
@@ -73,3 +73,20 @@ def scan_apps(
         options = dataclasses.replace(options, parallel=False)
     return run_batch(inputs, partial(_scan_one, scanner=scanner, options=options), jobs=jobs, render=render, ordered=ordered,
                      tasks_per_child=tasks_per_child, timeout=timeout, preload=PRELOAD)
+
+
+def scan_stream(
+    more: More,
+    options: ScanOptions = ScanOptions(),
+    *,
+    jobs: int = 1,
+    render: Renderer | None = None,
+    scanner: AppScanner = scan_file,
+    timeout: float | None = None,
+    poll: float = 0.5,
+) -> Generator[Outcome, None, None]:
+    """``run_stream`` with the static scan: apps that arrive while it runs (a service's queue)."""
+    if jobs > 1:
+        options = dataclasses.replace(options, parallel=False)
+    return run_stream(more, partial(_scan_one, scanner=scanner, options=options), jobs=jobs, render=render,
+                      timeout=timeout, preload=PRELOAD, poll=poll)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -17,7 +17,11 @@ from datatrail.batch.analyse import Renderer, Scanner, analyse
 from datatrail.batch.inputs import BatchInput
 from datatrail.batch.outcome import Outcome, Status
 
-__all__ = ["Parallel"]
+__all__ = ["Parallel", "More"]
+
+More = Callable[[list[BatchInput], int, bool], bool]
+"""A stream's source: ``more(inputs, n, block)`` appends up to ``n`` new inputs to ``inputs``;
+with ``block`` it may wait a little for them. It returns False when the stream has ended."""
 
 
 def _worker_context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
@@ -51,8 +55,13 @@ class Parallel:
         tasks_per_child: int,
         timeout: float | None = None,
         preload: Sequence[str] = (),
+        more: More | None = None,
+        poll: float = 0.5,
     ) -> None:
         self.inputs = inputs
+        self.more = more
+        """With a source, ``inputs`` is a list that grows as it supplies more (a stream)."""
+        self.poll = poll
         self.timeout = timeout
         self.jobs = jobs
         self.render = render
@@ -79,16 +88,30 @@ class Parallel:
             yield self.buffer.pop(self.next_emit)
             self.next_emit += 1
 
+    def _refill(self, free: int, block: bool) -> bool:
+        """Ask the stream's source for up to ``free`` inputs; False once it has ended."""
+        if self.more is None:
+            return False
+        assert isinstance(self.inputs, list)
+        return self.more(self.inputs, free, block)
+
     def run(self) -> Iterator[Outcome]:
-        total = len(self.inputs)
         pending: dict[Future[Outcome], int] = {}
         next_submit = 0
+        streaming = self.more is not None
         pool = self._pool(self.jobs)
         try:
-            while next_submit < total or pending:
+            while True:
+                if streaming and next_submit >= len(self.inputs) and len(pending) < self.window:
+                    streaming = self._refill(self.window - len(pending), block=not pending)
+                if next_submit >= len(self.inputs) and not pending:
+                    if streaming:
+                        continue
+                    break
                 broken = False
                 while (
-                    next_submit < total and len(pending) < self.window and (not self.ordered or next_submit - self.next_emit < self.window)
+                    next_submit < len(self.inputs) and len(pending) < self.window
+                    and (not self.ordered or next_submit - self.next_emit < self.window)
                 ):
                     try:
                         pending[self._submit(pool, next_submit)] = next_submit
@@ -97,7 +120,8 @@ class Parallel:
                         break
                     next_submit += 1
                 if not broken:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    # A stream looks for new inputs now and then while every worker is busy.
+                    done, _ = wait(pending, timeout=self.poll if streaming else None, return_when=FIRST_COMPLETED)
                     for future in done:
                         index = pending.pop(future)
                         try:

@@ -38,13 +38,16 @@ as failed; the batch continues with a new pool.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 
 from datatrail.batch.analyse import Renderer, Scanner, analyse
 from datatrail.batch.inputs import BatchInput
 from datatrail.batch.outcome import Outcome
 
-__all__ = ["TASKS_PER_CHILD", "run_batch"]
+More = Callable[[list[BatchInput], int, bool], bool]
+"""A stream's source (see ``run_stream``)."""
+
+__all__ = ["TASKS_PER_CHILD", "run_batch", "run_stream", "More"]
 
 
 TASKS_PER_CHILD = 50
@@ -84,3 +87,40 @@ def run_batch(
     from datatrail.batch.pool import Parallel  # the pool machinery loads only when there are workers
 
     yield from Parallel(inputs, min(jobs, len(inputs)), render, ordered, scanner, tasks_per_child, timeout, preload).run()
+
+
+def run_stream(
+    more: More,
+    scanner: Scanner,
+    *,
+    jobs: int = 1,
+    render: Renderer | None = None,
+    tasks_per_child: int = TASKS_PER_CHILD,
+    timeout: float | None = None,
+    preload: Sequence[str] = (),
+    poll: float = 0.5,
+) -> Generator[Outcome, None, None]:
+    """``run_batch`` over inputs that arrive while it runs (a queue), with one pool throughout.
+
+    ``more(inputs, n, block)`` appends up to ``n`` new inputs to the list ``inputs`` (an outcome's
+    ``index`` is its position there); with ``block`` it may wait up to about ``poll`` seconds for
+    them, and it returns False when the stream has ended: the inputs in flight finish, then the
+    generator does. Outcomes come in completion order. With ``jobs`` <= 1 inputs are analysed in
+    this process, one at a time.
+    """
+    if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
+        raise ValueError(f"timeout must be positive and finite, not {timeout}")
+    inputs: list[BatchInput] = []
+    if jobs <= 1:
+        done = 0
+        alive = True
+        while alive or done < len(inputs):
+            if done >= len(inputs):
+                alive = more(inputs, 1, True)
+                continue
+            yield analyse(done, inputs[done], render, scanner, timeout)
+            done += 1
+        return
+    from datatrail.batch.pool import Parallel
+
+    yield from Parallel(inputs, jobs, render, False, scanner, tasks_per_child, timeout, preload, more=more, poll=poll).run()

@@ -3,8 +3,9 @@ reports; many can run on one queue, on as many machines as share the database an
 
 Each claim is a lease the worker renews while it scans (a thread, every third of the lease). A
 worker killed mid-scan stops renewing; its jobs are claimed again once their leases run out.
-Scans run through ``datatrail.app.corpus.scan_apps``: with ``jobs`` > 1 in a pool of worker
-processes with the batch's time limit, so an input that hangs or crashes fails alone.
+Scans run through ``datatrail.app.corpus.scan_stream``: with ``jobs`` > 1 in one pool of worker
+processes kept for ``STREAM_LENGTH`` jobs, claiming more as workers free up, with the batch's
+time limit, so an input that hangs or crashes fails alone.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from datatrail.app.corpus import scan_apps
+from datatrail.app.corpus import scan_apps, scan_stream
 from datatrail.app.options import ScanOptions
 from datatrail.batch.inputs import BatchInput
 from datatrail.batch.outcome import Status
@@ -26,7 +27,10 @@ from datatrail.report.json import to_json
 from datatrail.store import Store
 from datatrail.store.queue import Job
 
-__all__ = ["WorkerConfig", "Worker", "worker_name"]
+__all__ = ["WorkerConfig", "Worker", "worker_name", "STREAM_LENGTH"]
+
+STREAM_LENGTH = 10_000
+"""Jobs one pool serves before the worker starts a fresh one (the stream's list of paths stays small)."""
 
 
 def worker_name() -> str:
@@ -42,8 +46,8 @@ class WorkerConfig:
     """Seconds a claim holds without renewal."""
     timeout: float = 600.0
     """Seconds one scan may take before it fails alone."""
-    poll: float = 0.5
-    """Seconds between looks at an empty queue."""
+    poll: float = 0.2
+    """Seconds between looks at the queue while it is empty or every scan slot is busy."""
     heartbeat: float = 5.0
     """Seconds between the worker's "alive" notes in the store."""
 
@@ -66,6 +70,10 @@ class _Renewer(threading.Thread):
         self.ids = set(ids)
         self.lock = threading.Lock()
         self.done = threading.Event()
+
+    def add(self, job_id: int) -> None:
+        with self.lock:
+            self.ids.add(job_id)
 
     def drop(self, job_id: int) -> None:
         with self.lock:
@@ -140,10 +148,35 @@ class Worker:
     def _loop(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                ended = self.run_once()
-            except Exception as exc:  # noqa: BLE001 - the database went away: wait and retry
+                self._stream(stop)
+            except Exception as exc:  # noqa: BLE001 - the database went away: wait and retry (leases cover the rest)
                 self.log(f"worker: {type(exc).__name__}: {exc}; retrying")
-                ended = 0
                 stop.wait(min(5.0, self.config.poll * 10))
-            if not ended:
+
+    def _stream(self, stop: threading.Event) -> None:
+        """One pool's life: claim as workers free up, record each outcome as it comes."""
+        claimed: list[Job] = []
+        renewer = _Renewer(self.store, self.owner, [], self.config.lease)
+        renewer.start()
+
+        def more(inputs: list[BatchInput], n: int, block: bool) -> bool:
+            if stop.is_set() or len(inputs) >= STREAM_LENGTH:
+                return False
+            jobs = self.store.claim(self.owner, min(n, STREAM_LENGTH - len(inputs)), self.config.lease)
+            for job in jobs:
+                renewer.add(job.id)
+                claimed.append(job)
+                inputs.append(BatchInput(self.store.file_of(job)))
+            if not jobs and block:
                 stop.wait(self.config.poll)
+            return not stop.is_set()
+
+        try:
+            outcomes = scan_stream(more, ScanOptions(), jobs=self.config.jobs, render=to_json, timeout=self.config.timeout,
+                                   poll=self.config.poll)
+            for outcome in outcomes:
+                job = claimed[outcome.index]
+                self._record(job, outcome.status, outcome.text, outcome.error, outcome.seconds)
+                renewer.drop(job.id)
+        finally:
+            renewer.done.set()

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="scans at a time (default: every core)")
     parser.add_argument("--lease", type=float, default=60.0, metavar="SECONDS", help="how long a claim holds without renewal (default: 60)")
     parser.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="time limit of one scan (default: 600)")
-    parser.add_argument("--poll", type=float, default=0.5, metavar="SECONDS", help="pause between looks at an empty queue (default: 0.5)")
+    parser.add_argument("--poll", type=float, default=0.2, metavar="SECONDS", help="pause between looks at an empty queue (default: 0.2)")
     add_store_options(parser)
 
 
