@@ -111,3 +111,62 @@ def test_tokens_guard_uploads_once_one_exists(service: tuple[TestClient, Store, 
     with store.begin() as conn:
         assert revoke_token(conn, "ci-uploader", 2.0)
     assert _upload(client, path, headers={"Authorization": f"Bearer {secret}"}).status_code == 403  # type: ignore[attr-defined]
+
+
+def test_diff_between_two_versions_is_what_the_cli_says(service: tuple[TestClient, Store, ServiceConfig]) -> None:
+    from datatrail.changes.diff import diff_reports
+    from datatrail.changes.render import diff_json
+
+    client, store, _ = service
+    old, new = corpus_dir() / "apk/app-info/android.apk", corpus_dir() / "apk/app-info/android.aab"
+    ids = [_upload(client, p).json()["id"] for p in (old, new)]  # type: ignore[attr-defined]
+    worker = Worker(store, WorkerConfig(jobs=1))
+    assert worker.run_once() + worker.run_once() == 2
+    versions = [client.get(f"/api/v1/scans/{i}").json() for i in ids]
+    assert [v["status"] for v in versions] == ["done", "done"]
+    package = json.loads(client.get(versions[0]["report"]).text)["app"]["package"]
+    served = client.get(f"/api/v1/apps/{package}/diff")
+    assert served.status_code == 200, served.text
+    expected = json.loads(diff_json(diff_reports(scan_file(old), scan_file(new))))
+    got = json.loads(served.text)
+    for doc in (expected, got):
+        for side in ("old", "new"):
+            if isinstance(doc.get(side), dict):
+                doc[side].pop("path", None)
+    assert got == expected
+    assert client.get(f"/api/v1/apps/{package}/diff", params={"format": "text"}).headers["content-type"].startswith("text/plain")
+    assert client.get(f"/api/v1/apps/{package}/diff", params={"from": 999999}).status_code == 404
+    assert client.get("/api/v1/apps/com.nobody/diff").status_code == 404
+
+
+def test_uploads_are_rate_limited_and_quotas_counted(database: str, tmp_path: Path) -> None:
+    from datatrail.store.tokens import create_token
+
+    config = ServiceConfig(data_dir=tmp_path / "data", database=database, rate_limit=2, daily_quota=3)
+    store = open_store(database, config.data_dir)
+    path = corpus_dir() / BUGLY
+    with TestClient(create_app(config, store)) as client:
+        codes = [_upload(client, path).status_code for _ in range(3)]  # type: ignore[attr-defined]
+        assert codes == [202, 200, 429]
+        limited = _upload(client, path)
+        assert limited.headers["retry-after"].isdigit() and "uploads a minute" in limited.json()["error"]["message"]  # type: ignore[attr-defined]
+        with store.begin() as conn:
+            secret = create_token(conn, "small", 1.0)
+        auth = {"Authorization": f"Bearer {secret}"}
+        for name in ("a.apk", "b.apk"):  # a token has a window of its own
+            copy = tmp_path / name
+            copy.write_bytes(path.read_bytes() + name.encode())  # other bytes, other jobs
+            assert _upload(client, copy, headers=auth).status_code == 202  # type: ignore[attr-defined]
+    store.engine.dispose()
+    # Quota: 3 a day; a fresh process (no rate window) sees the store's count.
+    config2 = ServiceConfig(data_dir=tmp_path / "data", database=database, rate_limit=0, daily_quota=3)
+    store = open_store(database, config2.data_dir)
+    with TestClient(create_app(config2, store)) as client:
+        c = tmp_path / "c.apk"
+        c.write_bytes(path.read_bytes() + b"c")
+        assert _upload(client, c, headers=auth).status_code == 202  # type: ignore[attr-defined]
+        d = tmp_path / "d.apk"
+        d.write_bytes(path.read_bytes() + b"d")
+        over = _upload(client, d, headers=auth)
+        assert over.status_code == 429 and "quota" in over.json()["error"]["message"]  # type: ignore[attr-defined]
+    store.engine.dispose()

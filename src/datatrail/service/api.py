@@ -10,6 +10,7 @@ another renderer's format. Uploads need a bearer token once any token exists (or
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Literal
 
@@ -22,11 +23,12 @@ from datatrail.report.load import report_from_dict
 from datatrail.report.renderers import DOCUMENT_FORMATS
 from datatrail.service.config import ServiceConfig
 from datatrail.service.errors import ApiError, error_response, install_handlers
+from datatrail.service.limits import RateLimiter
 from datatrail.service.models import AppDetail, AppPage, ErrorResponse, Health, Ready, ScanStatus, Stats
 from datatrail.store import Store
 from datatrail.store.blobs import TooLarge
 from datatrail.store.queries import AppFilter, app_versions, list_apps, stats, version_report
-from datatrail.store.queue import DONE, Job, depth
+from datatrail.store.queue import DONE, Job, depth, uploads_since
 from datatrail.store.tokens import any_tokens, verify_token
 from datatrail.version import __version__
 
@@ -35,6 +37,12 @@ __all__ = ["create_app"]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": why}
     for code, why in {401: "a token is needed", 403: "the token is not valid", 404: "not found", 422: "the request or the file is not acceptable"}.items()
+}
+_UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    400: {"model": ErrorResponse, "description": "the multipart body cannot be parsed"},
+    413: {"model": ErrorResponse, "description": "the upload is too large"},
+    429: {"model": ErrorResponse, "description": "too many uploads (a minute, or a token's day): see Retry-After"},
 }
 _MEDIA = {"json": "application/json", "sarif": "application/sarif+json", "cyclonedx": "application/vnd.cyclonedx+json",
           "html": "text/html; charset=utf-8", "label": "application/json"}
@@ -83,6 +91,7 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
     )
     install_handlers(app)
     app.add_middleware(_UploadLimit, limit=config.max_upload)
+    limiter = RateLimiter(config.rate_limit)
 
     def _token(request: Request) -> int | None:
         header = request.headers.get("authorization", "")
@@ -105,6 +114,16 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
             if needed:
                 raise ApiError(401, "uploads need a token: 'Authorization: Bearer <token>' (datatrail token create NAME)",
                                {"WWW-Authenticate": "Bearer"})
+        client = f"token:{token_id}" if token_id is not None else f"address:{request.client.host if request.client else '?'}"
+        wait = limiter.check(client)
+        if wait is not None:
+            raise ApiError(429, f"more than {config.rate_limit} uploads a minute; try again in {wait:.0f} s",
+                           {"Retry-After": str(max(1, round(wait)))})
+        if token_id is not None and config.daily_quota > 0:
+            with store.begin() as conn:
+                used = uploads_since(conn, token_id, time.time() - 86_400)
+            if used >= config.daily_quota:
+                raise ApiError(429, f"this token's quota of {config.daily_quota} uploads a day is used up", {"Retry-After": "3600"})
         return token_id
 
     def _reader(request: Request) -> None:
@@ -118,9 +137,7 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         return job
 
     @app.post("/api/v1/scans", status_code=202, response_model=ScanStatus, tags=["scans"],
-              responses={**_ERRORS, 200: {"model": ScanStatus, "description": "the same file was already submitted"},
-                         400: {"model": ErrorResponse, "description": "the multipart body cannot be parsed"},
-                         413: {"model": ErrorResponse, "description": "the upload is too large"}})
+              responses={**_UPLOAD_ERRORS, 200: {"model": ScanStatus, "description": "the same file was already submitted"}})
     def submit_scan(request: Request, file: UploadFile = File(description="An APK, split set, AAB, JAR/AAR, DEX or IPA."),
                     rescan: bool = Query(False, description="Scan again even if this file was scanned before.")) -> Any:
         """Upload a file to screen; 202 with the new job, or 200 with the existing one for the same bytes."""
@@ -194,6 +211,43 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         if not found:
             raise ApiError(404, f"no app {package}")
         return AppDetail.model_validate({"package": package, "apps": found})
+
+    @app.get("/api/v1/apps/{package}/diff", tags=["apps"],
+             responses={**_ERRORS, 200: {"description": "what `datatrail diff` says",
+                                         "content": {"application/json": {}, "text/plain": {}}},
+                        409: {"model": ErrorResponse, "description": "the package has one version only"}})
+    def app_diff(
+        request: Request,
+        package: str,
+        from_: int | None = Query(None, alias="from", ge=1, le=2**53, description="A version id (default: the one before the newest)."),
+        to: int | None = Query(None, ge=1, le=2**53, description="A version id (default: the newest)."),
+        platform: Literal["android", "ios"] | None = Query(None),
+        format: Literal["json", "text"] = Query("json"),
+    ) -> Response:
+        """What changed between two versions of a package: SDKs, permissions, destinations and
+        their countries, data the code can read, findings; exactly what ``datatrail diff`` says."""
+        from datatrail.changes.diff import diff_reports
+        from datatrail.changes.render import diff_json, diff_text
+
+        _reader(request)
+        with store.begin() as conn:
+            found = app_versions(conn, package, platform)
+            ids = [v["id"] for a in found[:1] for v in a["versions"]]
+            if not ids:
+                raise ApiError(404, f"no app {package}")
+            new_id = to if to is not None else ids[0]
+            old_id = from_ if from_ is not None else next((v for v in ids if v != new_id), None)
+            if old_id is None:
+                raise ApiError(409, f"{package} has one version only: nothing to compare")
+            for vid in (old_id, new_id):
+                if vid not in ids:
+                    raise ApiError(404, f"version {vid} is not a version of {package}")
+            bodies = [version_report(conn, vid) for vid in (old_id, new_id)]
+        old, new = (report_from_dict(json.loads(b or "{}")) for b in bodies)
+        diff = diff_reports(old, new)
+        if format == "text":
+            return Response(diff_text(diff), media_type="text/plain; charset=utf-8")
+        return Response(diff_json(diff), media_type="application/json")
 
     @app.get("/api/v1/stats", response_model=Stats, tags=["apps"], responses=_ERRORS)
     def store_stats(request: Request) -> Stats:

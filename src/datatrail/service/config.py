@@ -24,5 +24,9 @@ class ServiceConfig:
     """Uploads need a token even while none exists (they always do once one exists)."""
     private: bool = False
     """Reads need a token too."""
+    rate_limit: int = 120
+    """Uploads a minute per token (or per address without one); 0 for no limit."""
+    daily_quota: int = 0
+    """Uploads a day per token; 0 for no quota."""
     worker_timeout: float = 30.0
     """Seconds without a heartbeat after which a worker counts as gone (for ``/readyz``)."""

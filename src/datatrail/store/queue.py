@@ -20,7 +20,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from datatrail.store.tables import jobs
 
-__all__ = ["Job", "QUEUED", "RUNNING", "DONE", "FAILED", "submit", "claim", "renew", "holds", "finish", "fail", "get_job", "depth"]
+__all__ = ["Job", "QUEUED", "RUNNING", "DONE", "FAILED", "submit", "uploads_since", "claim", "renew", "holds", "finish", "fail", "get_job", "depth"]
 
 QUEUED: Final = "queued"
 RUNNING: Final = "running"
@@ -57,6 +57,12 @@ def submit(conn: Connection, sha256: str, filename: str, now: float, token_id: i
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def uploads_since(conn: Connection, token_id: int, since: float) -> int:
+    """Jobs a token submitted since ``since`` (for its quota)."""
+    query = select(func.count()).select_from(jobs).where(jobs.c.token_id == token_id, jobs.c.submitted_at >= since)
+    return int(conn.execute(query).scalar_one())
 
 
 def get_job(conn: Connection, job_id: int) -> Job | None:

@@ -135,3 +135,4 @@ workers = Table(
 """Workers' heartbeats: who is alive, for ``/readyz``."""
 
 Index("ix_versions_app_scanned", versions.c.app_id, versions.c.scanned_at)
+Index("ix_jobs_token_submitted", jobs.c.token_id, jobs.c.submitted_at)

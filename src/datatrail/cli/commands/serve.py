@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                         help="scans at a time per worker (default: every core)")
     parser.add_argument("--max-upload", type=int, default=1 << 30, metavar="BYTES", help="largest upload accepted (default: 1 GiB)")
+    parser.add_argument("--rate-limit", type=int, default=120, metavar="N",
+                        help="uploads a minute per token, or per address without one (default: 120; 0: no limit)")
+    parser.add_argument("--quota", type=int, default=0, metavar="N", help="uploads a day per token (default: 0, no quota)")
     parser.add_argument("--require-token", action="store_true", help="uploads need a token even before one is created")
     parser.add_argument("--private", action="store_true", help="reads need a token too")
     parser.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="time limit of one scan (default: 600)")
@@ -46,13 +49,15 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
 def run(args: argparse.Namespace, err: Errors) -> int:
     if missing_extra(err):
         return EXIT_USAGE
-    if args.workers < 0 or args.jobs < 1 or not (0 < args.port < 65536) or args.max_upload < 1:
-        err.print("datatrail: error: --workers must be 0 or more, --jobs 1 or more, --port 1-65535, --max-upload positive")
+    if args.workers < 0 or args.jobs < 1 or not (0 < args.port < 65536) or args.max_upload < 1 or args.rate_limit < 0 or args.quota < 0:
+        err.print("datatrail: error: --workers, --rate-limit and --quota must be 0 or more, --jobs 1 or more, --port 1-65535, "
+                  "--max-upload positive")
         return EXIT_USAGE
     from datatrail.service.config import ServiceConfig
     from datatrail.service.server import ServeOptions, serve
 
     config = ServiceConfig(data_dir=args.data_dir, database=database_url(args), files=args.files, max_upload=args.max_upload,
-                           require_token=args.require_token, private=args.private)
+                           require_token=args.require_token, private=args.private, rate_limit=args.rate_limit,
+                           daily_quota=args.quota)
     serve(config, ServeOptions(args.host, args.port, args.workers, args.jobs, args.lease, args.timeout), err.print)
     return EXIT_OK
