@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.app.android.ownership import Ownership
+from datatrail.app.android.string_use import PEOPLE_REASON, people_sites
 from datatrail.app.shared.destinations import as_reference, destination
 from datatrail.app.shared.mention_role import identifier_holder
 from datatrail.model.endpoint import Endpoint, EndpointSource
@@ -57,14 +58,22 @@ def _source_classes(source: EndpointSource, users: dict[tuple[str, int], list[st
     return []
 
 
-def _identifiers_demoted(endpoint: Endpoint, users: dict[tuple[str, int], list[str]],
-                         defined: Callable[[str], bool]) -> Endpoint:
-    """The endpoint as a reference when every endpoint use of it is a known identifier constant."""
+def _dex_site(source: EndpointSource) -> tuple[str, int] | None:
+    m = _DEX_SOURCE.match(source.location)
+    return (m["dex"], int(m["index"])) if m else None
+
+
+def _demoted(endpoint: Endpoint, users: dict[tuple[str, int], list[str]], defined: Callable[[str], bool],
+             for_people: set[tuple[str, int]]) -> Endpoint:
+    """The endpoint as a reference when every endpoint use of it is a known identifier constant,
+    or a URL the code only hands to people (an Intent to view it, the screen)."""
     reasons = set()
     for source in endpoint.sources:
         if source.role != "endpoint":
             continue
         reason = identifier_holder(source.context, _source_classes(source, users), defined)
+        if reason is None and _dex_site(source) in for_people:
+            reason = PEOPLE_REASON
         if reason is None:
             return endpoint
         reasons.add(reason)
@@ -85,9 +94,11 @@ def build_destinations(
     natives = _native_owners(sdks)
     out: list[Destination] = []
     defined = set(art.class_names).__contains__
+    wanted = {site for e in endpoints if e.is_endpoint for s in e.sources if s.role == "endpoint" and (site := _dex_site(s))}
+    for_people = people_sites(art, wanted) if wanted else set()
     for endpoint in endpoints:
         if endpoint.is_endpoint:
-            endpoint = _identifiers_demoted(endpoint, users, defined)
+            endpoint = _demoted(endpoint, users, defined, for_people)
         classes = [c for s in endpoint.sources for c in _source_classes(s, users)]
         owners = list(ownership.owners(classes))
         for source in endpoint.sources:

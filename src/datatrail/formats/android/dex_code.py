@@ -119,6 +119,12 @@ _UNUSED: Final = frozenset(
 # Opcodes whose 16-bit index at byte 2 names a method (invoke-custom's names a
 # call site instead, so it is not one of them).
 _INVOKE_OPS: Final = frozenset([*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB])
+_USE_WINDOW: Final = 8
+_ENDS_STRAIGHT_LINE: Final = frozenset([*range(0x0E, 0x12), 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, *range(0x32, 0x3E)])
+"""return*, throw, goto*, switches and if-*: the straight line ends."""
+_WRITES_AA: Final = frozenset([0x0A, 0x0B, 0x1A, 0x1B, 0x1C, 0x22, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x08, 0x05, 0x02])
+"""Ops whose first operand byte is a register they overwrite (move-result, const-string,
+const-class, new-instance, const/16..wide/high16, move/from16 forms)."""
 _FIELD_OPS: Final = frozenset(range(0x52, 0x6E))  # iget*/iput* (22c), sget*/sput* (21c)
 _CONST_STRING: Final = 0x1A
 _CONST_STRING_JUMBO: Final = 0x1B
@@ -309,6 +315,81 @@ class CodeRefs:
     def string_users(self, string_indices: Collection[int]) -> Users:
         """Methods whose code loads any of ``string_indices`` with const-string(/jumbo)."""
         return self.scan(strings=string_indices).strings
+
+    def string_uses(self, string_indices: Collection[int], window: int = _USE_WINDOW) -> dict[int, list[list[int]]]:
+        """Where each loaded string goes next: per const-string(/jumbo) site of ``string_indices``,
+        the method_ids invoked within the next ``window`` instructions with the register the string
+        was loaded into, or with an object a call returned from it (one ``move-result-object``
+        further: ``Uri.parse(s)`` then ``new Intent(action, uri)``). A straight-line look, no
+        branches followed: a site whose register leaves by other means (a field, an array, a
+        branch) has an empty list. Keys are the requested indexes with a site."""
+        dex = self.dex
+        sset = {i for i in string_indices if 0 <= i < dex.string_count}
+        if not sset:
+            return {}
+        index = self._code_index()
+        cands = self._find(self._pattern(set(), sset, set()), index.ranges())
+        if not index.misaligned:
+            cands = [c for c in cands if not c & 1]
+        by_item: dict[int, list[int]] = {}
+        for c in cands:
+            j = index.containing(c)
+            if j >= 0:
+                by_item.setdefault(j, []).append(c)
+        out: dict[int, list[list[int]]] = {}
+        buf = self._buf
+        for j in sorted(by_item):
+            end = index.end(j)
+            for pos in self._boundaries(index.starts[j], end, sorted(set(by_item[j]))):
+                kind = _KIND[buf[pos]]
+                if kind not in (_KIND_STRING, _KIND_STRING32):
+                    continue
+                target = self._operand(pos, kind)
+                if target in sset:
+                    out.setdefault(target, []).append(self._uses_after(pos, end, buf[pos + 1], window))
+        self._report_walk()
+        return out
+
+    def _uses_after(self, pos: int, end: int, register: int, window: int) -> list[int]:
+        buf = self._buf
+        tracked = {register}
+        called: list[int] = []
+        pc = pos + _WIDTH[buf[pos]]
+        last_call_used = False
+        for _ in range(window):
+            if pc + 2 > end:
+                break
+            op = buf[pc]
+            w = _WIDTH[op] or self._nop_width(pc, end)
+            if w <= 0 or pc + w > end:
+                break
+            if 0x6E <= op <= 0x72:  # invoke-kind {vC, vD, vE, vF, vG}, meth@BBBB
+                count, g = buf[pc + 1] >> 4, buf[pc + 1] & 0xF
+                b4, b5 = buf[pc + 4], buf[pc + 5]
+                regs = [b4 & 0xF, b4 >> 4, b5 & 0xF, b5 >> 4, g][:count]
+                last_call_used = bool(tracked.intersection(regs))
+                if last_call_used:
+                    called.append(int(_U16.unpack_from(buf, pc + 2)[0]))
+            elif 0x74 <= op <= 0x78:  # invoke-kind/range {vCCCC .. vNNNN}, meth@BBBB
+                first = int(_U16.unpack_from(buf, pc + 4)[0])
+                last_call_used = any(first <= r < first + buf[pc + 1] for r in tracked)
+                if last_call_used:
+                    called.append(int(_U16.unpack_from(buf, pc + 2)[0]))
+            elif op == 0x0C:  # move-result-object vAA: what the call before returned
+                if last_call_used:
+                    tracked.add(buf[pc + 1])
+                else:
+                    tracked.discard(buf[pc + 1])
+                last_call_used = False
+            elif op in _ENDS_STRAIGHT_LINE:
+                break
+            elif op in _WRITES_AA:
+                tracked.discard(buf[pc + 1])
+                last_call_used = False
+            else:
+                last_call_used = False
+            pc += w
+        return called
 
     def field_users(self, field_indices: Collection[int]) -> Users:
         """Methods whose code reads or writes any of ``field_indices`` (iget*/iput*/sget*/sput*)."""
