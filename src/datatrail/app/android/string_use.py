@@ -56,9 +56,9 @@ def people_sites(art: AndroidArtifact, wanted: Iterable[tuple[str, int]]) -> set
         indices = by_dex.get(dex.name)
         if not indices:
             continue
-        refs = dex.method_refs()
-        for index, sites in art.code_refs(dex).string_uses(indices).items():
-            named = [[(refs[m][0], refs[m][1]) if m < len(refs) else ("?", "?") for m in site] for site in sites]
+        code = art.code_refs(dex)
+        for index, sites in code.string_uses(indices).items():
+            named = [[code.method_ref(m) for m in site] for site in sites]
             if named and all(_for_people(calls) for calls in named):
                 out.add((dex.name, index))
     return out

@@ -299,6 +299,10 @@ class CodeRefs:
         self._map_checked = False
         self._unused_ops = 0
         self._walk_stops = 0
+        self._sites: dict[int, list[tuple[int, int]]] = {}
+        """Confirmed const-string sites (position, end of its code item) per string index, for
+        every string a scan looked for (``_sites_of`` says which): ``string_uses`` reads them."""
+        self._sites_of: set[int] = set()
 
     # ------------------------------------------------------------- public API
 
@@ -327,6 +331,10 @@ class CodeRefs:
         sset = {i for i in string_indices if 0 <= i < dex.string_count}
         if not sset:
             return {}
+        buf = self._buf
+        if sset <= self._sites_of:  # a scan for these strings found their sites already
+            return {t: [self._uses_after(pos, end, buf[pos + 1], window) for pos, end in sorted(set(self._sites[t]))]
+                    for t in sorted(sset) if t in self._sites}
         index = self._code_index()
         cands = self._find(self._pattern(set(), sset, set()), index.ranges())
         if not index.misaligned:
@@ -337,7 +345,6 @@ class CodeRefs:
             if j >= 0:
                 by_item.setdefault(j, []).append(c)
         out: dict[int, list[list[int]]] = {}
-        buf = self._buf
         for j in sorted(by_item):
             end = index.end(j)
             for pos in self._boundaries(index.starts[j], end, sorted(set(by_item[j]))):
@@ -349,6 +356,14 @@ class CodeRefs:
                     out.setdefault(target, []).append(self._uses_after(pos, end, buf[pos + 1], window))
         self._report_walk()
         return out
+
+    def method_ref(self, method_idx: int) -> tuple[str, str]:
+        """(class descriptor, name) of one method_id, read alone (the whole table costs more)."""
+        if not 0 <= method_idx < self.dex.method_count:
+            return ("?", f"<bad-method:{method_idx}>")
+        off = self._header_u32(_METHOD_IDS_OFF) + 8 * method_idx
+        (class_idx,) = _U16.unpack_from(self._buf, off)
+        return self.dex.type_name(class_idx), self._method_name(method_idx)
 
     def _uses_after(self, pos: int, end: int, register: int, window: int) -> list[int]:
         buf = self._buf
@@ -408,6 +423,7 @@ class CodeRefs:
         fset = {i for i in fields if 0 <= i < min(dex.field_count, 0x10000)}
         if not (mset or sset or fset):
             return CodeScan({}, {}, {})
+        self._sites_of |= sset
         if len(mset) + len(sset) + len(fset) > _REGEX_MAX_TARGETS:
             hits = self._walk_everything(mset, sset, fset)
         else:
@@ -563,6 +579,8 @@ class CodeRefs:
                     or (kind == _KIND_FIELD and target in fset)
                     or (kind in (_KIND_STRING, _KIND_STRING32) and target in sset)
                 ):
+                    if kind != _KIND_METHOD and kind != _KIND_FIELD:
+                        self._sites.setdefault(target, []).append((pos, end))
                     for owner in index.owners_of(j):
                         hits.add((_KIND_STRING if kind == _KIND_STRING32 else kind, target, owner))
         self._report_walk()
@@ -692,6 +710,8 @@ class CodeRefs:
                         or (kind in (_KIND_STRING, _KIND_STRING32) and target in sset)
                     ):
                         found.append((_KIND_STRING if kind == _KIND_STRING32 else kind, target))
+                        if kind in (_KIND_STRING, _KIND_STRING32):
+                            self._sites.setdefault(target, []).append((pc, end))
                 pc += w
             for kind, target in found:
                 for owner in index.owners_of(j):
