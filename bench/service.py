@@ -88,7 +88,7 @@ def _cli_run(folder: Path) -> float:
 
 def _service_run(apps: list[Path], database: str | None) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        extra = ["--workers", "1", "--jobs", "2"] + (["--database", _fresh(database)] if database else [])
+        extra = ["--workers", "1", "--jobs", "2", "--rate-limit", "0"] + (["--database", _fresh(database)] if database else [])
         proc, base = _serve(Path(tmp) / "data", *extra)
         try:
             with httpx.Client(base_url=base, timeout=120) as client:
