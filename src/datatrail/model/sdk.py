@@ -158,8 +158,6 @@ class SdkReport:
     ("fr.mobdev.blooddonation", "fr.mobdev"); empty for libraries (JAR, AAR, DEX)."""
     owner_rules: tuple[OwnerRule, ...] = ()
     """Every class pattern that owned a class here; ``owner_of`` answers from these."""
-    first_party_package: str | None = None
-    """The app's manifest package."""
     first_party_packages: tuple[str, ...] = ()
     """Every package whose classes are never attributed to an SDK (the app's own): the manifest
     package and, when it differs, the build namespace of the app's entry points."""
@@ -189,6 +187,11 @@ class SdkReport:
         object.__setattr__(self, "_classes", MappingProxyType(classes))
         object.__setattr__(self, "_raw", tuple(raw))
 
+    @property
+    def first_party_package(self) -> str | None:
+        """The app's manifest package (the first of its own packages)."""
+        return self.first_party_packages[0] if self.first_party_packages else None
+
     def owner_of(self, class_name: str) -> str | None:
         """Id of the SDK whose matching class pattern is the longest prefix of ``class_name``.
 
@@ -196,7 +199,7 @@ class SdkReport:
         SDK found in this app claims. Only patterns that matched a defined class here
         count, so a referenced-but-absent SDK type is never attributed.
         """
-        for first in self.first_party_packages or ((self.first_party_package,) if self.first_party_package else ()):
+        for first in self.first_party_packages:
             if class_name == first or class_name.startswith(first + "."):
                 return None
         exact = self._classes.get(class_name)

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from datatrail.app.corpus import scan_apps, scan_stream
 from datatrail.app.options import ScanOptions
@@ -109,18 +110,19 @@ class Worker:
             outcomes = scan_apps(inputs, ScanOptions(), jobs=self.config.jobs, render=to_json, timeout=self.config.timeout)
             for outcome in outcomes:
                 job = claimed[outcome.index]
-                self._record(job, outcome.status, outcome.text, outcome.error, outcome.seconds)
+                self._record(job, outcome.path, outcome.status, outcome.text, outcome.error, outcome.seconds)
                 renewer.drop(job.id)
         finally:
             renewer.done.set()
         return len(claimed)
 
-    def _record(self, job: Job, status: Status, text: str | None, error: str | None, seconds: float) -> None:
+    def _record(self, job: Job, path: Path, status: Status, text: str | None, error: str | None, seconds: float) -> None:
+        """Store how the job's file (at ``path``, the store's copy) went."""
         if status is Status.ANALYSED and text is not None:
-            kept = self.store.finish(job, self.owner, _as_uploaded(text, str(self.store.file_of(job)), job.filename), seconds)
+            kept = self.store.finish(job, self.owner, _as_uploaded(text, str(path), job.filename), seconds)
             self.log(f"job {job.id} done in {seconds:.2f} s" if kept else f"job {job.id}: lease lost, result dropped")
         else:
-            reason = (error or "not analysed").replace(str(self.store.file_of(job)), job.filename)
+            reason = (error or "not analysed").replace(str(path), job.filename)
             self.store.fail(job, self.owner, reason, seconds)
             self.log(f"job {job.id} failed: {reason}")
 
@@ -176,7 +178,7 @@ class Worker:
                                    poll=self.config.poll)
             for outcome in outcomes:
                 job = claimed[outcome.index]
-                self._record(job, outcome.status, outcome.text, outcome.error, outcome.seconds)
+                self._record(job, outcome.path, outcome.status, outcome.text, outcome.error, outcome.seconds)
                 renewer.drop(job.id)
         finally:
             renewer.done.set()

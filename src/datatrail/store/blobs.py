@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Final, NamedTuple
 
-__all__ = ["Blobs", "StoredFile", "TooLarge", "safe_suffix"]
+__all__ = ["Blobs", "StoredFile", "TooLarge", "base_name", "safe_suffix"]
 
 _SUFFIXES: Final = frozenset({
     ".apk", ".apks", ".xapk", ".apkm", ".aab", ".jar", ".aar", ".dex", ".zip", ".ipa", ".a", ".dylib",
@@ -34,9 +34,14 @@ class StoredFile(NamedTuple):
     path: Path
 
 
+def base_name(filename: str) -> str:
+    """The last part of a name a client gave, whichever separator it used."""
+    return filename.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def safe_suffix(filename: str) -> str:
     """The file's suffix when it is one datatrail reads, lower-cased; else none."""
-    suffix = os.path.splitext(filename.replace("\\", "/").rsplit("/", 1)[-1])[1].lower()
+    suffix = os.path.splitext(base_name(filename))[1].lower()
     return suffix if suffix in _SUFFIXES else ""
 
 

@@ -4,7 +4,7 @@ one a store card shows); SDK filters count code, not SDKs only configured in the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, exists, func, or_, select
@@ -36,7 +36,6 @@ class AppFilter:
     rule: str | None = None
     min_severity: str | None = None
     platform: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def latest_versions() -> Any:

@@ -109,7 +109,8 @@ def renew(conn: Connection, owner: str, ids: list[int], lease: float, now: float
     return int(result.rowcount)
 
 
-def _holds(conn: Connection, job_id: int, owner: str) -> bool:
+def holds(conn: Connection, job_id: int, owner: str) -> bool:
+    """Whether ``owner`` still holds the job's lease (locking the row until the transaction ends)."""
     row = conn.execute(
         select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.status == RUNNING).with_for_update()
     ).first()
@@ -131,11 +132,6 @@ def fail(conn: Connection, job_id: int, owner: str, error: str, seconds: float, 
         .values(status=FAILED, error=error, seconds=seconds, finished_at=now, lease_owner=None, lease_until=None)
     )
     return bool(result.rowcount)
-
-
-def holds(conn: Connection, job_id: int, owner: str) -> bool:
-    """Whether ``owner`` still holds the job's lease (locking the row until the transaction ends)."""
-    return _holds(conn, job_id, owner)
 
 
 def depth(conn: Connection) -> dict[str, int]:

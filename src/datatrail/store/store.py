@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from datatrail.store import queue
-from datatrail.store.blobs import Blobs, StoredFile, safe_suffix
+from datatrail.store.blobs import Blobs, StoredFile, base_name, safe_suffix
 from datatrail.store.catalogue import record_report
 from datatrail.store.engine import make_engine, sqlite_url
 from datatrail.store.migrate import upgrade
@@ -65,7 +65,7 @@ class Store:
         """A job for the stored file: the existing one for the same content unless ``rescan``
         (or unless it failed), else a new one. Returns (job, created)."""
         now = time.time()
-        name = filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or f"upload{stored.suffix}"
+        name = base_name(filename)[:255] or f"upload{stored.suffix}"
         with self.begin() as conn:
             # The file's row, then a lock on it: two uploads of the same new bytes at once make one job.
             conn.execute(_insert_ignore(conn).values(sha256=stored.sha256, size=stored.size, suffix=stored.suffix, stored_at=now))

@@ -150,6 +150,11 @@ class AndroidArtifact:
         names.extend(cf.name for cf in self.class_files)
         return names
 
+    @cached_property
+    def defined_classes(self) -> frozenset[str]:
+        """``class_names`` as a set, for membership tests."""
+        return frozenset(self.class_names)
+
     def resolve(self, value: object) -> object:
         """Follow an ``@0x7f...`` reference through resources.arsc, if it is one."""
         if isinstance(value, str) and value.startswith("@0x") and self.resources is not None:

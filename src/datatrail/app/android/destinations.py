@@ -93,7 +93,7 @@ def build_destinations(
     users = _string_users(art, endpoints)
     natives = _native_owners(sdks)
     out: list[Destination] = []
-    defined = set(art.class_names).__contains__
+    defined = art.defined_classes.__contains__
     wanted = {site for e in endpoints if e.is_endpoint for s in e.sources if s.role == "endpoint" and (site := _dex_site(s))}
     for_people = people_sites(art, wanted) if wanted else set()
     for endpoint in endpoints:

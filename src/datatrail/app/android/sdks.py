@@ -208,7 +208,7 @@ def _under(name: str, packages: Sequence[str]) -> bool:
     return any(name == p or name.startswith(f"{p}.") for p in packages)
 
 
-def _own_packages(manifest: XmlElement | None, package: str | None, class_names: Sequence[str]) -> tuple[str, ...]:
+def _own_packages(manifest: XmlElement | None, package: str | None, defined: frozenset[str]) -> tuple[str, ...]:
     """The app's own packages: its manifest package, and the build namespace its application
     class and launcher activities sit in when that differs (``cn.jiguang.jmlinkdemo`` in an
     app whose package is ``com.jiguang.jmlinkdemo``): the package holding the ``BuildConfig``
@@ -230,7 +230,6 @@ def _own_packages(manifest: XmlElement | None, package: str | None, class_names:
                 name = comp.get("name")
                 if launcher and isinstance(name, str) and name:
                     entry_points.append(component_class_name(package, name))
-    defined = set(class_names)
     for entry in entry_points:
         if _under(entry, own):
             continue
@@ -421,7 +420,7 @@ def detect_sdks(art: AndroidArtifact, *, min_unidentified: int = UNIDENTIFIED_MI
     index = knowledge.sig_index
     package = _manifest_package(art.manifest)
     is_app = art.input.kind in APP_KINDS
-    first_party = _own_packages(art.manifest, package, art.class_names) if is_app else ()
+    first_party = _own_packages(art.manifest, package, art.defined_classes) if is_app else ()
 
     match = index.match_classes(art.class_names, first_party)
     extra = _Collector()
@@ -455,7 +454,6 @@ def detect_sdks(art: AndroidArtifact, *, min_unidentified: int = UNIDENTIFIED_MI
         unidentified=tuple(_unidentified(match.unmatched, app_packages, min_unidentified)),
         app_packages=app_packages,
         owner_rules=_owner_rules(index, match),
-        first_party_package=first_party[0] if first_party else None,
         first_party_packages=first_party,
     )
 
