@@ -12,7 +12,7 @@ import pytest
 from datatrail.capture import analyse_capture
 from datatrail.capture.known_values import parse_known
 from datatrail.capture.schema import capture_schema
-from datatrail.cli.commands.capture import report_to_dict
+from datatrail.report.capture_json import capture_to_dict
 from datatrail.errors import InputError
 from tests.support.corpus import CORPUS, corpus_files
 
@@ -37,7 +37,7 @@ def test_committed_schema_is_the_generated_one() -> None:
 def _doc(path: Path) -> dict[str, object]:
     report = analyse_capture(path, known=KNOWN)
     return json.loads(json.dumps({"schema_version": report.schema_version, "viewer": report.viewer,
-                                  "captures": [report_to_dict(report)]}))
+                                  "captures": [capture_to_dict(report)]}))
 
 
 @pytest.mark.skipif(not CAPTURES, reason="corpus not present")

@@ -170,3 +170,41 @@ def test_uploads_are_rate_limited_and_quotas_counted(database: str, tmp_path: Pa
         over = _upload(client, d, headers=auth)
         assert over.status_code == 429 and "quota" in over.json()["error"]["message"]  # type: ignore[attr-defined]
     store.engine.dispose()
+
+
+def test_a_capture_upload_gives_what_datatrail_capture_writes(service: tuple[TestClient, Store, ServiceConfig],
+                                                              tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datatrail.cli.main import main
+
+    client, store, _ = service
+    path = corpus_dir() / "net/pcapdroid/metadata.pcap"
+    r = _upload(client, path)
+    assert r.status_code == 202, r.text  # type: ignore[attr-defined]
+    job = r.json()  # type: ignore[attr-defined]
+    assert Worker(store, WorkerConfig(jobs=1)).run_once() == 1
+    done = client.get(f"/api/v1/scans/{job['id']}").json()
+    assert done["status"] == "done" and done["kind"] == "capture", done
+    # The CLI, run where the file is named as it was uploaded, is the oracle for every format.
+    copy = tmp_path / "cli" / path.name
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    monkey = pytest.MonkeyPatch()
+    monkey.chdir(copy.parent)
+    try:
+        for fmt in ("json", "sarif", "label", "html"):
+            assert main(["capture", path.name, "--format", fmt]) == 0
+            cli = capsys.readouterr().out
+            served = client.get(f"{done['report']}?format={fmt}")
+            assert served.status_code == 200, (fmt, served.text)
+            if fmt == "html":
+                assert served.text == cli and path.name in cli
+            else:
+                assert json.loads(served.text) == json.loads(cli), fmt
+    finally:
+        monkey.undo()
+    assert json.loads(client.get(done["report"]).text)["captures"][0]["input"]["path"] == path.name
+    refused = client.get(f"{done['report']}?format=cyclonedx")
+    assert refused.status_code == 422 and "capture" in refused.json()["error"]["message"]
+    # A capture is no app: the catalogue is unchanged.
+    assert client.get("/api/v1/apps").json()["total"] == 0
+    assert _upload(client, path).json()["id"] == job["id"]  # type: ignore[attr-defined]

@@ -19,6 +19,8 @@ from tests.support.corpus import corpus_dir, corpus_files
 from tests.support.service_process import ServiceProcess, start_worker, wait_until
 
 APPS = corpus_files("apk/**/*.apk", "apk/**/*.aab", "apk/**/*.apks", "ipa/**/*.ipa")
+CAPTURES = corpus_files("net/ndpi/pcap/*", "net/pcapdroid/*.pcap", "net/har/**/*.har", "net/har/**/*.zhar",
+                        "net/mitmproxy/**/*.har", "net/mitmproxy/**/*.mitm", "net/mitmproxy/**/*.flow")
 VOLATILE = ("generated_at", "timings")
 
 
@@ -73,6 +75,39 @@ def test_every_corpus_app_through_the_service_equals_the_cli(tmp_path: Path) -> 
             with pytest.raises(DatatrailError):
                 scan_file(path)
         assert compared >= len(APPS) * 0.8
+    finally:
+        service.stop()
+
+
+@pytest.mark.skipif(not CAPTURES, reason="test corpus not found (set DATATRAIL_CORPUS)")
+def test_every_corpus_capture_through_the_service_equals_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datatrail.capture import analyse_capture
+    from datatrail.report.capture_json import captures_json
+
+    service = ServiceProcess(tmp_path / "data", "--workers", "1", "--jobs", "2", "--lease", "10")
+    try:
+        ids: dict[Path, int] = {}
+        seen: set[str] = set()
+        for path in CAPTURES:
+            r = _upload(service.client, path)
+            assert r.status_code in (200, 202, 422), (path, r.status_code, r.text)
+            if r.status_code != 422 and r.json()["sha256"] not in seen:  # the same bytes twice keep the first name
+                seen.add(r.json()["sha256"])
+                ids[path] = r.json()["id"]
+        states = _wait_all(service.client, list(ids.values()), 300)
+        compared = 0
+        for path, job_id in ids.items():
+            monkeypatch.chdir(path.parent)  # the CLI names the file as given: here, as it was uploaded
+            try:
+                cli = json.loads(captures_json([analyse_capture(Path(path.name))], "eu"))
+            except DatatrailError:
+                assert states[job_id]["status"] == "failed" and states[job_id]["error"], path
+                continue
+            assert states[job_id]["status"] == "done" and states[job_id]["kind"] == "capture", (path, states[job_id])
+            assert service.client.get(f"/api/v1/scans/{job_id}/report").json() == cli, path
+            compared += 1
+        assert compared >= 60
+        assert service.client.get("/api/v1/apps").json()["total"] == 0
     finally:
         service.stop()
 

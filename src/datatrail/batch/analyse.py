@@ -11,15 +11,20 @@ from datatrail.batch.deadline import TimedOut, deadline
 from datatrail.batch.inputs import BatchInput
 from datatrail.batch.outcome import Outcome, Status
 from datatrail.errors import InputError, UnsupportedInput
+from datatrail.model.capture import CaptureReport
 from datatrail.model.report import Report
 
-__all__ = ["Scanner", "Renderer", "analyse"]
+__all__ = ["Analysed", "Scanner", "Renderer", "analyse"]
 
-Scanner = Callable[[Path], Report]
+Analysed = Report | CaptureReport
+"""What a scanner gives: an app's report, or a capture's (a service screens both). The findings'
+facts an outcome carries (baseline, rule ranks, what was unread) are an app report's only."""
+
+Scanner = Callable[[Path], Analysed]
 """What analyses one input; must be picklable (a module-level function, or a
 ``functools.partial`` of one) to reach worker processes."""
 
-Renderer = Callable[[Report], str]
+Renderer = Callable[[Analysed], str]
 """Turns a report into output text inside the worker; must be picklable."""
 
 
@@ -79,6 +84,8 @@ def analyse(
             error=f"datatrail: internal error on {item.path}: {type(exc).__name__}: {exc} (please report this)",
             seconds=time.perf_counter() - start,
         )
+    if not isinstance(report, Report):
+        return Outcome(index, item.path, Status.ANALYSED, text=text, seconds=time.perf_counter() - start)
     return Outcome(
         index,
         item.path,

@@ -1,5 +1,13 @@
 """The traffic pipeline: network captures in, a CaptureReport out (the pipeline itself is in ``pipeline``)."""
 
-from datatrail.capture.pipeline import analyse_capture, analyse_capture_bytes, build_destinations, compare_capture, destination_name
+from datatrail.capture.pipeline import (
+    SNIFF_BYTES,
+    analyse_capture,
+    analyse_capture_bytes,
+    build_destinations,
+    capture_format,
+    compare_capture,
+    destination_name,
+)
 
-__all__ = ["analyse_capture", "analyse_capture_bytes", "build_destinations", "compare_capture", "destination_name"]
+__all__ = ["SNIFF_BYTES", "capture_format", "analyse_capture", "analyse_capture_bytes", "build_destinations", "compare_capture", "destination_name"]

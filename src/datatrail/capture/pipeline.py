@@ -31,7 +31,20 @@ from datatrail.model.personal_data import DataHit
 if TYPE_CHECKING:
     from datatrail.model.report import Report
 
-__all__ = ["analyse_capture", "analyse_capture_bytes", "build_destinations", "compare_capture", "destination_name"]
+__all__ = ["SNIFF_BYTES", "capture_format", "analyse_capture", "analyse_capture_bytes", "build_destinations", "compare_capture", "destination_name"]
+
+
+SNIFF_BYTES = 1 << 20
+"""Bytes ``capture_format`` needs to see (a HAR's ``"log"`` key is near its start)."""
+
+
+def capture_format(head: bytes) -> str | None:
+    """``pcap``, ``pcapng``, ``har``, ``zhar`` or ``mitmproxy`` by the file's first ``SNIFF_BYTES``
+    (content, never the name); None when it is no capture this pipeline reads."""
+    kind = sniff_capture(head) or sniff_har(head)
+    if kind is None and sniff_mitmproxy(head):
+        kind = "mitmproxy"
+    return kind
 
 
 def analyse_capture(path: Path, viewer: str = "eu", limits: CaptureLimits = CaptureLimits(),

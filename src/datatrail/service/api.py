@@ -18,17 +18,19 @@ from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 
-from datatrail.app.corpus import looks_analysable
+from datatrail.report.capture_json import captures_from_document
+from datatrail.report.capture_renderers import CAPTURE_FORMATS
 from datatrail.report.load import report_from_dict
 from datatrail.report.renderers import DOCUMENT_FORMATS
 from datatrail.service.config import ServiceConfig
 from datatrail.service.errors import ApiError, error_response, install_handlers
 from datatrail.service.limits import RateLimiter
 from datatrail.service.models import AppDetail, AppPage, ErrorResponse, Health, Ready, ScanStatus, Stats
+from datatrail.service.screen import ACCEPTED, acceptable
 from datatrail.store import Store
 from datatrail.store.blobs import TooLarge
-from datatrail.store.queries import AppFilter, app_versions, list_apps, stats, version_report
-from datatrail.store.queue import DONE, Job, depth, uploads_since
+from datatrail.store.queries import AppFilter, app_versions, capture_report, list_apps, stats, version_report
+from datatrail.store.queue import CAPTURE, DONE, Job, depth, uploads_since
 from datatrail.store.tokens import any_tokens, verify_token
 from datatrail.version import __version__
 
@@ -76,7 +78,8 @@ def _status(job: Job) -> ScanStatus:
     return ScanStatus(
         id=job.id, status=job.status, sha256=job.sha256, filename=job.filename,  # type: ignore[arg-type]
         submitted_at=job.submitted_at, started_at=job.started_at, finished_at=job.finished_at, seconds=job.seconds,
-        attempts=job.attempts, error=job.error, report=f"/api/v1/scans/{job.id}/report" if job.status == DONE else None,
+        attempts=job.attempts, error=job.error, kind=job.kind,  # type: ignore[arg-type]
+        report=f"/api/v1/scans/{job.id}/report" if job.status == DONE else None,
     )
 
 
@@ -138,7 +141,7 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
 
     @app.post("/api/v1/scans", status_code=202, response_model=ScanStatus, tags=["scans"],
               responses={**_UPLOAD_ERRORS, 200: {"model": ScanStatus, "description": "the same file was already submitted"}})
-    def submit_scan(request: Request, file: UploadFile = File(description="An APK, split set, AAB, JAR/AAR, DEX or IPA."),
+    def submit_scan(request: Request, file: UploadFile = File(description=f"{ACCEPTED[0].upper()}{ACCEPTED[1:]}."),
                     rescan: bool = Query(False, description="Scan again even if this file was scanned before.")) -> Any:
         """Upload a file to screen; 202 with the new job, or 200 with the existing one for the same bytes."""
         token_id = _uploader(request)
@@ -147,9 +150,9 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
             stored = store.store_file(file.file, filename, config.max_upload)
         except TooLarge as exc:
             raise ApiError(413, str(exc)) from None
-        if stored.size == 0 or not looks_analysable(stored.path):
+        if stored.size == 0 or not acceptable(stored.path):
             store.discard(stored)
-            raise ApiError(422, f"{filename}: not an app or SDK datatrail reads (APK, split APKs, AAB, JAR, AAR, DEX, IPA); nothing queued")
+            raise ApiError(422, f"{filename}: not {ACCEPTED}; nothing queued")
         job, created = store.submit(stored, filename, rescan=rescan, token_id=token_id)
         return JSONResponse(_status(job).model_dump(), status_code=202 if created else 200)
 
@@ -164,17 +167,24 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
                         409: {"model": ErrorResponse, "description": "the scan has not finished"}})
     def scan_report(request: Request, scan_id: int = _SCAN_ID,
                     format: Literal["json", "html", "sarif", "cyclonedx", "label"] = Query("json")) -> Response:
-        """The report, exactly what ``datatrail scan --format json`` writes, or another renderer's format."""
+        """The report, exactly what ``datatrail scan --format json`` writes (``datatrail capture
+        --format json`` for a capture), or another renderer's format (a capture has no CycloneDX)."""
         _reader(request)
         job = _job(scan_id)
-        if job.status != DONE or job.version_id is None:
+        if job.status != DONE:
             raise ApiError(409, f"scan {scan_id} is {job.status}" + (f": {job.error}" if job.error else ""))
         with store.begin() as conn:
-            body = version_report(conn, job.version_id)
+            body = capture_report(conn, job.sha256) if job.kind == CAPTURE else (
+                version_report(conn, job.version_id) if job.version_id is not None else None)
         if body is None:
             raise ApiError(404, f"scan {scan_id} has no report")
         if format == "json":
             return Response(body, media_type=_MEDIA["json"])
+        if job.kind == CAPTURE:
+            if format not in CAPTURE_FORMATS:
+                raise ApiError(422, f"a capture has no {format} document (json, html, sarif or label)")
+            viewer, captures = captures_from_document(json.loads(body))
+            return Response(CAPTURE_FORMATS[format](captures, viewer), media_type=_MEDIA[format])
         return Response(DOCUMENT_FORMATS[format](report_from_dict(json.loads(body))), media_type=_MEDIA[format])
 
     @app.get("/api/v1/apps", response_model=AppPage, tags=["apps"], responses=_ERRORS)

@@ -33,6 +33,8 @@ class ScanStatus(BaseModel):
     attempts: int = Field(description="Times a worker claimed the job (more than 1 after a worker stopped mid-scan).")
     error: str | None = Field(description="Why the scan failed, for people.")
     report: str | None = Field(description="Where the report is, once done.")
+    kind: Literal["app", "capture"] | None = Field(
+        None, description="What the done scan made: an app version's report or a capture's (null until done).")
 
 
 class SdkRow(BaseModel):

@@ -3,9 +3,10 @@ reports; many can run on one queue, on as many machines as share the database an
 
 Each claim is a lease the worker renews while it scans (a thread, every third of the lease). A
 worker killed mid-scan stops renewing; its jobs are claimed again once their leases run out.
-Scans run through ``datatrail.app.corpus.scan_stream``: with ``jobs`` > 1 in one pool of worker
-processes kept for ``STREAM_LENGTH`` jobs, claiming more as workers free up, with the batch's
-time limit, so an input that hangs or crashes fails alone.
+Scans (``screen``: an app's static scan or a capture's traffic analysis) run through the batch's
+``run_stream``: with ``jobs`` > 1 in one pool of worker processes kept for ``STREAM_LENGTH`` jobs,
+claiming more as workers free up, with the batch's time limit, so an input that hangs or crashes
+fails alone.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from datatrail.app.corpus import scan_apps, scan_stream
 from datatrail.app.options import ScanOptions
+from datatrail.batch import run_batch, run_stream
+from datatrail.batch.analyse import Scanner
 from datatrail.batch.inputs import BatchInput
 from datatrail.batch.outcome import Status
-from datatrail.report.json import to_json
+from datatrail.service.screen import PRELOAD, render, screen
 from datatrail.store import Store
 from datatrail.store.queue import Job
 
@@ -32,6 +35,10 @@ __all__ = ["WorkerConfig", "Worker", "worker_name", "STREAM_LENGTH"]
 
 STREAM_LENGTH = 10_000
 """Jobs one pool serves before the worker starts a fresh one (the stream's list of paths stays small)."""
+
+
+_SCANNER: Scanner = partial(screen, options=ScanOptions())
+"""Each job's analysis, with the CLI's default options (a worker process scans one app with one core)."""
 
 
 def worker_name() -> str:
@@ -107,7 +114,8 @@ class Worker:
         renewer.start()
         try:
             inputs = [BatchInput(self.store.file_of(job)) for job in claimed]
-            outcomes = scan_apps(inputs, ScanOptions(), jobs=self.config.jobs, render=to_json, timeout=self.config.timeout)
+            outcomes = run_batch(inputs, _SCANNER, jobs=self.config.jobs, render=render, timeout=self.config.timeout,
+                                 preload=PRELOAD)
             for outcome in outcomes:
                 job = claimed[outcome.index]
                 self._record(job, outcome.path, outcome.status, outcome.text, outcome.error, outcome.seconds)
@@ -174,8 +182,8 @@ class Worker:
             return not stop.is_set()
 
         try:
-            outcomes = scan_stream(more, ScanOptions(), jobs=self.config.jobs, render=to_json, timeout=self.config.timeout,
-                                   poll=self.config.poll)
+            outcomes = run_stream(more, _SCANNER, jobs=self.config.jobs, render=render, timeout=self.config.timeout,
+                                  preload=PRELOAD, poll=self.config.poll)
             for outcome in outcomes:
                 job = claimed[outcome.index]
                 self._record(job, outcome.path, outcome.status, outcome.text, outcome.error, outcome.seconds)

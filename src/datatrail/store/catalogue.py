@@ -14,6 +14,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from datatrail.store.tables import (
     apps,
+    captures,
     reports,
     version_destinations,
     version_findings,
@@ -23,7 +24,7 @@ from datatrail.store.tables import (
     versions,
 )
 
-__all__ = ["record_report", "SEVERITY_RANKS"]
+__all__ = ["record_report", "record_capture", "is_capture_document", "SEVERITY_RANKS"]
 
 SEVERITY_RANKS: Final = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 _QUERY_TABLES: Final = (version_sdks, version_destinations, version_flags, version_permissions, version_findings)
@@ -107,3 +108,22 @@ def record_report(conn: Connection, sha256: str, size: int, doc: dict[str, Any],
         if rows:
             conn.execute(insert(table), rows)
     return version_id
+
+
+def record_capture(conn: Connection, sha256: str, size: int, doc: dict[str, Any], text: str, now: float) -> None:
+    """Store the report ``text`` (parsed as ``doc``, a ``datatrail capture --format json`` document
+    of one capture) of the file ``sha256``; a rescan replaces it."""
+    capture = (doc.get("captures") or [{}])[0]
+    values = {
+        "format": str((capture.get("input") or {}).get("format", "unknown"))[:16], "size": size,
+        "flows": len(capture.get("flows", [])), "destinations": len(capture.get("destinations", [])),
+        "personal_data": len(capture.get("personal_data", [])), "schema_version": str(doc.get("schema_version", "")),
+        "scanned_at": now, "body": text,
+    }
+    conn.execute(delete(captures).where(captures.c.sha256 == sha256))
+    conn.execute(insert(captures).values(sha256=sha256, **values))
+
+
+def is_capture_document(doc: dict[str, Any]) -> bool:
+    """The JSON is a capture report's (``captures``), not an app's."""
+    return isinstance(doc.get("captures"), list)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Select, and_, exists, func, or_, select
 from datatrail.store.catalogue import SEVERITY_RANKS
 from datatrail.store.tables import (
     apps,
+    captures,
     reports,
     version_destinations,
     version_findings,
@@ -21,7 +22,7 @@ from datatrail.store.tables import (
     versions,
 )
 
-__all__ = ["AppFilter", "list_apps", "app_versions", "version_report", "stats", "latest_versions"]
+__all__ = ["AppFilter", "list_apps", "app_versions", "version_report", "capture_report", "stats", "latest_versions"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,11 @@ def app_versions(conn: Connection, package: str, platform: str | None = None) ->
 
 def version_report(conn: Connection, version_id: int) -> str | None:
     return conn.execute(select(reports.c.body).where(reports.c.version_id == version_id)).scalar_one_or_none()
+
+
+def capture_report(conn: Connection, sha256: str) -> str | None:
+    """The stored report of the capture with these bytes."""
+    return conn.execute(select(captures.c.body).where(captures.c.sha256 == sha256)).scalar_one_or_none()
 
 
 def _count_by(conn: Connection, column: Any, table: Any, *where: Any) -> dict[str, int]:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from datatrail.store.tables import jobs
 
-__all__ = ["Job", "QUEUED", "RUNNING", "DONE", "FAILED", "submit", "uploads_since", "claim", "renew", "holds", "finish", "fail", "get_job", "depth"]
+__all__ = ["Job", "QUEUED", "RUNNING", "DONE", "FAILED", "APP", "CAPTURE", "submit", "uploads_since", "claim", "renew", "holds", "finish", "fail", "get_job", "depth"]
 
 QUEUED: Final = "queued"
 RUNNING: Final = "running"
@@ -43,12 +43,14 @@ class Job:
     version_id: int | None
     lease_owner: str | None
     lease_until: float | None
+    kind: str | None = None
+    """What the done job made: ``app`` (a version, ``version_id``) or ``capture``."""
 
 
 def _job(row: object) -> Job:
     m = row._mapping  # type: ignore[attr-defined]
     return Job(m["id"], m["sha256"], m["filename"], m["status"], m["submitted_at"], m["started_at"], m["finished_at"],
-               m["attempts"], m["error"], m["seconds"], m["version_id"], m["lease_owner"], m["lease_until"])
+               m["attempts"], m["error"], m["seconds"], m["version_id"], m["lease_owner"], m["lease_until"], m["kind"])
 
 
 def submit(conn: Connection, sha256: str, filename: str, now: float, token_id: int | None = None) -> int:
@@ -117,11 +119,17 @@ def holds(conn: Connection, job_id: int, owner: str) -> bool:
     return row is not None
 
 
-def finish(conn: Connection, job_id: int, owner: str, version_id: int, seconds: float, now: float) -> bool:
-    """Mark the job done with its version; False (and nothing changed) if ``owner`` lost it."""
+APP: Final = "app"
+CAPTURE: Final = "capture"
+
+
+def finish(conn: Connection, job_id: int, owner: str, version_id: int | None, seconds: float, now: float) -> bool:
+    """Mark the job done with its version (an app) or without one (a capture, found by the job's
+    sha256); False (and nothing changed) if ``owner`` lost it."""
     result = conn.execute(
         update(jobs).where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.status == RUNNING)
-        .values(status=DONE, version_id=version_id, seconds=seconds, finished_at=now, lease_owner=None, lease_until=None)
+        .values(status=DONE, version_id=version_id, kind=APP if version_id is not None else CAPTURE, seconds=seconds,
+                finished_at=now, lease_owner=None, lease_until=None)
     )
     return bool(result.rowcount)
 

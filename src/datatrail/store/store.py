@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 
 from datatrail.store import queue
 from datatrail.store.blobs import Blobs, StoredFile, base_name, safe_suffix
-from datatrail.store.catalogue import record_report
+from datatrail.store.catalogue import is_capture_document, record_capture, record_report
 from datatrail.store.engine import make_engine, sqlite_url
 from datatrail.store.migrate import upgrade
 from datatrail.store.tables import blobs as blob_rows
@@ -130,6 +130,9 @@ class Store:
             if not queue.holds(conn, job.id, owner):
                 return False
             size = conn.execute(select(blob_rows.c.size).where(blob_rows.c.sha256 == job.sha256)).scalar_one()
+            if is_capture_document(doc):
+                record_capture(conn, job.sha256, int(size), doc, report_text, now)
+                return queue.finish(conn, job.id, owner, None, seconds, now)
             version_id = record_report(conn, job.sha256, int(size), doc, report_text, now)
             return queue.finish(conn, job.id, owner, version_id, seconds, now)
 

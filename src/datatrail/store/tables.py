@@ -7,7 +7,7 @@ from sqlalchemy import Column, Float, ForeignKey, Index, Integer, MetaData, Stri
 
 __all__ = [
     "metadata", "jobs", "blobs", "apps", "versions", "reports", "version_sdks", "version_destinations",
-    "version_flags", "version_permissions", "version_findings", "tokens", "workers",
+    "version_flags", "version_permissions", "version_findings", "captures", "tokens", "workers",
 ]
 
 metadata = MetaData()
@@ -37,8 +37,11 @@ jobs = Table(
     Column("seconds", Float),
     Column("token_id", Integer, ForeignKey("tokens.id")),
     Column("version_id", Integer, ForeignKey("versions.id")),
+    Column("kind", String(16)),
 )
-"""The queue: ``queued`` -> ``running`` (leased to a worker until ``lease_until``) -> ``done`` or ``failed``."""
+"""The queue: ``queued`` -> ``running`` (leased to a worker until ``lease_until``) -> ``done`` or ``failed``.
+A done job's ``kind`` says what it made: an app ``version`` (``version_id``) or a ``capture``
+(the ``captures`` row of its ``sha256``)."""
 
 apps = Table(
     "apps", metadata,
@@ -114,6 +117,20 @@ version_findings = Table(
     Column("rule_id", String(32), nullable=False, index=True),
     Column("severity_rank", Integer, nullable=False),
 )
+
+captures = Table(
+    "captures", metadata,
+    Column("sha256", String(64), ForeignKey("blobs.sha256"), primary_key=True),
+    Column("format", String(16), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("flows", Integer, nullable=False),
+    Column("destinations", Integer, nullable=False),
+    Column("personal_data", Integer, nullable=False),
+    Column("schema_version", String(16), nullable=False),
+    Column("scanned_at", Float, nullable=False),
+    Column("body", Text, nullable=False),
+)
+"""Each uploaded capture's report, the JSON text ``datatrail capture --format json`` writes."""
 
 tokens = Table(
     "tokens", metadata,

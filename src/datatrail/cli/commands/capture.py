@@ -7,11 +7,8 @@ values to search for, ``--app`` sets the capture against the app's static report
 from __future__ import annotations
 
 import argparse
-import base64
-import dataclasses
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, report_for, write_output
 from datatrail.errors import DatatrailError
@@ -22,9 +19,8 @@ if TYPE_CHECKING:
     from datatrail.model.capture import CaptureReport
     from datatrail.model.capture_compare import AppComparison
     from datatrail.model.personal_data import DataHit
-    from datatrail.model.report import Report
 
-__all__ = ["NAME", "register", "run", "report_to_dict", "render_terminal"]
+__all__ = ["NAME", "register", "run", "render_terminal"]
 
 NAME = "capture"
 
@@ -57,24 +53,6 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     cmd.add_argument("--app", type=Path, metavar="FILE", default=None,
                      help="the app (APK, AAB, IPA...) or its saved JSON report: which SDK hosts were contacted, which "
                      "hosts in the code were never seen, which contacted hosts appear nowhere in the code")
-
-
-def report_to_dict(report: CaptureReport) -> dict[str, Any]:
-    """The report as JSON-ready data (the shape ``capture.schema.json`` describes)."""
-    doc = dataclasses.asdict(report)
-    doc["diagnostics"] = [{**d, "severity": d["severity"].value} for d in doc["diagnostics"]]
-    doc["requests"] = [_request_dict(r) for r in doc["requests"]]
-    return doc
-
-
-def _request_dict(request: dict[str, Any]) -> dict[str, Any]:
-    """Bodies are bytes: UTF-8 text stays readable, anything else is base64 (``body_encoding`` says which)."""
-    body: bytes = request["body"]
-    headers = [list(h) for h in request["headers"]]
-    try:
-        return {**request, "headers": headers, "body": body.decode("utf-8"), "body_encoding": "utf-8"}
-    except UnicodeDecodeError:
-        return {**request, "headers": headers, "body": base64.b64encode(body).decode("ascii"), "body_encoding": "base64"}
 
 
 _UNITS = {"pcap": "frames", "pcapng": "frames", "har": "entries", "mitmproxy": "flows"}
@@ -183,15 +161,17 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         _write_pages(reports, args.output)
         return status
     if args.format == "sarif":
-        text = _sarif(reports)
-    elif args.format == "label":
-        text = _label(reports, app)
-    elif args.format == "json":
-        from datatrail.model.capture import CAPTURE_SCHEMA_VERSION
+        from datatrail.report.capture_renderers import captures_sarif
 
-        doc = {"schema_version": CAPTURE_SCHEMA_VERSION, "viewer": args.viewer,
-               "captures": [report_to_dict(r) for r in reports]}
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        text = captures_sarif(reports)
+    elif args.format == "label":
+        from datatrail.report.capture_renderers import captures_label
+
+        text = captures_label(reports, app)
+    elif args.format == "json":
+        from datatrail.report.capture_json import captures_json
+
+        text = captures_json(reports, args.viewer)
     else:
         text = "".join(render_terminal(r) for r in reports)
     write_output(text, args.output)
@@ -206,23 +186,3 @@ def _write_pages(reports: list[CaptureReport], out: Path | None) -> None:
             write_output(capture_to_html(report), out / f"{Path(report.input.path).name}.html")
     elif reports:
         write_output(capture_to_html(reports[0]), out)
-
-
-def _sarif(reports: list[CaptureReport]) -> str:
-    from datatrail.report.capture_sarif import capture_to_sarif_dict
-    from datatrail.report.sarif import sarif_log, sarif_text
-    from datatrail.version import __version__
-
-    if not reports:
-        return ""
-    return sarif_text(sarif_log([run for r in reports for run in capture_to_sarif_dict(r, __version__)["runs"]]))
-
-
-def _label(reports: list[CaptureReport], app: Report | None) -> str:
-    from datatrail.labels.derive import derive, derive_from_report
-    from datatrail.labels.observations import capture_observations, first_party_hosts
-    from datatrail.report.label import label_json
-
-    first_party = first_party_hosts(app) if app is not None else set()
-    traffic = [o for r in reports for o in capture_observations(r, r.personal_data, first_party=first_party)]
-    return label_json(derive_from_report(app, traffic) if app is not None else derive(traffic), None)
