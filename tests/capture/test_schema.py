@@ -12,8 +12,8 @@ import pytest
 from datatrail.capture import analyse_capture
 from datatrail.capture.known_values import parse_known
 from datatrail.capture.schema import capture_schema
-from datatrail.report.capture_json import capture_to_dict
 from datatrail.errors import InputError
+from datatrail.report.capture_json import capture_to_dict
 from tests.support.corpus import CORPUS, corpus_files
 
 CAPTURES = corpus_files("net/ndpi/pcap/*", "net/pcapdroid/*", "net/har/**/*.har", "net/mitmproxy/**/*")

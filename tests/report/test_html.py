@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from datatrail.report.html.verdict import describe_data, list_words, verdict
 from datatrail.report.html.worldmap import world_map
 from tests.support.corpus import corpus_dir, corpus_files, scan_cached
 from tests.support.html_pages import BUGLY, HOSTILE, HOSTILE_ATTR, hostile_page
+from tests.support.html_pages import parse_html as _parse
 
 BLOOD = "apk/exodus-core/blooddonation.apk"
 INSTAPAPER = "apk/exodus-core/instapaper.apk"
@@ -32,31 +32,6 @@ def _report(name: str, cache: dict[Path, Any]) -> Report:
     report = scan_cached(corpus_dir() / name, cache)
     assert isinstance(report, Report)
     return report
-
-
-class _Collector(HTMLParser):
-    """Every start tag with its attributes, and the text of the whole document."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def _parse(page: str) -> _Collector:
-    collector = _Collector()
-    collector.feed(page)
-    collector.close()
-    return collector
 
 
 # --- verdict -----------------------------------------------------------------------------------

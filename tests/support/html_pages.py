@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from html.parser import HTMLParser
 
 from datatrail.model.report import Report
 from datatrail.report.html import to_html
@@ -36,3 +37,28 @@ def _hostile(report: Report) -> Report:
 
 def hostile_page(report: Report) -> str:
     return to_html(_hostile(report))
+
+
+class Parsed(HTMLParser):
+    """Every start tag with its attributes, and the text of the whole document, as a browser's parser reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse_html(page: str) -> Parsed:
+    parsed = Parsed()
+    parsed.feed(page)
+    parsed.close()
+    return parsed

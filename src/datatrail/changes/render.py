@@ -8,11 +8,11 @@ from typing import Any
 
 from datatrail.model.changes import AppVersion, DiffItem, ReportDiff
 
-__all__ = ["DIFF_FORMAT", "diff_document", "diff_json", "diff_text"]
+__all__ = ["DIFF_FORMAT", "SECTION_TITLES", "diff_document", "diff_json", "diff_text"]
 
 DIFF_FORMAT = "datatrail-diff/1"
 
-_TITLES = {
+SECTION_TITLES = {
     "sdks": "SDKs",
     "permissions": "Permissions",
     "destinations": "Destinations (hosts named in the package)",
@@ -63,7 +63,7 @@ def diff_text(diff: ReportDiff) -> str:
         if not section.changed:
             continue
         lines.append("")
-        lines.append(f"{_TITLES[section.name]}: {len(section.added)} added, {len(section.removed)} removed")
+        lines.append(f"{SECTION_TITLES[section.name]}: {len(section.added)} added, {len(section.removed)} removed")
         for sign, items in (("+", section.added), ("-", section.removed)):
             for item in items:
                 mark = " !" if item.flagged else ""

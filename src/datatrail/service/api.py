@@ -10,7 +10,6 @@ another renderer's format. Uploads need a bearer token once any token exists (or
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Literal
 
@@ -20,18 +19,21 @@ from fastapi.responses import JSONResponse, Response
 
 from datatrail.report.capture_json import captures_from_document
 from datatrail.report.capture_renderers import CAPTURE_FORMATS
+from datatrail.report.card import card_dict
 from datatrail.report.load import report_from_dict
 from datatrail.report.renderers import DOCUMENT_FORMATS
+from datatrail.service.access import Access
 from datatrail.service.config import ServiceConfig
 from datatrail.service.errors import ApiError, error_response, install_handlers
-from datatrail.service.limits import RateLimiter
-from datatrail.service.models import AppDetail, AppPage, ErrorResponse, Health, Ready, ScanStatus, Stats
-from datatrail.service.screen import ACCEPTED, acceptable
+from datatrail.service.intake import accept_upload
+from datatrail.service.models import AppDetail, AppPage, Card, ErrorResponse, Health, Ready, ScanStatus, Stats
+from datatrail.service.pages import install_pages
+from datatrail.service.pages.card import card_of
+from datatrail.service.pages.reports import ReportCache
+from datatrail.service.screen import ACCEPTED
 from datatrail.store import Store
-from datatrail.store.blobs import TooLarge
 from datatrail.store.queries import AppFilter, app_versions, capture_report, list_apps, stats, version_report
-from datatrail.store.queue import CAPTURE, DONE, Job, depth, uploads_since
-from datatrail.store.tokens import any_tokens, verify_token
+from datatrail.store.queue import CAPTURE, DONE, Job, depth
 from datatrail.version import __version__
 
 __all__ = ["create_app"]
@@ -94,44 +96,10 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
     )
     install_handlers(app)
     app.add_middleware(_UploadLimit, limit=config.max_upload)
-    limiter = RateLimiter(config.rate_limit)
-
-    def _token(request: Request) -> int | None:
-        header = request.headers.get("authorization", "")
-        scheme, _, secret = header.partition(" ")
-        if not header:
-            return None
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise ApiError(401, "send the token as 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
-        with store.begin() as conn:
-            token_id = verify_token(conn, secret.strip())
-        if token_id is None:
-            raise ApiError(403, "the token is not valid (unknown or revoked)")
-        return token_id
-
-    def _uploader(request: Request) -> int | None:
-        token_id = _token(request)
-        if token_id is None:
-            with store.begin() as conn:
-                needed = config.require_token or any_tokens(conn)
-            if needed:
-                raise ApiError(401, "uploads need a token: 'Authorization: Bearer <token>' (datatrail token create NAME)",
-                               {"WWW-Authenticate": "Bearer"})
-        client = f"token:{token_id}" if token_id is not None else f"address:{request.client.host if request.client else '?'}"
-        wait = limiter.check(client)
-        if wait is not None:
-            raise ApiError(429, f"more than {config.rate_limit} uploads a minute; try again in {wait:.0f} s",
-                           {"Retry-After": str(max(1, round(wait)))})
-        if token_id is not None and config.daily_quota > 0:
-            with store.begin() as conn:
-                used = uploads_since(conn, token_id, time.time() - 86_400)
-            if used >= config.daily_quota:
-                raise ApiError(429, f"this token's quota of {config.daily_quota} uploads a day is used up", {"Retry-After": "3600"})
-        return token_id
-
-    def _reader(request: Request) -> None:
-        if config.private and _token(request) is None:
-            raise ApiError(401, "this service is private: send 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
+    access = Access(config, store)
+    _reader = access.reader
+    reports = ReportCache(store)
+    pages = install_pages(app, config, store, access, reports)
 
     def _job(job_id: int) -> Job:
         job = store.job(job_id)
@@ -144,16 +112,8 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
     def submit_scan(request: Request, file: UploadFile = File(description=f"{ACCEPTED[0].upper()}{ACCEPTED[1:]}."),
                     rescan: bool = Query(False, description="Scan again even if this file was scanned before.")) -> Any:
         """Upload a file to screen; 202 with the new job, or 200 with the existing one for the same bytes."""
-        token_id = _uploader(request)
-        filename = file.filename or "upload"
-        try:
-            stored = store.store_file(file.file, filename, config.max_upload)
-        except TooLarge as exc:
-            raise ApiError(413, str(exc)) from None
-        if stored.size == 0 or not acceptable(stored.path):
-            store.discard(stored)
-            raise ApiError(422, f"{filename}: not {ACCEPTED}; nothing queued")
-        job, created = store.submit(stored, filename, rescan=rescan, token_id=token_id)
+        token_id = access.uploader(request)
+        job, created = accept_upload(store, file.file, file.filename, config.max_upload, rescan=rescan, token_id=token_id)
         return JSONResponse(_status(job).model_dump(), status_code=202 if created else 200)
 
     @app.get("/api/v1/scans/{scan_id}", response_model=ScanStatus, tags=["scans"], responses=_ERRORS)
@@ -200,6 +160,7 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         rule: str | None = Query(None, max_length=32, description="A rule id with a finding (DST001)."),
         min_severity: Severity | None = Query(None),
         platform: Literal["android", "ios"] | None = Query(None),
+        sort: Literal["package", "label", "newest", "severity"] = Query("package", description="Order of the page."),
         limit: int = Query(50, ge=1, le=500),
         offset: int = Query(0, ge=0, le=10_000_000),
     ) -> AppPage:
@@ -209,7 +170,7 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
                       org_country=org_country, jurisdiction_flag=jurisdiction_flag, permission=permission, rule=rule,
                       min_severity=min_severity, platform=platform)
         with store.begin() as conn:
-            total, items = list_apps(conn, f, limit, offset)
+            total, items = list_apps(conn, f, limit, offset, sort)
         return AppPage.model_validate({"total": total, "limit": limit, "offset": offset, "items": items})
 
     @app.get("/api/v1/apps/{package}", response_model=AppDetail, tags=["apps"], responses=_ERRORS)
@@ -221,6 +182,16 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         if not found:
             raise ApiError(404, f"no app {package}")
         return AppDetail.model_validate({"package": package, "apps": found})
+
+    @app.get("/api/v1/apps/{package}/card", response_model=Card, tags=["apps"], responses=_ERRORS)
+    def app_card(request: Request, package: str, platform: Literal["android", "ios"] | None = Query(None),
+                 version: int | None = Query(None, ge=1, le=2**53, description="A version id (default: the newest).")) -> Any:
+        """The risk card of the newest version (or ``version``): the few lines a store shows next to
+        its Install button, each with the section of the app page that proves it."""
+        _reader(request)
+        params = {k: str(v) for k, v in (("platform", platform), ("version", version)) if v is not None}
+        card, evidence = card_of(pages, package, params)
+        return Card.model_validate(card_dict(card, evidence))
 
     @app.get("/api/v1/apps/{package}/diff", tags=["apps"],
              responses={**_ERRORS, 200: {"description": "what `datatrail diff` says",

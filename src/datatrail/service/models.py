@@ -91,6 +91,28 @@ class Stats(BaseModel):
     apps_by_org_country: dict[str, int]
     apps_by_server_country: dict[str, int]
     apps_by_jurisdiction_flag: dict[str, int]
+    apps_by_destination_country: dict[str, int] = Field(
+        description="Apps naming hosts with servers or an organisation's home in each country (latest versions).")
+    apps_by_sdk: dict[str, int] = Field(description="The most common SDKs (by name) in the latest versions.")
+    apps_by_organisation: dict[str, int] = Field(description="The most common organisations behind named hosts.")
+
+
+class CardClaim(BaseModel):
+    kind: Literal["companies", "data", "servers"]
+    text: str = Field(description="The claim, worded for what static analysis shows (never 'sends').")
+    evidence: str = Field(description="The app page's section that proves it.")
+    level: Literal["state-access", "no-adequacy", "conditional", "no-flag"]
+    countries: list[str]
+    items: list[str] = Field(description="The companies, data or hosts behind the claim (at most 20).")
+
+
+class Card(BaseModel):
+    package: str | None
+    label: str | None
+    version: str | None
+    level: Literal["state-access", "no-adequacy", "conditional", "no-flag"]
+    claims: list[CardClaim]
+    caveat: str
 
 
 class Health(BaseModel):

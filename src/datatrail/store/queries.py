@@ -5,9 +5,9 @@ one a store card shows); SDK filters count code, not SDKs only configured in the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Connection, Select, and_, exists, func, or_, select
+from sqlalchemy import Connection, Select, and_, exists, func, or_, select, union
 
 from datatrail.store.catalogue import SEVERITY_RANKS
 from datatrail.store.tables import (
@@ -22,7 +22,7 @@ from datatrail.store.tables import (
     versions,
 )
 
-__all__ = ["AppFilter", "list_apps", "app_versions", "version_report", "capture_report", "stats", "latest_versions"]
+__all__ = ["AppFilter", "SORTS", "TOP", "list_apps", "version_facts", "app_versions", "version_report", "version_app", "capture_report", "stats", "latest_versions"]
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,22 @@ def _sdks_of(conn: Connection, version_ids: list[int]) -> dict[int, list[dict[st
     return out
 
 
-def list_apps(conn: Connection, f: AppFilter, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
-    """(total matching, one page of apps with their latest version and its SDKs)."""
+SORTS: Final = ("package", "label", "newest", "severity")
+"""How a page of apps can be ordered: by package name, by label, newest scan first, worst findings first."""
+
+
+def _order(sort: str) -> list[Any]:
+    if sort == "label":
+        return [func.lower(func.coalesce(apps.c.label, apps.c.package)), apps.c.package, apps.c.platform]
+    if sort == "newest":
+        return [versions.c.scanned_at.desc(), apps.c.package, apps.c.platform]
+    if sort == "severity":
+        return [versions.c.worst_severity.desc(), apps.c.package, apps.c.platform]
+    return [apps.c.platform, apps.c.package]
+
+
+def list_apps(conn: Connection, f: AppFilter, limit: int, offset: int, sort: str = "package") -> tuple[int, list[dict[str, Any]]]:
+    """(total matching, one page of apps with their latest version and its SDKs), in ``sort`` order (``SORTS``)."""
     latest = latest_versions()
     base: Select[Any] = (
         select(apps.c.package, apps.c.platform, apps.c.label, *_version_columns())
@@ -114,7 +128,7 @@ def list_apps(conn: Connection, f: AppFilter, limit: int, offset: int) -> tuple[
     if cond:
         base = base.where(and_(*cond))
     total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    rows = conn.execute(base.order_by(apps.c.platform, apps.c.package).limit(limit).offset(offset)).all()
+    rows = conn.execute(base.order_by(*_order(sort)).limit(limit).offset(offset)).all()
     sdks = _sdks_of(conn, [r.vid for r in rows])
     items = [{"package": r.package, "platform": r.platform, "label": r.label, "latest": {**_version(r), "sdks": sdks[r.vid]}}
              for r in rows]
@@ -139,12 +153,19 @@ def version_report(conn: Connection, version_id: int) -> str | None:
     return conn.execute(select(reports.c.body).where(reports.c.version_id == version_id)).scalar_one_or_none()
 
 
+def version_app(conn: Connection, version_id: int) -> tuple[str, str] | None:
+    """(package, platform) of the app a version belongs to."""
+    row = conn.execute(select(apps.c.package, apps.c.platform).join(versions, versions.c.app_id == apps.c.id)
+                       .where(versions.c.id == version_id)).first()
+    return None if row is None else (str(row.package), str(row.platform))
+
+
 def capture_report(conn: Connection, sha256: str) -> str | None:
     """The stored report of the capture with these bytes."""
     return conn.execute(select(captures.c.body).where(captures.c.sha256 == sha256)).scalar_one_or_none()
 
 
-def _count_by(conn: Connection, column: Any, table: Any, *where: Any) -> dict[str, int]:
+def _count_by(conn: Connection, column: Any, table: Any, *where: Any, limit: int | None = None) -> dict[str, int]:
     latest = latest_versions()
     query = (
         select(column.label("key"), func.count(func.distinct(latest.c.app_id)).label("n"))
@@ -152,6 +173,7 @@ def _count_by(conn: Connection, column: Any, table: Any, *where: Any) -> dict[st
         .where(column.is_not(None), *where)
         .group_by(column)
         .order_by(func.count(func.distinct(latest.c.app_id)).desc(), column)
+        .limit(limit)
     )
     return {str(r.key): int(r.n) for r in conn.execute(query)}
 
@@ -166,4 +188,45 @@ def stats(conn: Connection) -> dict[str, Any]:
         "apps_by_org_country": _count_by(conn, version_destinations.c.org_country, version_destinations),
         "apps_by_server_country": _count_by(conn, version_destinations.c.server_country, version_destinations),
         "apps_by_jurisdiction_flag": _count_by(conn, version_flags.c.flag, version_flags),
+        "apps_by_destination_country": _apps_by_destination_country(conn),
+        "apps_by_sdk": _count_by(conn, version_sdks.c.name, version_sdks, version_sdks.c.presence == "code", limit=TOP),
+        "apps_by_organisation": _count_by(conn, version_destinations.c.organisation, version_destinations, limit=TOP),
     }
+
+
+def _apps_by_destination_country(conn: Connection) -> dict[str, int]:
+    """Apps whose named hosts have servers or an organisation's home in each country."""
+    latest = latest_versions()
+    places = union(
+        select(version_destinations.c.version_id.label("vid"), version_destinations.c.server_country.label("cc")),
+        select(version_destinations.c.version_id.label("vid"), version_destinations.c.org_country.label("cc")),
+    ).subquery("places")
+    n = func.count(func.distinct(latest.c.app_id))
+    query = (select(places.c.cc, n.label("n")).select_from(places.join(latest, latest.c.vid == places.c.vid))
+             .where(places.c.cc.is_not(None)).group_by(places.c.cc).order_by(n.desc(), places.c.cc))
+    return {str(r.cc): int(r.n) for r in conn.execute(query)}
+
+
+TOP: Final = 20
+"""SDKs and organisations ``stats`` lists: the most common ones."""
+
+
+def version_facts(conn: Connection, version_ids: list[int]) -> dict[int, dict[str, dict[str, str]]]:
+    """For each version: its SDKs in code (id -> name), the countries of its destinations (servers
+    and organisations' homes, code -> code) and its permissions (name -> name): what a version
+    history says changed from one version to the next."""
+    out: dict[int, dict[str, dict[str, str]]] = {v: {"sdks": {}, "countries": {}, "permissions": {}} for v in version_ids}
+    if not version_ids:
+        return out
+    for r in conn.execute(select(version_sdks.c.version_id, version_sdks.c.sdk_id, version_sdks.c.name)
+                          .where(version_sdks.c.version_id.in_(version_ids), version_sdks.c.presence == "code")):
+        out[r.version_id]["sdks"][r.sdk_id] = r.name
+    for r in conn.execute(select(version_destinations.c.version_id, version_destinations.c.server_country,
+                                 version_destinations.c.org_country).where(version_destinations.c.version_id.in_(version_ids))):
+        for code in (r.server_country, r.org_country):
+            if code:
+                out[r.version_id]["countries"][code] = code
+    for r in conn.execute(select(version_permissions.c.version_id, version_permissions.c.name)
+                          .where(version_permissions.c.version_id.in_(version_ids))):
+        out[r.version_id]["permissions"][r.name] = r.name
+    return out

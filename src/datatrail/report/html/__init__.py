@@ -7,7 +7,7 @@ request, so the file can be opened anywhere without leaking that it was opened.
 
 from __future__ import annotations
 
-from datatrail.report.html.app_page import to_html
+from datatrail.report.html.app_page import report_header, report_name, report_sections, to_html
 from datatrail.report.html.capture_page import capture_to_html
 
-__all__ = ["to_html", "capture_to_html"]
+__all__ = ["to_html", "capture_to_html", "report_sections", "report_header", "report_name"]

@@ -23,7 +23,7 @@ from datatrail.report.html.table import details
 from datatrail.report.html.verdict import verdict
 from datatrail.report.html.worldmap import map_legend, render_map, world_map
 
-__all__ = ["to_html"]
+__all__ = ["to_html", "report_sections", "report_header", "report_name"]
 
 
 def _name(report: Report) -> str:
@@ -78,8 +78,13 @@ def _verdict_section(report: Report) -> Section:
     return section("verdict", "What this app can do with your data", body, f"verdict lv-{v.level}")
 
 
-def to_html(report: Report) -> str:
-    """The report as one self-contained, offline HTML page."""
+def report_header(report: Report) -> Markup:
+    """The page's dark band: the app's name and its facts."""
+    return _header(report)
+
+
+def report_sections(report: Report) -> list[Section]:
+    """Every section of the report's page, verdict first (the service's app page shows them too)."""
     items = reaches(report)
     uses = by_country(items)
     viewer = VIEWER_NAMES.get(report.viewer, report.viewer)
@@ -90,7 +95,7 @@ def to_html(report: Report) -> str:
         "Hover a country for its organisations, hosts and flags.",
         class_="note",
     )
-    sections = [
+    return [
         _verdict_section(report),
         section(
             "map",
@@ -121,4 +126,13 @@ def to_html(report: Report) -> str:
                 diagnostics_table(report) if report.diagnostics or report.diagnostics_dropped else _empty("Nothing odd met while parsing.")),
         section("about", "About this report", provenance(report, world_map().source)),
     ]
-    return page(f"{_name(report)} — datatrail report", _header(report), sections)
+
+
+def report_name(report: Report) -> str:
+    """What the app is called on the page: its label, its package, or its file's name."""
+    return _name(report)
+
+
+def to_html(report: Report) -> str:
+    """The report as one self-contained, offline HTML page."""
+    return page(f"{_name(report)} — datatrail report", _header(report), report_sections(report))

@@ -3,15 +3,17 @@
 App strings (labels, hosts, class names, certificate subjects) are written by whoever
 built the package and must come out inert. Building the page only through :func:`el`
 means no call site can forget to escape: plain ``str`` children and every attribute
-value are escaped here, once.
+value are escaped here, once. Invisible controls are written out as ``[U+202E]``: a
+right-to-left override or a terminal escape in a label cannot disguise what it says.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 
-__all__ = ["MAX_TEXT", "Markup", "esc", "el", "join", "plural"]
+__all__ = ["MAX_TEXT", "Markup", "esc", "el", "join", "plural", "visible"]
 
 
 class Markup(str):
@@ -26,11 +28,20 @@ MAX_TEXT = 4000
 _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "col", "wbr"})
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""C0/C1 controls but tab and line ends, and the bidirectional marks, embeddings, overrides and isolates."""
+
+
+def visible(text: str) -> str:
+    """``text`` with its invisible controls written out (``[U+202E]``)."""
+    return _CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
 def esc(value: object) -> Markup:
-    """``value`` as HTML text; quotes are escaped too, so it is safe in attributes."""
+    """``value`` as HTML text, its invisible controls written out; quotes are escaped too, so it is safe in attributes."""
     if isinstance(value, Markup):
         return value
-    return Markup(html.escape(str(value), quote=True))
+    return Markup(html.escape(visible(str(value)), quote=True))
 
 
 def _text(child: Markup | str | int) -> Markup:

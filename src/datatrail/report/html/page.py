@@ -18,7 +18,7 @@ from importlib import resources
 from datatrail.errors import DatatrailError
 from datatrail.report.html.markup import Markup, el, join
 
-__all__ = ["Section", "content_security_policy", "page", "section"]
+__all__ = ["Section", "asset", "content_security_policy", "page", "section"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,12 @@ class Section:
 
 def section(ident: str, title: str, body: Markup, css_class: str | None = None) -> Section:
     return Section(ident, title, body, css_class)
+
+
+@functools.cache
+def asset(name: str) -> str:
+    """A packaged asset's text (the stylesheet, the filter script)."""
+    return _asset(name)
 
 
 @functools.cache
