@@ -204,3 +204,15 @@ def test_overview_counts_what_the_store_holds(service: tuple[TestClient, Store])
     assert re.search(r'<path[^>]*class="c shade-\d"[^>]*data-cc="CN"', page) or 'data-cc="CN"' in page
     assert "China (CN): 1 app (50% of 2 apps)" in page
     assert json.dumps(stats)  # the API's numbers are the page's
+
+
+def test_a_browser_gets_a_page_for_an_unknown_path_and_scripts_get_json(service: tuple[TestClient, Store]) -> None:
+    client, _ = service
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    page = client.get("/no/such/page", headers=html)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html") and "no such page" in page.text
+    assert client.get("/scans/abc", headers=html).status_code == 422
+    api = client.get("/api/v1/nothing", headers=html)
+    assert api.status_code == 404 and api.json()["error"]["status"] == 404
+    assert client.get("/no/such/page").json()["error"]["status"] == 404
+    assert client.get("/api/v1/scans/abc").json()["error"]["status"] == 422

@@ -196,11 +196,11 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
     @app.get("/api/v1/apps/{package}/diff", tags=["apps"],
              responses={**_ERRORS, 200: {"description": "what `datatrail diff` says",
                                          "content": {"application/json": {}, "text/plain": {}}},
-                        409: {"model": ErrorResponse, "description": "the package has one version only"}})
+                        409: {"model": ErrorResponse, "description": "no version before the one compared"}})
     def app_diff(
         request: Request,
         package: str,
-        from_: int | None = Query(None, alias="from", ge=1, le=2**53, description="A version id (default: the one before the newest)."),
+        from_: int | None = Query(None, alias="from", ge=1, le=2**53, description="A version id (default: the one before `to`)."),
         to: int | None = Query(None, ge=1, le=2**53, description="A version id (default: the newest)."),
         platform: Literal["android", "ios"] | None = Query(None),
         format: Literal["json", "text"] = Query("json"),
@@ -217,9 +217,9 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
             if not ids:
                 raise ApiError(404, f"no app {package}")
             new_id = to if to is not None else ids[0]
-            old_id = from_ if from_ is not None else next((v for v in ids if v != new_id), None)
+            old_id = from_ if from_ is not None else next((v for v in ids if v < new_id), None)
             if old_id is None:
-                raise ApiError(409, f"{package} has one version only: nothing to compare")
+                raise ApiError(409, f"{package} has no version before {new_id}: nothing to compare")
             for vid in (old_id, new_id):
                 if vid not in ids:
                     raise ApiError(404, f"version {vid} is not a version of {package}")

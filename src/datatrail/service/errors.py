@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-__all__ = ["ApiError", "error_response", "install_handlers"]
+__all__ = ["ApiError", "error_response", "install_handlers", "problems"]
 
 
 class ApiError(Exception):
@@ -32,10 +32,15 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
 
+def problems(exc: RequestValidationError) -> str:
+    """What was wrong with the request's parameters, in one line."""
+    text = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors())
+    return text or "invalid request"
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors())
-    return error_response(422, problems or "invalid request")
+    return error_response(422, problems(exc))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -97,6 +97,7 @@ def record_report(conn: Connection, sha256: str, size: int, doc: dict[str, Any],
         result = conn.execute(insert(versions).values(**values))
         assert result.inserted_primary_key is not None
         version_id = int(result.inserted_primary_key[0])
+        conn.execute(update(apps).where(apps.c.id == values["app_id"]).values(latest_version_id=version_id))
     else:
         version_id = int(existing.id)
         conn.execute(update(versions).where(versions.c.id == version_id).values(**values))

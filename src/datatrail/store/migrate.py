@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 __all__ = ["upgrade", "HEAD"]
 
-HEAD = "0003"
+HEAD = "0004"
 """The newest migration: what ``upgrade`` brings every store to."""
 
 
@@ -20,9 +20,9 @@ def _config() -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every migration the store has not had, in one transaction per migration."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply every migration the store has not had (up to ``revision``), in one transaction."""
     config = _config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)

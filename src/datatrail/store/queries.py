@@ -22,7 +22,7 @@ from datatrail.store.tables import (
     versions,
 )
 
-__all__ = ["AppFilter", "SORTS", "TOP", "list_apps", "version_facts", "app_versions", "version_report", "version_app", "capture_report", "stats", "latest_versions"]
+__all__ = ["AppFilter", "SORTS", "TOP", "filter_choices", "list_apps", "version_facts", "app_versions", "version_report", "version_app", "capture_report", "stats", "latest_versions"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class AppFilter:
 
 def latest_versions() -> Any:
     """(app_id, vid): each app's newest version."""
-    return select(versions.c.app_id, func.max(versions.c.id).label("vid")).group_by(versions.c.app_id).subquery("latest")
+    return (select(apps.c.id.label("app_id"), apps.c.latest_version_id.label("vid"))
+            .where(apps.c.latest_version_id.is_not(None)).subquery("latest"))
 
 
 def _where(f: AppFilter, vid: Any) -> list[Any]:
@@ -205,6 +206,19 @@ def _apps_by_destination_country(conn: Connection) -> dict[str, int]:
     query = (select(places.c.cc, n.label("n")).select_from(places.join(latest, latest.c.vid == places.c.vid))
              .where(places.c.cc.is_not(None)).group_by(places.c.cc).order_by(n.desc(), places.c.cc))
     return {str(r.cc): int(r.n) for r in conn.execute(query)}
+
+
+def filter_choices(conn: Connection) -> dict[str, list[str]]:
+    """The values each filter can take in this store (any version): what a form offers to choose."""
+    def distinct(column: Any) -> list[str]:
+        return sorted(str(v) for v in conn.execute(select(column).where(column.is_not(None)).distinct()).scalars())
+
+    return {
+        "sdk_vendor_country": distinct(version_sdks.c.vendor_country),
+        "destination_country": distinct(version_destinations.c.server_country),
+        "org_country": distinct(version_destinations.c.org_country),
+        "jurisdiction_flag": distinct(version_flags.c.flag),
+    }
 
 
 TOP: Final = 20

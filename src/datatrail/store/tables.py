@@ -49,8 +49,11 @@ apps = Table(
     Column("platform", String(16), nullable=False),
     Column("package", String(255), nullable=False),
     Column("label", Text),
+    Column("latest_version_id", Integer),
     UniqueConstraint("platform", "package", name="uq_apps_platform_package"),
 )
+"""One row per app; ``latest_version_id`` is its newest version (the highest id), set as each is
+recorded (no foreign key: SQLite could not add one to an existing store)."""
 
 versions = Table(
     "versions", metadata,
@@ -152,4 +155,5 @@ workers = Table(
 """Workers' heartbeats: who is alive, for ``/readyz``."""
 
 Index("ix_versions_app_scanned", versions.c.app_id, versions.c.scanned_at)
+Index("ix_apps_latest_version", apps.c.latest_version_id)
 Index("ix_jobs_token_submitted", jobs.c.token_id, jobs.c.submitted_at)

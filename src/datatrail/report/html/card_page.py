@@ -37,7 +37,8 @@ def card_fragment(card: RiskCard, evidence_base: str, stylesheet: str) -> str:
                                                                   el("a", "Full report", href=evidence_base, target="_top")),
               class_=f"card lv-{card.level}", role="region", aria_label="datatrail risk card")
     head = join([el("meta", charset="utf-8"), el("meta", name="viewport", content="width=device-width, initial-scale=1"),
-                 el("title", f"{_title(card)} — datatrail risk card"), el("link", rel="stylesheet", href=stylesheet)])
+                 el("title", f"{_title(card)} — datatrail risk card"), el("link", rel="icon", href="data:,"),
+                 el("link", rel="stylesheet", href=stylesheet)])
     return "<!DOCTYPE html>\n" + el("html", el("head", head), el("body", body), lang="en") + "\n"
 
 

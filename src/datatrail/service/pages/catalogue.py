@@ -17,7 +17,7 @@ from datatrail.service.errors import ApiError
 from datatrail.service.pages.context import Pages, as_page
 from datatrail.service.pages.layout import app_url, document, html_response
 from datatrail.store.catalogue import SEVERITY_RANKS
-from datatrail.store.queries import SORTS, AppFilter, list_apps, stats
+from datatrail.store.queries import SORTS, AppFilter, filter_choices, list_apps
 
 __all__ = ["register", "parse_filter", "FLAG_WORDS", "PAGE_SIZE"]
 
@@ -74,18 +74,18 @@ def _text(name: str, label: str, value: str | None, placeholder: str = "") -> Ma
                                  placeholder=placeholder or None, maxlength=_TEXT_LIMITS.get(name)))
 
 
-def _form(f: AppFilter, sort: str, known: dict[str, dict[str, int]]) -> Markup:
+def _form(f: AppFilter, sort: str, known: dict[str, list[str]]) -> Markup:
     def countries(key: str) -> list[tuple[str, str]]:
-        return [(c, _country(c)) for c in sorted(known.get(key, {}), key=lambda c: country_name(c) or c)]
+        return [(c, _country(c)) for c in sorted(known.get(key, []), key=lambda c: country_name(c) or c)]
 
-    flags = [(flag, FLAG_WORDS.get(flag, flag)) for flag in sorted(known.get("apps_by_jurisdiction_flag", {}))]
+    flags = [(flag, FLAG_WORDS.get(flag, flag)) for flag in known.get("jurisdiction_flag", [])]
     return el(
         "form",
         _text("q", "Name or package", f.q, "e.g. weather"),
         _text("sdk", "SDK id", f.sdk, "e.g. tencent-bugly"),
-        _select("sdk_vendor_country", "SDK vendor country", countries("apps_by_sdk_vendor_country"), f.sdk_vendor_country),
-        _select("destination_country", "Server country", countries("apps_by_server_country"), f.destination_country),
-        _select("org_country", "Organisation's country", countries("apps_by_org_country"), f.org_country),
+        _select("sdk_vendor_country", "SDK vendor country", countries("sdk_vendor_country"), f.sdk_vendor_country),
+        _select("destination_country", "Server country", countries("destination_country"), f.destination_country),
+        _select("org_country", "Organisation's country", countries("org_country"), f.org_country),
         _select("jurisdiction_flag", "Jurisdiction", flags, f.jurisdiction_flag),
         _text("permission", "Permission", f.permission, "e.g. READ_CONTACTS"),
         _text("rule", "Rule id", f.rule, "e.g. DST001"),
@@ -132,7 +132,7 @@ def catalogue_page(pages: Pages, params: Mapping[str, str]) -> str:
     f, sort, page = parse_filter(params)
     with pages.store.begin() as conn:
         total, items = list_apps(conn, f, PAGE_SIZE, (page - 1) * PAGE_SIZE, sort)
-        known = stats(conn)
+        known = filter_choices(conn)
     head = el("tr", *(el("th", h, scope="col", class_=c) for h, c in (
         ("App", None), ("Platform", "hide-narrow"), ("Version", "hide-narrow"), ("SDKs (vendor countries)", None),
         ("Worst finding", None), ("Scanned", "hide-narrow"))))
