@@ -68,10 +68,13 @@ def run_batch(
     tasks_per_child: int = TASKS_PER_CHILD,
     timeout: float | None = None,
     preload: Sequence[str] = (),
+    isolate: bool = False,
 ) -> Generator[Outcome, None, None]:
     """Analyse every input with ``scanner`` and yield one outcome each.
 
-    ``jobs`` <= 1 (or a single input) analyses in this process. Otherwise
+    ``jobs`` <= 1 (or a single input) analyses in this process, unless ``isolate``: then even one
+    job runs in a worker process, so an input that crashes or hangs cannot take the caller with it
+    (a cluster's worker, which must live on). Otherwise
     outcomes come in completion order, or in input order with ``ordered``
     (at the cost of idle workers behind a slow input). ``render`` and
     ``scanner`` must be picklable when ``jobs`` > 1; ``preload`` names modules
@@ -80,13 +83,14 @@ def run_batch(
     """
     if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise ValueError(f"timeout must be positive and finite, not {timeout}")
-    if jobs <= 1 or len(inputs) <= 1:
+    if (jobs <= 1 or len(inputs) <= 1) and not (isolate and inputs):
         for index, item in enumerate(inputs):
             yield analyse(index, item, render, scanner, timeout)
         return
     from datatrail.batch.pool import Parallel  # the pool machinery loads only when there are workers
 
-    yield from Parallel(inputs, min(jobs, len(inputs)), render, ordered, scanner, tasks_per_child, timeout, preload).run()
+    workers = max(1, min(jobs, len(inputs)))
+    yield from Parallel(inputs, workers, render, ordered, scanner, tasks_per_child, timeout, preload).run()
 
 
 def run_stream(

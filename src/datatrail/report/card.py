@@ -8,7 +8,6 @@ claims traffic it did not see.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -18,7 +17,7 @@ from datatrail.model.report import Report
 from datatrail.report.html.places import level_of, reaches, worst
 from datatrail.report.html.verdict import describe_data, list_words
 
-__all__ = ["Claim", "RiskCard", "risk_card", "card_dict", "card_lines", "CARD_CAVEAT"]
+__all__ = ["Claim", "RiskCard", "risk_card", "card_dict", "CARD_CAVEAT"]
 
 CARD_CAVEAT = "From the app's package (static analysis): what its code can do and which servers it names, not what it sent."
 
@@ -125,7 +124,3 @@ def card_dict(card: RiskCard, evidence_base: str = "") -> dict[str, Any]:
         claim["countries"] = list(claim["countries"])
         claim["items"] = list(claim["items"])[:20]
     return doc
-
-
-def card_lines(card: RiskCard) -> Sequence[str]:
-    return [c.text for c in card.claims]

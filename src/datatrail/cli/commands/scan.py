@@ -25,6 +25,7 @@ from datatrail.cli.commands.common import (
     open_output,
     write_output,
 )
+from datatrail.cli.commands.scan_cluster import add_arguments as add_cluster_arguments
 from datatrail.errors import InputError
 from datatrail.knowledge.rules import RULES
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
@@ -156,6 +157,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         default=None,
         help="show a progress bar on stderr (default: for several inputs when stderr is a terminal)",
     )
+    add_cluster_arguments(scan)
     scan.add_argument(
         "--summary-json",
         type=Path,
@@ -233,6 +235,13 @@ def _positive_seconds(text: str) -> float:
 
 
 def run(args: argparse.Namespace, err: Errors) -> int:
+    if args.cluster is not None:
+        from datatrail.cli.commands.scan_cluster import run_cluster
+
+        return run_cluster(args, err)
+    if args.out is not None or args.ship:
+        err.print("datatrail: error: --out and --ship go with --cluster")
+        return EXIT_USAGE
     # The pipeline is imported here, not at the top: registering this command
     # must stay cheap for every other command.
     from datatrail.app.corpus import AppScanner, discover_apps, scan_apps

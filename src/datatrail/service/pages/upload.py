@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from datatrail.report.html.markup import Markup, el, join
@@ -113,8 +114,6 @@ def register(router: APIRouter, pages: Pages) -> None:
             raise ApiError(422, "choose a file to screen")
         secret = form.get("token")
         token_id = pages.access.uploader(request, secret if isinstance(secret, str) and secret else None)
-        from starlette.concurrency import run_in_threadpool
-
         job, _ = await run_in_threadpool(accept_upload, pages.store, upload.file, upload.filename, pages.config.max_upload,
                                          rescan=form.get("rescan") == "true", token_id=token_id)
         return RedirectResponse(f"/scans/{job.id}", status_code=303)

@@ -1,0 +1,112 @@
+"""``datatrail scan INPUTS --cluster local:N|tcp://HOST:PORT --out DIR``: a corpus on Dask.
+
+Inputs are folders (searched like a local scan), files, or ``.txt`` lists of paths (one per line,
+``#`` comments; paths on a filesystem the workers share, unless ``--ship`` sends the bytes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors
+
+__all__ = ["add_arguments", "run_cluster", "expand_lists"]
+
+
+def add_arguments(scan: argparse.ArgumentParser) -> None:
+    group = scan.add_argument_group("corpus scans on Dask (the [cluster] extra)")
+    group.add_argument("--cluster", metavar="SPEC",
+                       help="scan on Dask: local:N (N worker processes here) or a scheduler address, tcp://HOST:8786")
+    group.add_argument("--out", type=Path, metavar="DIR",
+                       help="with --cluster: where the reports (reports/, by sha256), the Parquet tables (tables/) and the "
+                       "index go; a second run into the same DIR skips what is done")
+    group.add_argument("--ship", action="store_true",
+                       help="with --cluster: send each input's bytes to the workers (for clusters without a shared filesystem)")
+
+
+def expand_lists(files: list[Path], err: Errors) -> list[Path] | None:
+    """``.txt`` inputs replaced by the paths they list; None (after saying why) when one cannot be read."""
+    out: list[Path] = []
+    for f in files:
+        if f.suffix == ".txt" and f.is_file():
+            try:
+                lines = f.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                err.print(f"datatrail: error: {f}: cannot read the list of paths ({exc})")
+                return None
+            out += [Path(line.strip()) for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        else:
+            out.append(f)
+    return out
+
+
+def run_cluster(args: argparse.Namespace, err: Errors) -> int:
+    if args.out is None:
+        err.print("datatrail: error: --cluster needs --out DIR (where the reports and tables go)")
+        return EXIT_USAGE
+    if args.output is not None or args.format != "terminal":
+        err.print("datatrail: error: --cluster writes to --out DIR; -o and --format do not apply")
+        return EXIT_USAGE
+    try:
+        from datatrail.cluster.connect import ClusterSpecError, connect, parse_spec
+        from datatrail.cluster.output import CorpusOutput
+        from datatrail.cluster.run import scan_on_cluster
+    except ImportError as exc:
+        err.print(f"datatrail: error: --cluster needs the [cluster] extra: pip install 'datatrail[cluster]' ({exc.name} is missing)")
+        return EXIT_USAGE
+    from datatrail.app.corpus import discover_apps
+
+    try:
+        parse_spec(args.cluster)
+    except ClusterSpecError as exc:
+        err.print(f"datatrail: error: {exc}")
+        return EXIT_USAGE
+    files = expand_lists(args.files, err)
+    if files is None:
+        return EXIT_INPUT
+    found = discover_apps(files)
+    status = EXIT_OK
+    for problem in found.problems:
+        err.print(problem)
+        status = EXIT_INPUT
+    paths = [item.path for item in found.inputs]
+    out = CorpusOutput(args.out)
+    started = time.perf_counter()
+    progress = None
+    try:
+        with connect(args.cluster) as client:
+            link = getattr(client, "dashboard_link", None)
+            if link and "None" not in str(link):
+                err.print(f"datatrail: Dask dashboard: {link}")
+            if args.progress or (args.progress is None and sys.stderr.isatty()):
+                from datatrail.cli.progress import progress_bar
+
+                progress = progress_bar(True, True, False, len(paths))
+            if progress is not None:
+                progress.start()
+
+            def advance(summary: object) -> None:
+                if progress is not None:
+                    done = summary.analysed + summary.failed + summary.skipped  # type: ignore[attr-defined]
+                    progress.update(progress.task_ids[0], completed=done)
+
+            summary = scan_on_cluster(client, paths, out, timeout=args.timeout or 600.0, ship=args.ship, progress=advance)
+    except OSError as exc:
+        err.print(f"datatrail: error: cannot reach the cluster {args.cluster}: {exc}")
+        return EXIT_INPUT
+    finally:
+        if progress is not None:
+            progress.stop()
+        out.close()
+    for path, reason in summary.failures[:20]:
+        err.print(reason if path in reason else f"{path}: {reason}")
+    if len(summary.failures) > 20:
+        err.print(f"… {len(summary.failures) - 20} more failures (see {args.out / 'index.jsonl'})")
+    elapsed = time.perf_counter() - started
+    rate = summary.analysed * 60 / elapsed if elapsed > 0 else 0.0
+    err.print(f"datatrail: {summary.analysed} analysed, {summary.failed} failed, {summary.skipped} skipped of {summary.total} "
+              f"in {elapsed:.1f} s ({rate:.0f} apps/min); reports and tables in {args.out}")
+    return EXIT_INPUT if summary.failed or status else EXIT_OK

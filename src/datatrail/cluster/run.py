@@ -1,0 +1,137 @@
+"""A corpus scan on a Dask cluster: the inputs streamed to the workers in small batches, never
+more than a bounded window of them in flight (the client's memory stays flat however long the
+list), each batch scanned by ``task.scan_items`` on a worker, each result written to the output
+folder as it arrives.
+
+Faults: an input that crashes or hangs ends only the child process scanning it (the batch
+runner's isolation on the worker); a worker that dies (killed, its machine lost) has its batch run
+again elsewhere by Dask, and a batch that kills workers ``FAILURES`` times fails its inputs with
+that reason; the run goes on either way and counts every input exactly once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from distributed import Client, as_completed
+
+from datatrail.cluster.output import CorpusOutput
+from datatrail.cluster.task import Item, Scanned, scan_items
+
+__all__ = ["ClusterSummary", "scan_on_cluster", "BATCH", "WINDOW_PER_WORKER"]
+
+BATCH = 4
+"""Inputs per task: enough to spread the scheduler's per-task cost, few enough to balance."""
+WINDOW_PER_WORKER = 3
+"""Tasks in flight per worker: each has the next one queued while it works."""
+
+
+@dataclass
+class ClusterSummary:
+    total: int
+    analysed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    """Unchanged since an earlier run with the same tool and datasets, or the same bytes as another input."""
+    seconds: float = 0.0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+Progress = Callable[[ClusterSummary], None]
+
+
+def _batches(paths: Sequence[Path], out: CorpusOutput, summary: ClusterSummary, ship: bool) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for index, path in enumerate(paths):
+        if out.done_before(path) is not None:
+            summary.skipped += 1
+            continue
+        data = None
+        if ship:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = None  # the worker reports it could not read it, like a local scan
+        batch.append(Item(index, str(path), data))
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _lost(batch: list[Item], reason: str) -> list[Scanned]:
+    return [Scanned(i.index, "failed", None, f"datatrail: cannot analyse {i.path}: {reason}", 0.0) for i in batch]
+
+
+def scan_on_cluster(client: Client, paths: Sequence[Path], out: CorpusOutput, *, timeout: float | None = 600.0,
+                    ship: bool = False, progress: Progress | None = None) -> ClusterSummary:
+    """Scan every path on the cluster into ``out``; returns the counts."""
+    start = time.perf_counter()
+    summary = ClusterSummary(total=len(paths))
+    workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+    window = workers * WINDOW_PER_WORKER
+    batches = _batches(paths, out, summary, ship)
+    running: dict[object, list[Item]] = {}
+    queue = as_completed()
+
+    def submit(batch: list[Item]) -> None:
+        future = client.submit(scan_items, batch, timeout, pure=False, retries=0)
+        running[future] = batch
+        queue.add(future)
+
+    for batch in _take(batches, window):
+        submit(batch)
+    try:
+        for future in queue:
+            batch = running.pop(future)
+            try:
+                results = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker died under it too often (KilledWorker) or the task broke
+                results = _lost(batch, f"its cluster worker died ({type(exc).__name__}: {exc})"[:500])
+            _record(results, paths, out, summary)
+            if progress is not None:
+                progress(summary)
+            for more in _take(batches, 1):
+                submit(more)
+    finally:
+        for future in list(running):
+            future.cancel()  # type: ignore[attr-defined]
+        out.flush()
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _take(batches: Iterator[list[Item]], n: int) -> Iterable[list[Item]]:
+    for _ in range(n):
+        batch = next(batches, None)
+        if batch is None:
+            return
+        yield batch
+
+
+def _record(results: list[Scanned], paths: Sequence[Path], out: CorpusOutput, summary: ClusterSummary) -> None:
+    for r in results:
+        path = paths[r.index]
+        if r.status == "analysed" and r.text is not None:
+            sha = _sha(r.text)
+            if sha is not None and out.has_report(sha) and sha in out.tabled:
+                summary.skipped += 1  # the same bytes as an input already done
+                out.add(path, "skipped", r.text, None)
+                continue
+            out.add(path, "analysed", r.text, None)
+            summary.analysed += 1
+        else:
+            out.add(path, "failed", None, r.error)
+            summary.failed += 1
+            summary.failures.append((str(path), r.error or "not analysed"))
+
+
+def _sha(text: str) -> str | None:
+    """The input's sha256 from the report's head (cheaper than parsing the whole report twice)."""
+    marker = '"sha256": "'
+    at = text.find(marker, text.find('"inputs"'))
+    return text[at + len(marker):at + len(marker) + 64] if at >= 0 else None

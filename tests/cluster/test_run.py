@@ -1,0 +1,130 @@
+"""Corpus scans on a real Dask cluster: ``datatrail scan --cluster`` against ``dask scheduler`` and
+``dask worker`` processes on loopback (and a LocalCluster). The reports equal a local scan's, a
+worker killed mid-run loses nothing, a second run skips everything, ``--ship`` works for workers
+that cannot read the client's files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from datatrail.app.pipeline import scan_file
+from datatrail.report.json import to_dict
+from tests.support.corpus import corpus_files
+from tests.support.dask_cluster import DaskCluster
+
+APPS = corpus_files("apk/bugly-demo/*.apk", "apk/exodus-core/*.apk", "apk/app-info/*.apk", "apk/androguard/TC*.apk",
+                    "apk/androguard/com.*.apk")
+VOLATILE = ("generated_at", "timings")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def _cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "datatrail.cli", "scan", *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=cwd, env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"}, check=False)
+
+
+def _reports(out: Path) -> dict[str, dict[str, object]]:
+    docs = {}
+    for f in (out / "reports").rglob("*.json"):
+        doc = json.loads(f.read_text())
+        docs[doc["inputs"][0]["path"]] = {k: v for k, v in doc.items() if k not in VOLATILE}
+    return docs
+
+
+def _local(paths: list[Path]) -> dict[str, dict[str, object]]:
+    return {str(p): {k: v for k, v in to_dict(scan_file(p)).items() if k not in VOLATILE} for p in paths}
+
+
+def _index(out: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (out / "index.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture
+def apps(tmp_path: Path) -> list[Path]:
+    """The corpus apps under distinct names in one folder (absolute paths: the workers' cwd is another)."""
+    folder = tmp_path / "apps"
+    folder.mkdir()
+    copies = []
+    for i, app in enumerate(APPS):
+        copy = folder / f"{i:02d}-{app.name}"
+        shutil.copy(app, copy)
+        copies.append(copy)
+    return copies
+
+
+pytestmark = pytest.mark.skipif(not APPS, reason="test corpus not found (set DATATRAIL_CORPUS)")
+
+
+def test_local_cluster_reports_equal_a_local_scan_and_a_rerun_skips_all(apps: list[Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = _cli(str(apps[0].parent), "--cluster", "local:2", "--out", str(out), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert f"{len(apps)} analysed, 0 failed, 0 skipped of {len(apps)}" in done.stderr
+    assert _reports(out) == _local(apps)
+    again = _cli(str(apps[0].parent), "--cluster", "local:2", "--out", str(out), "--no-progress")
+    assert again.returncode == 0 and f"0 analysed, 0 failed, {len(apps)} skipped" in again.stderr, again.stderr
+    assert len(_index(out)) == len(apps)  # the rerun wrote nothing
+
+
+def test_a_worker_killed_mid_run_loses_nothing(apps: list[Path], tmp_path: Path) -> None:
+    cluster = DaskCluster(tmp_path / "dask", workers=2)
+    try:
+        cluster.wait_for_workers(2)
+        listing = tmp_path / "apps.txt"
+        many = apps * 3  # enough work that the kill lands mid-run
+        names = []
+        for i, app in enumerate(many):
+            copy = app.with_name(f"r{i:03d}-{app.name}")
+            if not copy.exists():
+                copy.write_bytes(app.read_bytes() + f"copy {i}".encode())  # other bytes, other reports
+            names.append(copy)
+        listing.write_text("# the corpus, copied\n" + "\n".join(str(p) for p in names) + "\n")
+        out = tmp_path / "out"
+        scan = subprocess.Popen([sys.executable, "-m", "datatrail.cli", "scan", str(listing), "--cluster", cluster.address,
+                                 "--out", str(out), "--no-progress"], stderr=subprocess.PIPE, text=True,
+                                env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"})
+        index = out / "index.jsonl"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (index.exists() and index.read_text()):
+            time.sleep(0.05)  # the first results are in: the run is under way
+        cluster.kill(cluster.workers[0])
+        _, err = scan.communicate(timeout=300)
+        assert scan.returncode == 0, err
+        assert f"{len(names)} analysed, 0 failed, 0 skipped of {len(names)}" in err
+        entries = _index(out)
+        assert sorted(e["path"] for e in entries) == sorted(str(p) for p in names)  # each input exactly once
+        assert len({e["sha256"] for e in entries}) == len(names)
+    finally:
+        cluster.stop()
+
+
+def test_shipped_inputs_reach_workers_that_cannot_read_them(apps: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cluster = DaskCluster(tmp_path / "dask", workers=1)
+    try:
+        cluster.wait_for_workers(1)
+        # Relative paths: the client resolves them in its folder, the worker (elsewhere) could not.
+        relative = [Path("apps") / p.name for p in apps[:4]]
+        out = tmp_path / "out"
+        blind = _cli(*map(str, relative), "--cluster", cluster.address, "--out", str(out / "blind"), "--no-progress", cwd=tmp_path)
+        assert blind.returncode == 3 and "4 failed" in blind.stderr, blind.stderr
+        shipped = _cli(*map(str, relative), "--cluster", cluster.address, "--out", str(out / "shipped"), "--ship", "--no-progress",
+                       cwd=tmp_path)
+        assert shipped.returncode == 0, shipped.stderr
+        monkeypatch.chdir(tmp_path)
+        assert _reports(out / "shipped") == _local(relative)  # named as the client named them, not as the worker's copies
+    finally:
+        cluster.stop()
+
+
+def test_cluster_usage_errors() -> None:
+    assert "needs --out" in _cli("x.apk", "--cluster", "local:2").stderr
+    bad = _cli("x.apk", "--cluster", "http://nope", "--out", "/tmp/x")
+    assert bad.returncode == 2 and "local:N" in bad.stderr
+    assert _cli("x.apk", "--out", "/tmp/x").returncode == 2
