@@ -4,7 +4,9 @@ loopback, uploads over HTTP, a worker frozen and killed mid-scan; every accepted
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -177,4 +179,28 @@ def test_two_hundred_uploads_from_sixteen_clients(database: str, tmp_path: Path)
         stats = service.client.get("/api/v1/stats").json()
         assert stats["versions"] == len(done) and len(done) >= len(APPS) * 0.8
     finally:
+        service.stop()
+
+
+def _group(pgid: int) -> list[str]:
+    lines = subprocess.run(["ps", "-o", "pid=,cmd=", "-g", str(pgid)], capture_output=True, text=True).stdout.splitlines()
+    return [line for line in lines if line.strip() and "<defunct>" not in line]  # serve itself, ended, not yet reaped by the test
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_stopping_or_killing_serve_leaves_no_worker_behind(tmp_path: Path, sig: int) -> None:
+    """SIGTERM to the whole group (what a service manager sends) stops serve and its workers, none
+    restarted; SIGKILL to serve alone (a crash) ends its workers too: nothing polls a store no one serves."""
+    service = ServiceProcess(tmp_path / "data", "--workers", "2", "--jobs", "1")
+    pgid = service.proc.pid
+    try:
+        assert wait_until(lambda: sum("datatrail.cli worker" in line for line in _group(pgid)) == 2, 30)
+        if sig == signal.SIGTERM:
+            os.killpg(pgid, signal.SIGTERM)
+        else:
+            service.proc.send_signal(signal.SIGKILL)
+        assert wait_until(lambda: not _group(pgid), 20, every=0.2), _group(pgid)
+    finally:
+        if _group(pgid):
+            os.killpg(pgid, signal.SIGKILL)
         service.stop()

@@ -4,7 +4,7 @@ baselines and the forked stage, for any pipeline that turns a path into a report
 from datatrail.batch.analyse import Renderer, Scanner
 from datatrail.batch.inputs import BatchInput, Discovery, discover
 from datatrail.batch.outcome import BatchSummary, Outcome, Status
-from datatrail.batch.run import TASKS_PER_CHILD, More, run_batch, run_stream
+from datatrail.batch.run import TASKS_PER_CHILD, More, ResidentRunner, run_batch, run_stream
 
 __all__ = [
     "BatchInput",
@@ -17,6 +17,7 @@ __all__ = [
     "TASKS_PER_CHILD",
     "More",
     "discover",
+    "ResidentRunner",
     "run_batch",
     "run_stream",
 ]

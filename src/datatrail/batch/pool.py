@@ -8,6 +8,8 @@ worker dies is described in ``datatrail.batch.run``.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -17,7 +19,7 @@ from datatrail.batch.analyse import Renderer, Scanner, analyse
 from datatrail.batch.inputs import BatchInput
 from datatrail.batch.outcome import Outcome, Status
 
-__all__ = ["Parallel", "More"]
+__all__ = ["Parallel", "More", "Resident"]
 
 More = Callable[[list[BatchInput], int, bool], bool]
 """A stream's source: ``more(inputs, n, block)`` appends up to ``n`` new inputs to ``inputs``;
@@ -42,6 +44,25 @@ def _worker_context(preload: Sequence[str]) -> multiprocessing.context.BaseConte
     return multiprocessing.get_context("spawn")
 
 
+def _orphan_guard(owner: int) -> None:
+    """In each worker: end when the process that started the pool is gone. Its task pipe would
+    tell a worker only if the worker did not hold that pipe's other end itself (a pickled queue
+    carries both), so one whose owner was killed would otherwise wait for tasks for ever, and keep
+    the forkserver alive too."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="orphan-guard", daemon=True).start()
+
+
 class Parallel:
     """Inputs analysed by ``jobs`` worker processes, outcomes yielded as ``run_batch`` promises."""
 
@@ -57,6 +78,8 @@ class Parallel:
         preload: Sequence[str] = (),
         more: More | None = None,
         poll: float = 0.5,
+        pool: ProcessPoolExecutor | None = None,
+        keep: bool = False,
     ) -> None:
         self.inputs = inputs
         self.more = more
@@ -72,9 +95,14 @@ class Parallel:
         self.window = 2 * jobs
         self.next_emit = 0
         self.buffer: dict[int, Outcome] = {}
+        self.pool = pool
+        """The pool in use: the caller's (``Resident``) or one the run starts; replaced if it breaks."""
+        self.keep = keep
+        """Leave the pool running at the end, for the caller's next batch."""
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=self.context, max_tasks_per_child=self.tasks_per_child)
+        return ProcessPoolExecutor(max_workers=workers, mp_context=self.context, max_tasks_per_child=self.tasks_per_child,
+                                   initializer=_orphan_guard, initargs=(os.getpid(),))
 
     def _submit(self, pool: ProcessPoolExecutor, index: int) -> Future[Outcome]:
         return pool.submit(analyse, index, self.inputs[index], self.render, self.scanner, self.timeout, True)
@@ -99,7 +127,8 @@ class Parallel:
         pending: dict[Future[Outcome], int] = {}
         next_submit = 0
         streaming = self.more is not None
-        pool = self._pool(self.jobs)
+        pool = self.pool if self.pool is not None else self._pool(self.jobs)
+        self.pool = pool
         try:
             while True:
                 if streaming and next_submit >= len(self.inputs) and len(pending) < self.window:
@@ -138,8 +167,10 @@ class Parallel:
                     for index in suspects:
                         yield from self._ready(self._isolated(index))
                     pool = self._pool(self.jobs)
+                    self.pool = pool
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            if not self.keep:
+                pool.shutdown(wait=True, cancel_futures=True)
 
     def _settle(self, pending: dict[Future[Outcome], int]) -> Generator[Outcome, None, list[int]]:
         """After a break: keep what finished, return the inputs that were lost (sorted)."""
@@ -172,3 +203,29 @@ class Parallel:
                     ),
                     seconds=time.perf_counter() - start,
                 )
+
+
+class Resident:
+    """One worker process kept from one call to the next, for a caller that is handed inputs a
+    batch at a time and must outlive any of them (a cluster's worker): each call analyses its
+    batch there, with ``Parallel``'s isolation (a death re-runs the lost inputs alone, so only the
+    culprit fails), and the process is reused by the next call instead of started again."""
+
+    def __init__(self, scanner: Scanner, render: Renderer | None, timeout: float | None, preload: Sequence[str],
+                 tasks_per_child: int) -> None:
+        self.scanner, self.render, self.timeout, self.preload = scanner, render, timeout, preload
+        self.tasks_per_child = tasks_per_child
+        self.pool: ProcessPoolExecutor | None = None
+
+    def analyse(self, inputs: Sequence[BatchInput]) -> Iterator[Outcome]:
+        run = Parallel(inputs, 1, self.render, False, self.scanner, self.tasks_per_child, self.timeout, self.preload,
+                       pool=self.pool, keep=True)
+        try:
+            yield from run.run()
+        finally:
+            self.pool = run.pool
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None

@@ -37,6 +37,7 @@ as failed; the batch continues with a new pool.
 
 from __future__ import annotations
 
+import atexit
 import math
 from collections.abc import Callable, Generator, Sequence
 
@@ -47,7 +48,7 @@ from datatrail.batch.outcome import Outcome
 More = Callable[[list[BatchInput], int, bool], bool]
 """A stream's source (see ``run_stream``)."""
 
-__all__ = ["TASKS_PER_CHILD", "run_batch", "run_stream", "More"]
+__all__ = ["TASKS_PER_CHILD", "run_batch", "run_stream", "ResidentRunner", "More"]
 
 
 TASKS_PER_CHILD = 50
@@ -68,13 +69,10 @@ def run_batch(
     tasks_per_child: int = TASKS_PER_CHILD,
     timeout: float | None = None,
     preload: Sequence[str] = (),
-    isolate: bool = False,
 ) -> Generator[Outcome, None, None]:
     """Analyse every input with ``scanner`` and yield one outcome each.
 
-    ``jobs`` <= 1 (or a single input) analyses in this process, unless ``isolate``: then even one
-    job runs in a worker process, so an input that crashes or hangs cannot take the caller with it
-    (a cluster's worker, which must live on). Otherwise
+    ``jobs`` <= 1 (or a single input) analyses in this process. Otherwise
     outcomes come in completion order, or in input order with ``ordered``
     (at the cost of idle workers behind a slow input). ``render`` and
     ``scanner`` must be picklable when ``jobs`` > 1; ``preload`` names modules
@@ -83,14 +81,13 @@ def run_batch(
     """
     if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise ValueError(f"timeout must be positive and finite, not {timeout}")
-    if (jobs <= 1 or len(inputs) <= 1) and not (isolate and inputs):
+    if jobs <= 1 or len(inputs) <= 1:
         for index, item in enumerate(inputs):
             yield analyse(index, item, render, scanner, timeout)
         return
     from datatrail.batch.pool import Parallel  # the pool machinery loads only when there are workers
 
-    workers = max(1, min(jobs, len(inputs)))
-    yield from Parallel(inputs, workers, render, ordered, scanner, tasks_per_child, timeout, preload).run()
+    yield from Parallel(inputs, min(jobs, len(inputs)), render, ordered, scanner, tasks_per_child, timeout, preload).run()
 
 
 def run_stream(
@@ -128,3 +125,26 @@ def run_stream(
     from datatrail.batch.pool import Parallel
 
     yield from Parallel(inputs, jobs, render, False, scanner, tasks_per_child, timeout, preload, more=more, poll=poll).run()
+
+
+class ResidentRunner:
+    """Analyses each batch it is given in one worker process kept between calls (isolated like
+    ``run_batch``'s workers; outcomes in completion order, ``index`` the position in that batch).
+    For callers that get inputs a few at a time from elsewhere: a cluster's worker. ``close``
+    stops the process (so does this one's normal exit); if this one is killed, the worker notices
+    and ends by itself."""
+
+    def __init__(self, scanner: Scanner, *, render: Renderer | None = None, timeout: float | None = None,
+                 preload: Sequence[str] = (), tasks_per_child: int = TASKS_PER_CHILD) -> None:
+        if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
+            raise ValueError(f"timeout must be positive and finite, not {timeout}")
+        from datatrail.batch.pool import Resident
+
+        self._resident = Resident(scanner, render, timeout, preload, tasks_per_child)
+        atexit.register(self.close)
+
+    def __call__(self, inputs: Sequence[BatchInput]) -> Generator[Outcome, None, None]:
+        yield from self._resident.analyse(inputs)
+
+    def close(self) -> None:
+        self._resident.close()

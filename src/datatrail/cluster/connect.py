@@ -11,6 +11,8 @@ from contextlib import contextmanager
 
 from distributed import Client, LocalCluster
 
+from datatrail.cluster.task import release
+
 __all__ = ["ClusterSpecError", "parse_spec", "connect"]
 
 _LOCAL = re.compile(r"^local(?::(\d{1,4}))?$")
@@ -46,7 +48,11 @@ def connect(spec: str, timeout: float = 30.0) -> Iterator[Client]:
                                host="127.0.0.1", silence_logs=40)
         try:
             with Client(cluster, timeout=timeout) as client:
-                yield client
+                try:
+                    yield client
+                finally:
+                    # Each worker's scanning process, stopped by the worker: its exit need not wait for it.
+                    client.run(release)
         finally:
             cluster.close()
         return

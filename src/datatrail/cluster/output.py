@@ -105,12 +105,16 @@ class CorpusOutput:
     def has_report(self, sha256: str) -> bool:
         return self.report_path(sha256).exists()
 
-    def add(self, path: Path, status: str, text: str | None, error: str | None) -> str | None:
-        """Record how one input ended; returns its sha256 when it was analysed."""
-        sha: str | None = None
+    def add(self, path: Path, status: str, text: str | None, error: str | None, *, sha256: str | None = None,
+            rows: dict[str, list[dict[str, Any]]] | None = None) -> str | None:
+        """Record how one input ended; returns its sha256 when it was analysed. ``sha256`` and
+        ``rows`` save reading the report again when the caller has them (a worker made them)."""
+        sha: str | None = sha256
         if text is not None:
-            doc = json.loads(text)
-            sha = str((doc.get("inputs") or [{}])[0].get("sha256") or hashlib.sha256(text.encode()).hexdigest())
+            if sha is None or rows is None:
+                doc = json.loads(text)
+                sha = str((doc.get("inputs") or [{}])[0].get("sha256") or hashlib.sha256(text.encode()).hexdigest())
+                rows = rows_of(sha, doc)
             target = self.report_path(sha)
             if not target.exists():
                 target.parent.mkdir(exist_ok=True)
@@ -119,9 +123,9 @@ class CorpusOutput:
                 os.replace(tmp, target)
             if sha not in self.tabled:
                 self.tabled.add(sha)
-                for name, rows in rows_of(sha, doc).items():
-                    self._buffer[name].extend(rows)
-                    self._buffered += len(rows)
+                for name, table_rows in rows.items():
+                    self._buffer[name].extend(table_rows)
+                    self._buffered += len(table_rows)
         try:
             size, mtime = _stat(path)
         except OSError:

@@ -117,21 +117,13 @@ def _record(results: list[Scanned], paths: Sequence[Path], out: CorpusOutput, su
     for r in results:
         path = paths[r.index]
         if r.status == "analysed" and r.text is not None:
-            sha = _sha(r.text)
-            if sha is not None and out.has_report(sha) and sha in out.tabled:
+            if r.sha256 is not None and r.sha256 in out.tabled and out.has_report(r.sha256):
                 summary.skipped += 1  # the same bytes as an input already done
-                out.add(path, "skipped", r.text, None)
+                out.add(path, "skipped", r.text, None, sha256=r.sha256, rows=r.rows)
                 continue
-            out.add(path, "analysed", r.text, None)
+            out.add(path, "analysed", r.text, None, sha256=r.sha256, rows=r.rows)
             summary.analysed += 1
         else:
             out.add(path, "failed", None, r.error)
             summary.failed += 1
             summary.failures.append((str(path), r.error or "not analysed"))
-
-
-def _sha(text: str) -> str | None:
-    """The input's sha256 from the report's head (cheaper than parsing the whole report twice)."""
-    marker = '"sha256": "'
-    at = text.find(marker, text.find('"inputs"'))
-    return text[at + len(marker):at + len(marker) + 64] if at >= 0 else None

@@ -1,6 +1,7 @@
 """What a Dask worker runs: one batch of inputs through the static scan, each in a child process
-of the worker (the batch runner's isolation: a crash, a hang past the time limit or an input that
-eats the memory ends that child, never the worker), rendered to the JSON ``datatrail scan`` writes.
+of the worker kept from task to task (the batch runner's isolation: a crash, a hang past the time
+limit or an input that eats the memory ends that child, never the worker), rendered to the JSON
+``datatrail scan`` writes.
 
 Inputs are paths on a filesystem the workers share, or bytes the client shipped (``--ship``),
 written to a private temporary folder for the scan and removed after it.
@@ -14,16 +15,18 @@ import tempfile
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from datatrail.app.corpus import PRELOAD
 from datatrail.app.options import ScanOptions
 from datatrail.app.pipeline import scan_file
-from datatrail.batch import BatchInput, run_batch
+from datatrail.batch import BatchInput, ResidentRunner
 from datatrail.batch.analyse import Analysed
+from datatrail.cluster.tables import rows_of
 from datatrail.model.report import Report
 from datatrail.report.json import to_json
 
-__all__ = ["Item", "Scanned", "scan_items"]
+__all__ = ["Item", "Scanned", "scan_items", "release"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,9 @@ class Scanned:
     text: str | None
     error: str | None
     seconds: float
+    sha256: str | None = None
+    rows: dict[str, list[dict[str, Any]]] | None = None
+    """The report's table rows, made here so the client only writes (it is the one serial part of a run)."""
 
 
 def _allow_children() -> None:
@@ -69,9 +75,7 @@ def scan_items(items: list[Item], timeout: float | None, options: ScanOptions = 
             local.parent.mkdir()
             local.write_bytes(item.data)
             paths.append(local)
-        inputs = [BatchInput(p) for p in paths]
-        outcomes = run_batch(inputs, partial(scan_file, options=options), jobs=1, isolate=True, render=_render,
-                             timeout=timeout, preload=PRELOAD)
+        outcomes = _runner(timeout, options)([BatchInput(p) for p in paths])
         results: dict[int, Scanned] = {}
         for outcome in outcomes:
             item, local = items[outcome.index], paths[outcome.index]
@@ -79,8 +83,33 @@ def scan_items(items: list[Item], timeout: float | None, options: ScanOptions = 
             if item.data is not None:  # the report names the input as the client does, not the worker's copy
                 text = text.replace(_json_text(str(local)), _json_text(item.path)) if text else text
                 error = error.replace(str(local), item.path) if error else error
-            results[outcome.index] = Scanned(item.index, outcome.status.value, text, error, outcome.seconds)
+            sha = rows = None
+            if text is not None:
+                doc = json.loads(text)
+                sha = str((doc.get("inputs") or [{}])[0].get("sha256") or "") or None
+                rows = rows_of(sha, doc) if sha else None
+            results[outcome.index] = Scanned(item.index, outcome.status.value, text, error, outcome.seconds, sha, rows)
     return [results[i] for i in range(len(items))]
+
+
+_RUNNERS: dict[tuple[float | None, ScanOptions], ResidentRunner] = {}
+"""This worker's scanning process, kept between tasks (one per time limit and options)."""
+
+
+def _runner(timeout: float | None, options: ScanOptions) -> ResidentRunner:
+    key = (timeout, options)
+    if key not in _RUNNERS:
+        _RUNNERS[key] = ResidentRunner(partial(scan_file, options=options), render=_render, timeout=timeout, preload=PRELOAD)
+    return _RUNNERS[key]
+
+
+def release() -> int:
+    """Stop this worker's scanning processes (before a cluster this client started is closed)."""
+    runners = list(_RUNNERS.values())
+    _RUNNERS.clear()
+    for runner in runners:
+        runner.close()
+    return len(runners)
 
 
 def _render(report: Analysed) -> str:

@@ -8,6 +8,7 @@ API alone, for deployments whose workers run on other machines.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -37,11 +38,12 @@ def worker_command(config: ServiceConfig, jobs: int, lease: float, timeout: floa
     database = config.database or sqlite_url(config.data_dir / "datatrail.sqlite3")
     files = config.files or config.data_dir / "files"
     return [sys.executable, "-m", "datatrail.cli", "worker", "--database", database, "--data-dir", str(config.data_dir),
-            "--files", str(files), "--jobs", str(jobs), "--lease", str(lease), "--timeout", str(timeout)]
+            "--files", str(files), "--jobs", str(jobs), "--lease", str(lease), "--timeout", str(timeout), "--exit-with-parent", str(os.getpid())]
 
 
 class _Supervisor(threading.Thread):
-    """Keeps ``count`` worker processes running until stopped."""
+    """Keeps ``count`` worker processes running until stopped: one that dies (killed, a crash) is
+    replaced; one that exits cleanly was asked to stop (a signal to the whole process group) and is not."""
 
     def __init__(self, command: list[str], count: int, log: Callable[[str], None]) -> None:
         super().__init__(name="worker-supervisor", daemon=True)
@@ -54,7 +56,7 @@ class _Supervisor(threading.Thread):
         while not self.stopping.wait(1.0):
             for i, proc in enumerate(self.procs):
                 code = proc.poll()
-                if code is not None and not self.stopping.is_set():
+                if code is not None and code != 0 and not self.stopping.is_set():
                     self.log(f"datatrail serve: worker {proc.pid} exited ({code}); starting another")
                     self.procs[i] = subprocess.Popen(self.command)
 
@@ -68,6 +70,10 @@ class _Supervisor(threading.Thread):
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def serve(config: ServiceConfig, options: ServeOptions, log: Callable[[str], None]) -> None:
@@ -85,6 +91,9 @@ def serve(config: ServiceConfig, options: ServeOptions, log: Callable[[str], Non
         supervisor = _Supervisor(worker_command(config, options.jobs, options.lease, options.timeout), options.workers, log)
         supervisor.start()
     log(f"datatrail serve: http://{options.host}:{options.port}/api/v1/ (store: {config.database or Path(config.data_dir, 'datatrail.sqlite3')})")
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again with the handler it
+    # found: this one, so the workers are stopped below instead of the process just ending.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         uvicorn.run(create_app(config, store), host=options.host, port=options.port, log_level="warning")
     finally:

@@ -24,7 +24,16 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     parser.add_argument("--lease", type=float, default=60.0, metavar="SECONDS", help="how long a claim holds without renewal (default: 60)")
     parser.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="time limit of one scan (default: 600)")
     parser.add_argument("--poll", type=float, default=0.2, metavar="SECONDS", help="pause between looks at an empty queue (default: 0.2)")
+    parser.add_argument("--exit-with-parent", type=int, metavar="PID", help=argparse.SUPPRESS)  # serve's pid, for the workers it starts
     add_store_options(parser)
+
+
+def _watch_parent(parent: int, stop: threading.Event) -> None:
+    """A worker ``serve`` started stops when ``serve`` is gone (killed too hard to stop it)."""
+    while os.getppid() == parent:  # checked at once: serve may have died while this one started
+        if stop.wait(1.0):
+            return
+    stop.set()
 
 
 def run(args: argparse.Namespace, err: Errors) -> int:
@@ -44,6 +53,8 @@ def run(args: argparse.Namespace, err: Errors) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if args.exit_with_parent is not None:
+        threading.Thread(target=_watch_parent, args=(args.exit_with_parent, stop), name="parent-watch", daemon=True).start()
     worker = Worker(store, WorkerConfig(jobs=args.jobs, lease=args.lease, timeout=args.timeout, poll=args.poll), log=err.print)
     err.print(f"datatrail worker {worker.owner}: {args.jobs} at a time")
     worker.run(stop)
