@@ -22,7 +22,7 @@ from datatrail.cli.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EX
 
 __all__ = ["main", "run", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "COMMANDS"]
 
-COMMANDS: tuple[str, ...] = ("scan", "lookup", "data", "render", "capture", "diff", "label", "serve", "worker", "token")
+COMMANDS: tuple[str, ...] = ("scan", "lookup", "data", "render", "capture", "diff", "label", "corpus", "serve", "worker", "token")
 """Subcommands, in ``--help`` order; each is the module ``datatrail.cli.commands.<name>``."""
 
 

@@ -162,6 +162,12 @@ def flags_for(country: str, basis: str, viewer: str = "eu") -> tuple[Flag, ...]:
     return tuple(flags)
 
 
+def compels_access(country: str) -> bool:
+    """The country's law lets the state require organisations based there to hand over data
+    (the ``compelled-access`` flag, whoever is looking)."""
+    return country in _table().compelled
+
+
 def region_note(country: str | None) -> str | None:
     """A note for places with their own legal system inside another state (HK, MO)."""
     return _table().regions.get(country) if country else None

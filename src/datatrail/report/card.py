@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from datatrail.knowledge.geo import country_name
-from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS, flags_for
+from datatrail.knowledge.jurisdictions import compels_access
 from datatrail.model.report import Report
 from datatrail.report.html.places import level_of, reaches, worst
 from datatrail.report.html.verdict import describe_data, list_words
@@ -58,7 +58,7 @@ def _state_access_countries(report: Report) -> set[str]:
     """Countries named on the card whose law gives the state access to data companies hold."""
     codes = {s.vendor_country for s in report.sdks_in_code if s.vendor_country}
     codes |= {f.country for d in report.destinations for f in d.attribution.flags}
-    return {c for c in codes if any(f.id == COMPELLED_ACCESS for f in flags_for(c, "organisation home country", report.viewer))}
+    return {c for c in codes if compels_access(c)}
 
 
 def _companies(report: Report, flagged: set[str]) -> Claim | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -59,9 +60,23 @@ def _cannot_write(out: Path, exc: OSError) -> OutputError:
     return OutputError(f"cannot write {out}: {exc.strerror or exc}")
 
 
-def open_output(out: Path) -> tuple[TextIO, Path]:
-    """A stream to ``out``'s temporary sibling (``out`` is replaced by it on success), its
-    folders made first; raises OutputError naming ``out``."""
+def _special(out: Path) -> bool:
+    """``out`` is a device, a pipe or a socket (``/dev/null``, ``/dev/stdout``): written in place, never replaced."""
+    try:
+        return not stat.S_ISREG(out.stat().st_mode) and not stat.S_ISDIR(out.stat().st_mode)
+    except OSError:
+        return False
+
+
+def open_output(out: Path) -> tuple[TextIO, Path | None]:
+    """A stream to ``out``'s temporary sibling (``out`` is replaced by it on success; the second
+    value), its folders made first; for a device or a pipe, a stream to it and None. Raises
+    OutputError naming ``out``."""
+    if _special(out):
+        try:
+            return out.open("w", encoding="utf-8"), None
+        except OSError as exc:
+            raise _cannot_write(out, exc) from exc
     part = out.with_name(out.name + ".part")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -86,9 +101,11 @@ def write_output(text: str, out: Path | None) -> None:
     try:
         with stream:
             stream.write(text)
-        part.replace(out)
+        if part is not None:
+            part.replace(out)
     except OSError as exc:
-        part.unlink(missing_ok=True)
+        if part is not None:
+            part.unlink(missing_ok=True)
         raise _cannot_write(out, exc) from exc
 
 

@@ -404,14 +404,16 @@ class _Sink:
         return target
 
     def close(self) -> None:
-        if self.stream is not None and self.part is not None and self.out is not None:
+        if self.stream is not None and self.out is not None:
             self.stream.close()
-            self.part.replace(self.out)
+            if self.part is not None:
+                self.part.replace(self.out)
             self.stream = None
 
     def abort(self) -> None:
         """After an interruption: drop the partial file, keep whatever was there before."""
-        if self.stream is not None and self.part is not None:
+        if self.stream is not None:
             self.stream.close()
-            self.part.unlink(missing_ok=True)
+            if self.part is not None:
+                self.part.unlink(missing_ok=True)
             self.stream = None

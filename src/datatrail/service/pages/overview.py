@@ -7,10 +7,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS, flags_for
+from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS, compels_access
+from datatrail.report.html.charts import bars, shaded_map
 from datatrail.report.html.markup import el, join, plural
 from datatrail.report.html.places import country_label
-from datatrail.service.pages.charts import bars, shaded_map
 from datatrail.service.pages.context import Pages, as_page
 from datatrail.service.pages.layout import document, html_response
 from datatrail.store.queries import stats
@@ -22,7 +22,7 @@ _FLAG_SHORT = {"compelled-access": "State-access law", "eu-third-country": "EU â
 
 
 def _state_access(codes: list[str]) -> frozenset[str]:
-    return frozenset(c for c in codes if any(f.id == COMPELLED_ACCESS for f in flags_for(c, "organisation home country")))
+    return frozenset(c for c in codes if compels_access(c))
 
 
 def overview_page(pages: Pages) -> str:

@@ -49,7 +49,7 @@ def bars(counts: Mapping[str, int], title: str, label: Callable[[str], str] = st
     if not items:
         return el("p", "Nothing to show yet.", class_="empty")
     top = items[0][1]
-    row, label_w, bar_w = 26, 230, 420
+    row, label_w, bar_w = 26, 270, 400
     shapes = []
     for i, (key, n) in enumerate(items):
         y = i * row
