@@ -128,3 +128,25 @@ def test_cluster_usage_errors() -> None:
     bad = _cli("x.apk", "--cluster", "http://nope", "--out", "/tmp/x")
     assert bad.returncode == 2 and "local:N" in bad.stderr
     assert _cli("x.apk", "--out", "/tmp/x").returncode == 2
+
+
+def test_a_corpus_scan_fills_the_service_store(apps: list[Path], tmp_path: Path, database: str) -> None:
+    from datatrail.store import open_store
+    from datatrail.store.queries import AppFilter, list_apps, version_report
+    from datatrail.store.tables import versions
+
+    out = tmp_path / "out"
+    done = _cli(*map(str, apps[:6]), "--cluster", "local:2", "--out", str(out), "--database", database, "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert "6 recorded in the store" in done.stderr
+    store = open_store(database, tmp_path / "store")
+    try:
+        with store.begin() as conn:
+            rows = {r.sha256: r.id for r in conn.execute(versions.select())}
+            assert len(rows) == 6
+            for report in (out / "reports").rglob("*.json"):
+                assert version_report(conn, rows[report.stem]) == report.read_text()  # what serve would return
+            total, _ = list_apps(conn, AppFilter(), 50, 0)
+            assert total == len({json.loads(p.read_text())["app"]["package"] for p in (out / "reports").rglob("*.json")})
+    finally:
+        store.engine.dispose()

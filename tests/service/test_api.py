@@ -208,3 +208,30 @@ def test_a_capture_upload_gives_what_datatrail_capture_writes(service: tuple[Tes
     # A capture is no app: the catalogue is unchanged.
     assert client.get("/api/v1/apps").json()["total"] == 0
     assert _upload(client, path).json()["id"] == job["id"]  # type: ignore[attr-defined]
+
+
+def test_a_store_that_stops_answering_gives_503_not_500(database: str, tmp_path: Path) -> None:
+    if not database.startswith("postgresql"):
+        pytest.skip("needs a server whose connections can be refused: the PostgreSQL variant")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    config = ServiceConfig(data_dir=tmp_path / "data", database=database)
+    store = open_store(database, config.data_dir)
+    url = make_url(database)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with TestClient(create_app(config, store)) as client:
+            assert client.get("/api/v1/apps").status_code == 200
+            with admin.connect() as conn:  # the database refuses new connections and drops the open ones
+                conn.execute(text(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS false'))
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"),
+                             {"d": url.database})
+            r = client.get("/api/v1/apps")
+            assert r.status_code == 503 and r.headers["retry-after"] == "2" and "nothing was changed" in r.json()["error"]["message"]
+            with admin.connect() as conn:
+                conn.execute(text(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS true'))
+            assert client.get("/api/v1/apps").status_code == 200  # and back when it is
+    finally:
+        store.engine.dispose()
+        admin.dispose()

@@ -200,19 +200,22 @@ def test_hostile_strings_stay_text(server: ServiceProcess, browser: Any, tmp_pat
     context.close()
 
 
-def test_pages_fit_a_phone(server: ServiceProcess, browser: Any) -> None:
-    _upload(server, corpus_dir() / BUGLY)
+def test_pages_fit_a_phone(server: ServiceProcess, browser: Any, tmp_path: Path) -> None:
+    for path in (corpus_dir() / BUGLY, *two_versions(tmp_path)):
+        _upload(server, path)
+    pages = (("upload", "/"), ("catalogue", "/apps"), ("app", "/apps/com.tencent.bugly.hotfix"), ("overview", "/stats"),
+             ("diff", f"/apps/{VERSIONED}/diff"), ("card", "/apps/com.tencent.bugly.hotfix/card"))
     context = _context(browser, 375)
     w = Watched(context, server.base)
-    for name, path in (("upload", "/"), ("catalogue", "/apps"), ("app", "/apps/com.tencent.bugly.hotfix"), ("overview", "/stats"),
-                       ("card", "/apps/com.tencent.bugly.hotfix/card")):
+    for name, path in pages:
         w.goto(path)
         overflow = w.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, (path, overflow)
         w.shoot(name)
-    w.goto("/stats")
     w.page.set_viewport_size({"width": 1280, "height": 900})
-    w.shoot("overview")
+    for name, path in pages:  # and every page at 1280 px, for a reviewer
+        w.goto(path)
+        w.shoot(name)
     w.check_clean()
     context.close()
 

@@ -129,8 +129,9 @@ def test_a_worker_frozen_then_killed_mid_scan_loses_nothing(database: str, tmp_p
         assert wait_until(lambda: service.client.get(f"/api/v1/scans/{slow_id}").json()["status"] == "running", 60, every=0.02)
         first.signal(signal.SIGSTOP)
         frozen_at = time.monotonic()
-        ids = [slow_id] + [_upload(service.client, p).json()["id"] for p in others]
-        ids.append(_upload(service.client, others[0]).json()["id"])  # a duplicate: the same job
+        uploads = [_upload(service.client, p) for p in [*others, others[0]]]  # the last one a duplicate: the same job
+        assert all(r.status_code in (200, 202) for r in uploads), [(r.status_code, r.text[:300]) for r in uploads]
+        ids = [slow_id] + [r.json()["id"] for r in uploads]
         assert ids[-1] == ids[1]
         second = start_worker(data, database, "--jobs", "1", "--lease", "3", "--poll", "0.05")
         states = _wait_all(service.client, ids, 300)

@@ -67,9 +67,13 @@ def _lost(batch: list[Item], reason: str) -> list[Scanned]:
     return [Scanned(i.index, "failed", None, f"datatrail: cannot analyse {i.path}: {reason}", 0.0) for i in batch]
 
 
+Recorded = Callable[[str, str], object]
+"""Called with (sha256, report text) for each report written, after ``out`` has it (``--database``)."""
+
+
 def scan_on_cluster(client: Client, paths: Sequence[Path], out: CorpusOutput, *, timeout: float | None = 600.0,
-                    ship: bool = False, progress: Progress | None = None) -> ClusterSummary:
-    """Scan every path on the cluster into ``out``; returns the counts."""
+                    ship: bool = False, progress: Progress | None = None, also: Recorded | None = None) -> ClusterSummary:
+    """Scan every path on the cluster into ``out`` (and hand each new report to ``also``); returns the counts."""
     start = time.perf_counter()
     summary = ClusterSummary(total=len(paths))
     workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
@@ -92,7 +96,7 @@ def scan_on_cluster(client: Client, paths: Sequence[Path], out: CorpusOutput, *,
                 results = future.result()
             except Exception as exc:  # noqa: BLE001 - a worker died under it too often (KilledWorker) or the task broke
                 results = _lost(batch, f"its cluster worker died ({type(exc).__name__}: {exc})"[:500])
-            _record(results, paths, out, summary)
+            _record(results, paths, out, summary, also)
             if progress is not None:
                 progress(summary)
             for more in _take(batches, 1):
@@ -113,7 +117,8 @@ def _take(batches: Iterator[list[Item]], n: int) -> Iterable[list[Item]]:
         yield batch
 
 
-def _record(results: list[Scanned], paths: Sequence[Path], out: CorpusOutput, summary: ClusterSummary) -> None:
+def _record(results: list[Scanned], paths: Sequence[Path], out: CorpusOutput, summary: ClusterSummary,
+            also: Recorded | None) -> None:
     for r in results:
         path = paths[r.index]
         if r.status == "analysed" and r.text is not None:
@@ -121,7 +126,9 @@ def _record(results: list[Scanned], paths: Sequence[Path], out: CorpusOutput, su
                 summary.skipped += 1  # the same bytes as an input already done
                 out.add(path, "skipped", r.text, None, sha256=r.sha256, rows=r.rows)
                 continue
-            out.add(path, "analysed", r.text, None, sha256=r.sha256, rows=r.rows)
+            sha = out.add(path, "analysed", r.text, None, sha256=r.sha256, rows=r.rows)
+            if also is not None and sha is not None:
+                also(sha, r.text)
             summary.analysed += 1
         else:
             out.add(path, "failed", None, r.error)

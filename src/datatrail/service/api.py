@@ -40,7 +40,8 @@ __all__ = ["create_app"]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": why}
-    for code, why in {401: "a token is needed", 403: "the token is not valid", 404: "not found", 422: "the request or the file is not acceptable"}.items()
+    for code, why in {401: "a token is needed", 403: "the token is not valid", 404: "not found", 422: "the request or the file is not acceptable",
+                      503: "the store is busy or unreachable; nothing was changed: try again (Retry-After)"}.items()
 }
 _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     **_ERRORS,

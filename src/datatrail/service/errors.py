@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 __all__ = ["ApiError", "error_response", "install_handlers", "problems"]
@@ -43,6 +44,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, problems(exc))
 
 
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database did not answer in time (locked by another writer, or away): nothing was done; try again."""
+    return error_response(503, f"the store is busy or unreachable ({type(exc).__name__}); nothing was changed, try again",
+                          {"Retry-After": "2"})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, f"internal error ({type(exc).__name__}); please report this")
 
@@ -54,4 +61,5 @@ def install_handlers(app: object) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OperationalError, _store_unavailable)
     app.add_exception_handler(Exception, _unexpected)

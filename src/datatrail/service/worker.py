@@ -63,12 +63,12 @@ class WorkerConfig:
 def _as_uploaded(text: str, stored: str, filename: str) -> str:
     """The report with the name the file was uploaded under wherever it names the input (its
     path, findings' locations), never the store's own path on disk; written as ``to_json`` writes."""
-    name = json.dumps(filename)[1:-1]
+    # Escaped as to_json escapes (ensure_ascii off), so the text stays what it would have written.
+    name = json.dumps(filename, ensure_ascii=False)[1:-1]
     # The full path first, then the file's own name (a sha256: nothing else contains it).
     for on_disk in (stored, stored.rsplit("/", 1)[-1]):
-        text = text.replace(json.dumps(on_disk)[1:-1], name)
-    doc = json.loads(text)
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        text = text.replace(json.dumps(on_disk, ensure_ascii=False)[1:-1], name)
+    return text
 
 
 class _Renewer(threading.Thread):

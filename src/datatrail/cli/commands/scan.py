@@ -239,8 +239,8 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         from datatrail.cli.commands.scan_cluster import run_cluster
 
         return run_cluster(args, err)
-    if args.out is not None or args.ship:
-        err.print("datatrail: error: --out and --ship go with --cluster")
+    if args.out is not None or args.ship or args.database is not None:
+        err.print("datatrail: error: --out, --database and --ship go with --cluster")
         return EXIT_USAGE
     # The pipeline is imported here, not at the top: registering this command
     # must stay cheap for every other command.

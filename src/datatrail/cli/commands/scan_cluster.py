@@ -23,6 +23,9 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
     group.add_argument("--out", type=Path, metavar="DIR",
                        help="with --cluster: where the reports (reports/, by sha256), the Parquet tables (tables/) and the "
                        "index go; a second run into the same DIR skips what is done")
+    group.add_argument("--database", metavar="URL",
+                       help="with --cluster: also record every report in the service's store at URL (what `datatrail serve "
+                       "--database URL` reads); the index that makes reruns skip stays in --out")
     group.add_argument("--ship", action="store_true",
                        help="with --cluster: send each input's bytes to the workers (for clusters without a shared filesystem)")
 
@@ -74,6 +77,18 @@ def run_cluster(args: argparse.Namespace, err: Errors) -> int:
         status = EXIT_INPUT
     paths = [item.path for item in found.inputs]
     out = CorpusOutput(args.out)
+    sink = None
+    if args.database:
+        try:
+            from datatrail.cluster.store_sink import StoreSink
+
+            sink = StoreSink(args.database, args.out / "store")
+        except ImportError as exc:
+            err.print(f"datatrail: error: --database needs the [serve] extra too: pip install 'datatrail[serve,cluster]' ({exc.name})")
+            return EXIT_USAGE
+        except Exception as exc:  # noqa: BLE001 - a URL the database driver refuses, a server that does not answer
+            err.print(f"datatrail: error: --database: cannot open the store: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+            return EXIT_INPUT
     started = time.perf_counter()
     progress = None
     try:
@@ -93,7 +108,8 @@ def run_cluster(args: argparse.Namespace, err: Errors) -> int:
                     done = summary.analysed + summary.failed + summary.skipped  # type: ignore[attr-defined]
                     progress.update(progress.task_ids[0], completed=done)
 
-            summary = scan_on_cluster(client, paths, out, timeout=args.timeout or 600.0, ship=args.ship, progress=advance)
+            summary = scan_on_cluster(client, paths, out, timeout=args.timeout or 600.0, ship=args.ship, progress=advance,
+                                      also=sink.add if sink is not None else None)
     except OSError as exc:
         err.print(f"datatrail: error: cannot reach the cluster {args.cluster}: {exc}")
         return EXIT_INPUT
@@ -101,12 +117,15 @@ def run_cluster(args: argparse.Namespace, err: Errors) -> int:
         if progress is not None:
             progress.stop()
         out.close()
+        if sink is not None:
+            sink.close()
     for path, reason in summary.failures[:20]:
         err.print(reason if path in reason else f"{path}: {reason}")
     if len(summary.failures) > 20:
         err.print(f"… {len(summary.failures) - 20} more failures (see {args.out / 'index.jsonl'})")
     elapsed = time.perf_counter() - started
     rate = summary.analysed * 60 / elapsed if elapsed > 0 else 0.0
+    stored = f"; {sink.recorded} recorded in the store" if sink is not None else ""
     err.print(f"datatrail: {summary.analysed} analysed, {summary.failed} failed, {summary.skipped} skipped of {summary.total} "
-              f"in {elapsed:.1f} s ({rate:.0f} apps/min); reports and tables in {args.out}")
+              f"in {elapsed:.1f} s ({rate:.0f} apps/min); reports and tables in {args.out}{stored}")
     return EXIT_INPUT if summary.failed or status else EXIT_OK
