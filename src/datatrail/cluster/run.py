@@ -5,8 +5,10 @@ folder as it arrives.
 
 Faults: an input that crashes or hangs ends only the child process scanning it (the batch
 runner's isolation on the worker); a worker that dies (killed, its machine lost) has its batch run
-again elsewhere by Dask, and a batch that kills workers ``FAILURES`` times fails its inputs with
-that reason; the run goes on either way and counts every input exactly once.
+again elsewhere by Dask, and a batch under which workers died more often than Dask allows
+(``distributed.scheduler.allowed-failures``, 3 by default) fails its inputs with that reason; the
+run goes on either way and counts every input exactly once. The window is sized by the workers
+there are when the run starts.
 """
 
 from __future__ import annotations
