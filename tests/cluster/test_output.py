@@ -82,3 +82,12 @@ def test_a_changed_file_or_another_tool_version_is_scanned_again(tmp_path: Path)
     assert CorpusOutput(tmp_path / "out").done_before(app) is not None  # unchanged again
     index.write_text(index.read_text().replace('"key": "', '"key": "old'))
     assert CorpusOutput(tmp_path / "out").done_before(app) is None  # made by another tool or datasets
+
+
+def test_an_input_the_cluster_lost_is_tried_again(tmp_path: Path) -> None:
+    app = tmp_path / "a.apk"
+    app.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    out = CorpusOutput(tmp_path / "out")
+    out.add(app, "lost", None, "its cluster worker died (KilledWorker)")
+    out.close()
+    assert CorpusOutput(tmp_path / "out").done_before(app) is None

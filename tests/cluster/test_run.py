@@ -150,3 +150,16 @@ def test_a_corpus_scan_fills_the_service_store(apps: list[Path], tmp_path: Path,
             assert total == len({json.loads(p.read_text())["app"]["package"] for p in (out / "reports").rglob("*.json")})
     finally:
         store.engine.dispose()
+
+
+def test_an_input_that_cannot_be_read_fails_alone(apps: list[Path], tmp_path: Path) -> None:
+    broken = apps[0].parent / "broken.apk"
+    broken.write_bytes(b"PK\x03\x04 cut short")
+    out = tmp_path / "out"
+    done = _cli(str(broken), str(apps[0]), "--cluster", "local:1", "--out", str(out), "--no-progress")
+    assert done.returncode == 3, done.stderr  # an input failed, as a local scan says it
+    assert "1 analysed, 1 failed, 0 skipped of 2" in done.stderr and "cannot analyse broken.apk" in done.stderr
+    (entry,) = [e for e in _index(out) if e["path"] == str(broken)]
+    assert entry["status"] == "failed" and "not a readable ZIP" in str(entry["error"])
+    again = _cli(str(broken), str(apps[0]), "--cluster", "local:1", "--out", str(out), "--no-progress")
+    assert "0 analysed, 0 failed, 2 skipped" in again.stderr  # a failure is remembered too, until the file changes

@@ -40,10 +40,13 @@ def progress_bar(wanted: bool | None, several: bool, terminal_on_stdout: bool, t
 
 
 class _RateColumn(ProgressColumn):
-    """Apps per minute over rich's recent window: the figure people compare corpus runs by."""
+    """Apps per minute over rich's recent window: the figure people compare corpus runs by, and
+    how many inputs failed so far when the caller counts them (``failed`` field of the task)."""
 
     def render(self, task: Task) -> Text:
-        return Text("" if task.speed is None else f"{task.speed * 60:.0f} apps/min", style="progress.data.speed")
+        failed = int(task.fields.get("failed", 0))
+        parts = ([] if task.speed is None else [f"{task.speed * 60:.0f} apps/min"]) + ([f"{failed} failed"] if failed else [])
+        return Text(", ".join(parts), style="progress.data.speed")
 
 
 def print_above(progress: Progress, message: str) -> None:

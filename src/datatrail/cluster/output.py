@@ -3,6 +3,7 @@
     OUT/reports/ab/<sha256>.json      each input's full JSON report, content-addressed
     OUT/tables/<table>/part-*.parquet the Parquet tables (``tables.SCHEMAS``), a part per flush
     OUT/index.jsonl                   one line per input that ended: path, size, mtime, sha256, status, run key
+                                      (status ``lost``: the cluster could not run it; a rerun tries again)
 
 Everything is written under a temporary name and renamed, and an input's line is appended to
 ``index.jsonl`` only once its report and its table rows are on disk (at each flush), so a client

@@ -66,7 +66,8 @@ def _batches(paths: Sequence[Path], out: CorpusOutput, summary: ClusterSummary, 
 
 
 def _lost(batch: list[Item], reason: str) -> list[Scanned]:
-    return [Scanned(i.index, "failed", None, f"datatrail: cannot analyse {i.path}: {reason}", 0.0) for i in batch]
+    """A batch the cluster could not run: its inputs failed this time (``lost``: a rerun tries them again)."""
+    return [Scanned(i.index, "lost", None, f"datatrail: cannot analyse {i.path}: {reason}", 0.0) for i in batch]
 
 
 Recorded = Callable[[str, str], object]
@@ -133,6 +134,6 @@ def _record(results: list[Scanned], paths: Sequence[Path], out: CorpusOutput, su
                 also(sha, r.text)
             summary.analysed += 1
         else:
-            out.add(path, "failed", None, r.error)
+            out.add(path, "lost" if r.status == "lost" else "failed", None, r.error)
             summary.failed += 1
             summary.failures.append((str(path), r.error or "not analysed"))

@@ -10,8 +10,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors
+
+if TYPE_CHECKING:
+    from datatrail.cluster.run import ClusterSummary
 
 __all__ = ["add_arguments", "run_cluster", "expand_lists"]
 
@@ -103,10 +107,10 @@ def run_cluster(args: argparse.Namespace, err: Errors) -> int:
             if progress is not None:
                 progress.start()
 
-            def advance(summary: object) -> None:
+            def advance(summary: ClusterSummary) -> None:
                 if progress is not None:
-                    done = summary.analysed + summary.failed + summary.skipped  # type: ignore[attr-defined]
-                    progress.update(progress.task_ids[0], completed=done)
+                    done = summary.analysed + summary.failed + summary.skipped
+                    progress.update(progress.task_ids[0], completed=done, failed=summary.failed)
 
             summary = scan_on_cluster(client, paths, out, timeout=args.timeout or 600.0, ship=args.ship, progress=advance,
                                       also=sink.add if sink is not None else None)
@@ -119,8 +123,8 @@ def run_cluster(args: argparse.Namespace, err: Errors) -> int:
         out.close()
         if sink is not None:
             sink.close()
-    for path, reason in summary.failures[:20]:
-        err.print(reason if path in reason else f"{path}: {reason}")
+    for _path, reason in summary.failures[:20]:
+        err.print(reason)  # each names its input, as a local scan's do
     if len(summary.failures) > 20:
         err.print(f"… {len(summary.failures) - 20} more failures (see {args.out / 'index.jsonl'})")
     elapsed = time.perf_counter() - started
