@@ -42,6 +42,13 @@ def _local(paths: list[Path]) -> dict[str, dict[str, object]]:
     return {str(p): {k: v for k, v in to_dict(scan_file(p)).items() if k not in VOLATILE} for p in paths}
 
 
+def _wait_for_first_report(out: Path) -> None:
+    """Until the run is under way: its first report is written (the index is written in flushes)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any((out / "reports").rglob("*.json")):
+        time.sleep(0.02)
+
+
 def _index(out: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in (out / "index.jsonl").read_text().splitlines()]
 
@@ -90,10 +97,7 @@ def test_a_worker_killed_mid_run_loses_nothing(apps: list[Path], tmp_path: Path)
         scan = subprocess.Popen([sys.executable, "-m", "datatrail.cli", "scan", str(listing), "--cluster", cluster.address,
                                  "--out", str(out), "--no-progress"], stderr=subprocess.PIPE, text=True,
                                 env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"})
-        index = out / "index.jsonl"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not (index.exists() and index.read_text()):
-            time.sleep(0.05)  # the first results are in: the run is under way
+        _wait_for_first_report(out)  # the first results are in: the run is under way
         cluster.kill(cluster.workers[0])
         _, err = scan.communicate(timeout=300)
         assert scan.returncode == 0, err
@@ -163,3 +167,35 @@ def test_an_input_that_cannot_be_read_fails_alone(apps: list[Path], tmp_path: Pa
     assert entry["status"] == "failed" and "not a readable ZIP" in str(entry["error"])
     again = _cli(str(broken), str(apps[0]), "--cluster", "local:1", "--out", str(out), "--no-progress")
     assert "0 analysed, 0 failed, 2 skipped" in again.stderr  # a failure is remembered too, until the file changes
+
+
+def test_inputs_the_cluster_loses_fail_then_a_rerun_scans_them(apps: list[Path], tmp_path: Path) -> None:
+    # A scheduler that gives up on a task the first time its worker dies: the batch is lost (KilledWorker).
+    cluster = DaskCluster(tmp_path / "dask", workers=2, DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
+    try:
+        cluster.wait_for_workers(2)
+        names = []
+        for i, app in enumerate(apps * 3):
+            copy = app.with_name(f"k{i:03d}-{app.name}")
+            copy.write_bytes(app.read_bytes() + f"lost {i}".encode())
+            names.append(copy)
+        listing = tmp_path / "apps.txt"
+        listing.write_text("\n".join(str(p) for p in names) + "\n")
+        out = tmp_path / "out"
+        scan = subprocess.Popen([sys.executable, "-m", "datatrail.cli", "scan", str(listing), "--cluster", cluster.address,
+                                 "--out", str(out), "--no-progress"], stderr=subprocess.PIPE, text=True,
+                                env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"})
+        _wait_for_first_report(out)
+        cluster.kill(cluster.workers[0])
+        _, err = scan.communicate(timeout=300)
+        lost = [e for e in _index(out) if e["status"] == "lost"]
+        assert scan.returncode == 3 and lost and "KilledWorker" in str(lost[0]["error"]), err
+        assert f"{len(names) - len(lost)} analysed, {len(lost)} failed" in err
+        cluster.workers.append(cluster.add_worker())
+        cluster.wait_for_workers(2)
+        again = _cli(str(listing), "--cluster", cluster.address, "--out", str(out), "--no-progress")
+        assert again.returncode == 0, again.stderr
+        assert f"{len(lost)} analysed, 0 failed, {len(names) - len(lost)} skipped" in again.stderr
+        assert len(list((out / "reports").rglob("*.json"))) == len(names)
+    finally:
+        cluster.stop()

@@ -16,13 +16,15 @@ __all__ = ["DaskCluster"]
 
 
 class DaskCluster:
-    def __init__(self, workdir: Path, workers: int = 2) -> None:
+    def __init__(self, workdir: Path, workers: int = 2, **config: str) -> None:
+        """``config``: Dask settings for every process, as ``DASK_*`` variables (``DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0"``)."""
         self.port = free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         src = str(Path(__file__).resolve().parents[2] / "src")
-        self.env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        self.env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                    **{f"DASK_{key}": value for key, value in config.items()}}
         self.scheduler = self._start("scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard")
         self.workers = [self.add_worker() for _ in range(workers)]
 
