@@ -13,7 +13,6 @@ there are when the run starts.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,6 @@ class ClusterSummary:
     failed: int = 0
     skipped: int = 0
     """Unchanged since an earlier run with the same tool and datasets, or the same bytes as another input."""
-    seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -77,7 +75,6 @@ Recorded = Callable[[str, str], object]
 def scan_on_cluster(client: Client, paths: Sequence[Path], out: CorpusOutput, *, timeout: float | None = 600.0,
                     ship: bool = False, progress: Progress | None = None, also: Recorded | None = None) -> ClusterSummary:
     """Scan every path on the cluster into ``out`` (and hand each new report to ``also``); returns the counts."""
-    start = time.perf_counter()
     summary = ClusterSummary(total=len(paths))
     workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
     window = workers * WINDOW_PER_WORKER
@@ -108,7 +105,6 @@ def scan_on_cluster(client: Client, paths: Sequence[Path], out: CorpusOutput, *,
         for future in list(running):
             future.cancel()  # type: ignore[attr-defined]
         out.flush()
-    summary.seconds = time.perf_counter() - start
     return summary
 
 

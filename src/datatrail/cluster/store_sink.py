@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 from datatrail.store import Store, open_store
 from datatrail.store.catalogue import record_report
@@ -20,9 +19,9 @@ class StoreSink:
         self.store: Store = open_store(database, scratch)
         self.recorded = 0
 
-    def add(self, sha256: str, text: str, doc: dict[str, Any] | None = None) -> int:
+    def add(self, sha256: str, text: str) -> int:
         """Record one report; returns its version id (a report of the same bytes is replaced)."""
-        doc = doc if doc is not None else json.loads(text)
+        doc = json.loads(text)
         size = int((doc.get("inputs") or [{}])[0].get("size") or 0)
         with self.store.begin() as conn:
             version = record_report(conn, sha256, size, doc, text, time.time())

@@ -24,7 +24,7 @@ from datatrail.batch import BatchInput, ResidentRunner
 from datatrail.batch.analyse import Analysed
 from datatrail.cluster.tables import rows_of
 from datatrail.model.report import Report
-from datatrail.report.json import to_json
+from datatrail.report.json import renamed_input, to_json
 
 __all__ = ["Item", "Scanned", "scan_items", "release"]
 
@@ -81,7 +81,7 @@ def scan_items(items: list[Item], timeout: float | None, options: ScanOptions = 
             item, local = items[outcome.index], paths[outcome.index]
             text, error = outcome.text, outcome.error
             if item.data is not None:  # the report names the input as the client does, not the worker's copy
-                text = text.replace(_json_text(str(local)), _json_text(item.path)) if text else text
+                text = renamed_input(text, str(local), item.path) if text else text
                 error = error.replace(str(local), item.path) if error else error
             sha = rows = None
             if text is not None:
@@ -115,8 +115,3 @@ def release() -> int:
 def _render(report: Analysed) -> str:
     assert isinstance(report, Report)  # the static scan makes app reports only
     return to_json(report)
-
-
-def _json_text(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)[1:-1]
-

@@ -9,7 +9,7 @@ from typing import Any
 
 from datatrail.model.report import Report
 
-__all__ = ["to_dict", "to_json"]
+__all__ = ["to_dict", "to_json", "renamed_input"]
 
 
 def _plain(value: Any) -> Any:
@@ -32,3 +32,9 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 def to_json(report: Report, indent: int | None = 2) -> str:
     return json.dumps(to_dict(report), indent=indent, ensure_ascii=False) + "\n"
+
+
+def renamed_input(text: str, old: str, new: str) -> str:
+    """A report's JSON text (as ``to_json`` writes it) with the input named ``new`` wherever it
+    named it ``old`` (its path, findings' locations): for a report made from a copy of the file."""
+    return text.replace(json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(new, ensure_ascii=False)[1:-1])

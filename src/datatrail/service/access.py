@@ -51,11 +51,8 @@ class Access:
         """May this request upload? Its token id (None without one), or 401/403/429."""
         config = self.config
         token_id = self.token(request, secret)
-        if token_id is None:
-            with self.store.begin() as conn:
-                needed = config.require_token or any_tokens(conn)
-            if needed:
-                raise ApiError(401, "uploads need a token: 'Authorization: Bearer <token>' (datatrail token create NAME)", _BEARER)
+        if token_id is None and self.tokens_needed():
+            raise ApiError(401, "uploads need a token: 'Authorization: Bearer <token>' (datatrail token create NAME)", _BEARER)
         client = f"token:{token_id}" if token_id is not None else f"address:{request.client.host if request.client else '?'}"
         wait = self.limiter.check(client)
         if wait is not None:

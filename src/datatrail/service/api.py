@@ -29,7 +29,7 @@ from datatrail.service.intake import accept_upload
 from datatrail.service.models import AppDetail, AppPage, Card, ErrorResponse, Health, Ready, ScanStatus, Stats
 from datatrail.service.pages import install_pages
 from datatrail.service.pages.card import card_of
-from datatrail.service.pages.reports import ReportCache
+from datatrail.service.pages.reports import ReportCache, find_app
 from datatrail.service.screen import ACCEPTED
 from datatrail.store import Store
 from datatrail.store.queries import AppFilter, app_versions, capture_report, list_apps, stats, version_report
@@ -190,8 +190,7 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         """The risk card of the newest version (or ``version``): the few lines a store shows next to
         its Install button, each with the section of the app page that proves it."""
         _reader(request)
-        params = {k: str(v) for k, v in (("platform", platform), ("version", version)) if v is not None}
-        card, evidence = card_of(pages, package, params)
+        card, evidence = card_of(pages, package, platform, version)
         return Card.model_validate(card_dict(card, evidence))
 
     @app.get("/api/v1/apps/{package}/diff", tags=["apps"],
@@ -212,21 +211,8 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         from datatrail.changes.render import diff_json, diff_text
 
         _reader(request)
-        with store.begin() as conn:
-            found = app_versions(conn, package, platform)
-            ids = [v["id"] for a in found[:1] for v in a["versions"]]
-            if not ids:
-                raise ApiError(404, f"no app {package}")
-            new_id = to if to is not None else ids[0]
-            old_id = from_ if from_ is not None else next((v for v in ids if v < new_id), None)
-            if old_id is None:
-                raise ApiError(409, f"{package} has no version before {new_id}: nothing to compare")
-            for vid in (old_id, new_id):
-                if vid not in ids:
-                    raise ApiError(404, f"version {vid} is not a version of {package}")
-            bodies = [version_report(conn, vid) for vid in (old_id, new_id)]
-        old, new = (report_from_dict(json.loads(b or "{}")) for b in bodies)
-        diff = diff_reports(old, new)
+        old, new = find_app(store, package, platform).pair(from_, to)  # the pages' diff compares the same two
+        diff = diff_reports(reports.report(old), reports.report(new))
         if format == "text":
             return Response(diff_text(diff), media_type="text/plain; charset=utf-8")
         return Response(diff_json(diff), media_type="application/json")

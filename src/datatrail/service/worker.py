@@ -11,7 +11,6 @@ fails alone.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import threading
@@ -27,6 +26,7 @@ from datatrail.batch import run_batch, run_stream
 from datatrail.batch.analyse import Scanner
 from datatrail.batch.inputs import BatchInput
 from datatrail.batch.outcome import Status
+from datatrail.report.json import renamed_input
 from datatrail.service.screen import PRELOAD, render, screen
 from datatrail.store import Store
 from datatrail.store.queue import Job
@@ -63,11 +63,9 @@ class WorkerConfig:
 def _as_uploaded(text: str, stored: str, filename: str) -> str:
     """The report with the name the file was uploaded under wherever it names the input (its
     path, findings' locations), never the store's own path on disk; written as ``to_json`` writes."""
-    # Escaped as to_json escapes (ensure_ascii off), so the text stays what it would have written.
-    name = json.dumps(filename, ensure_ascii=False)[1:-1]
     # The full path first, then the file's own name (a sha256: nothing else contains it).
     for on_disk in (stored, stored.rsplit("/", 1)[-1]):
-        text = text.replace(json.dumps(on_disk, ensure_ascii=False)[1:-1], name)
+        text = renamed_input(text, on_disk, filename)
     return text
 
 

@@ -34,6 +34,8 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\
 
 def visible(text: str) -> str:
     """``text`` with its invisible controls written out (``[U+202E]``)."""
+    if text.isprintable():  # the common case, checked in C: no control or format character at all
+        return text
     return _CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 

@@ -12,30 +12,19 @@ from fastapi.responses import Response
 
 from datatrail.report.html import report_header, report_sections
 from datatrail.report.html.markup import Markup, el, join
-from datatrail.service.errors import ApiError
 from datatrail.service.pages.context import Pages, as_page
 from datatrail.service.pages.history import history_table, version_label
 from datatrail.service.pages.layout import app_url, document, html_response
+from datatrail.service.pages.query import platform_of, version_id
 from datatrail.service.pages.reports import AppVersions, find_app
 
 __all__ = ["register", "resolve"]
 
 
-def resolve(pages: Pages, package: str, params: Mapping[str, str]) -> tuple[AppVersions, dict[str, Any]]:
-    """The app and the version a query string names (``platform``, ``version``; default: the newest)."""
-    platform = params.get("platform") or None
-    if platform is not None and platform not in ("android", "ios"):
-        raise ApiError(422, "platform must be android or ios")
-    raw = params.get("version") or ""
-    if raw and not (raw.isdigit() and 1 <= int(raw) <= 2**53):
-        raise ApiError(422, "version must be a version id")
+def resolve(pages: Pages, package: str, platform: str | None, version_id: int | None) -> tuple[AppVersions, dict[str, Any]]:
+    """The app and the version (default: the newest); 404 for either missing."""
     app = find_app(pages.store, package, platform)
-    if app is None:
-        raise ApiError(404, f"no app {package!r} has been screened here")
-    version = app.version(int(raw) if raw else None)
-    if version is None:
-        raise ApiError(404, f"version {raw} is not a version of {package}")
-    return app, version
+    return app, app.one(version_id)
 
 
 def _embed(package: str, platform: str) -> Markup:
@@ -50,10 +39,8 @@ def _embed(package: str, platform: str) -> Markup:
 
 
 def app_page(pages: Pages, package: str, params: Mapping[str, str]) -> str:
-    app, version = resolve(pages, package, params)
-    report = pages.reports.get(version)
-    if report is None:
-        raise ApiError(404, f"version {version['id']} of {package} has no report")
+    app, version = resolve(pages, package, platform_of(params), version_id(params))
+    report = pages.reports.report(version)
     sections = report_sections(report)
     newest = version["id"] == app.versions[0]["id"]
     note = None if newest else el("p", f"This is version {version_label(version)}, not the newest one. ",

@@ -8,21 +8,18 @@ from fastapi.responses import Response
 
 from datatrail.report.card import RiskCard, risk_card
 from datatrail.report.html.card_page import card_fragment, card_svg
-from datatrail.service.errors import ApiError
 from datatrail.service.pages.app_page import resolve
 from datatrail.service.pages.context import Pages, as_page
 from datatrail.service.pages.layout import app_url, html_response
+from datatrail.service.pages.query import platform_of, version_id
 
 __all__ = ["register", "card_of"]
 
 
-def card_of(pages: Pages, package: str, params: dict[str, str]) -> tuple[RiskCard, str]:
-    """The card of the version the query names, and the app page that holds its evidence."""
-    app, version = resolve(pages, package, params)
-    report = pages.reports.get(version)
-    if report is None:
-        raise ApiError(404, f"version {version['id']} of {package} has no report")
-    return risk_card(report), app_url(package, platform=app.platform, version=version["id"])
+def card_of(pages: Pages, package: str, platform: str | None, version: int | None) -> tuple[RiskCard, str]:
+    """The card of that version (default: the newest), and the app page that holds its evidence."""
+    app, found = resolve(pages, package, platform, version)
+    return risk_card(pages.reports.report(found)), app_url(package, platform=app.platform, version=found["id"])
 
 
 def register(router: APIRouter, pages: Pages) -> None:
@@ -30,14 +27,14 @@ def register(router: APIRouter, pages: Pages) -> None:
     @as_page
     def card_page(request: Request, package: str) -> Response:
         pages.access.reader(request)
-        card, evidence = card_of(pages, package, dict(request.query_params))
+        card, evidence = card_of(pages, package, platform_of(request.query_params), version_id(request.query_params))
         return html_response(card_fragment(card, evidence, "/static/card.css"), frame=True)
 
     @router.get("/apps/{package}/card.svg")
     @as_page
     def card_image(request: Request, package: str) -> Response:
         pages.access.reader(request)
-        card, _ = card_of(pages, package, dict(request.query_params))
+        card, _ = card_of(pages, package, platform_of(request.query_params), version_id(request.query_params))
         return Response(card_svg(card), media_type="image/svg+xml",
                         headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                                  "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})

@@ -16,6 +16,7 @@ from datatrail.report.html.markup import Markup, el, join, plural
 from datatrail.service.errors import ApiError
 from datatrail.service.pages.context import Pages, as_page
 from datatrail.service.pages.layout import app_url, document, html_response
+from datatrail.service.pages.query import platform_of
 from datatrail.store.catalogue import SEVERITY_RANKS
 from datatrail.store.queries import SORTS, AppFilter, filter_choices, list_apps
 
@@ -48,9 +49,7 @@ def parse_filter(params: Mapping[str, str]) -> tuple[AppFilter, str, int]:
     severity = params.get("min_severity") or None
     if severity is not None and severity not in SEVERITY_RANKS:
         raise ApiError(422, f"min_severity must be one of {', '.join(SEVERITY_RANKS)}")
-    platform = params.get("platform") or None
-    if platform is not None and platform not in ("android", "ios"):
-        raise ApiError(422, "platform must be android or ios")
+    platform = platform_of(params)
     sort = params.get("sort") or "package"
     if sort not in SORTS:
         raise ApiError(422, f"sort must be one of {', '.join(SORTS)}")

@@ -12,22 +12,13 @@ from datatrail.changes.diff import diff_reports
 from datatrail.changes.render import SECTION_TITLES
 from datatrail.model.changes import DiffItem, ReportDiff
 from datatrail.report.html.markup import Markup, el, join, plural
-from datatrail.service.errors import ApiError
 from datatrail.service.pages.context import Pages, as_page
 from datatrail.service.pages.history import version_label
 from datatrail.service.pages.layout import app_url, document, html_response
+from datatrail.service.pages.query import platform_of, version_id
 from datatrail.service.pages.reports import find_app
 
 __all__ = ["register"]
-
-
-def _id(params: Mapping[str, str], name: str) -> int | None:
-    raw = params.get(name) or ""
-    if not raw:
-        return None
-    if not (raw.isdigit() and 1 <= int(raw) <= 2**53):
-        raise ApiError(422, f"{name} must be a version id")
-    return int(raw)
 
 
 def _items(items: tuple[DiffItem, ...], sign: str) -> list[Markup]:
@@ -51,24 +42,10 @@ def _sections(diff: ReportDiff) -> Markup:
 
 
 def diff_page(pages: Pages, package: str, params: Mapping[str, str]) -> str:
-    platform = params.get("platform") or None
-    if platform is not None and platform not in ("android", "ios"):
-        raise ApiError(422, "platform must be android or ios")
-    app = find_app(pages.store, package, platform)
-    if app is None:
-        raise ApiError(404, f"no app {package!r} has been screened here")
-    ids = [v["id"] for v in app.versions]
-    new_id = _id(params, "to") or ids[0]
-    old_id = _id(params, "from") or next((v for v in ids if v < new_id), None)
-    if old_id is None:
-        raise ApiError(409, f"{package} has no version before this one: nothing to compare")
-    old, new = app.version(old_id), app.version(new_id)
-    if old is None or new is None:
-        raise ApiError(404, f"version {old_id if old is None else new_id} is not a version of {package}")
-    reports = pages.reports.get(old), pages.reports.get(new)
-    if reports[0] is None or reports[1] is None:
-        raise ApiError(404, "a version has no report")
-    diff = diff_reports(reports[0], reports[1])
+    app = find_app(pages.store, package, platform_of(params))
+    old, new = app.pair(version_id(params, "from"), version_id(params, "to"))
+    old_id, new_id = old["id"], new["id"]
+    diff = diff_reports(pages.reports.report(old), pages.reports.report(new))
     changed = sum(len(s.added) + len(s.removed) for s in diff.sections)
     flagged = sum(1 for s in diff.sections for i in s.added if i.flagged)
     name = app.label or package

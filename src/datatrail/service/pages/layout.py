@@ -35,13 +35,16 @@ def app_url(package: str, tail: str = "", /, **params: object) -> str:
     return f"/apps/{quote(package, safe='')}{tail}" + (f"?{query}" if query else "")
 
 
-def document(title: str, body: Markup, *, active: str = "", scripts: Sequence[str] = (), heading: Markup | None = None) -> str:
-    """A whole page: ``heading`` (a dark band) or the plain navigation, then ``body``."""
+def document(title: str, body: Markup, *, active: str = "", scripts: Sequence[str] = (), heading: Markup | None = None,
+             refresh: int | None = None) -> str:
+    """A whole page: ``heading`` (a dark band) or the plain navigation, then ``body``; with
+    ``refresh``, a page that reloads itself every so many seconds when JavaScript is off."""
     links = [el("a", label, href=href, aria_current="page" if href == active else None) for href, label in NAV]
     nav = el("nav", el("a", "datatrail", href="/", class_="brand"), el("span", *links, class_="links"), class_="site",
              aria_label="Site")
     head = join([
         el("meta", charset="utf-8"),
+        el("noscript", el("meta", http_equiv="refresh", content=str(refresh))) if refresh is not None else None,
         el("meta", name="viewport", content="width=device-width, initial-scale=1"),
         el("meta", name="referrer", content="no-referrer"),
         el("title", f"{title} — datatrail"),

@@ -11,6 +11,7 @@ from typing import Any
 
 from datatrail.model.report import Report
 from datatrail.report.load import report_from_dict
+from datatrail.service.errors import ApiError
 from datatrail.store import Store
 from datatrail.store.queries import app_versions, version_report
 
@@ -30,13 +31,30 @@ class AppVersions:
             return self.versions[0] if self.versions else None
         return next((v for v in self.versions if v["id"] == version_id), None)
 
+    def one(self, version_id: int | None) -> dict[str, Any]:
+        """The version ``version_id`` (default: the newest); 404 when it is not one of this app's."""
+        version = self.version(version_id)
+        if version is None:
+            raise ApiError(404, f"version {version_id} is not a version of {self.package}")
+        return version
 
-def find_app(store: Store, package: str, platform: str | None = None) -> AppVersions | None:
-    """The app with this package (on ``platform``, or the first platform that has it)."""
+    def pair(self, from_id: int | None, to_id: int | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The two versions a diff compares: ``to`` (default: the newest) and ``from`` (default: the
+        version before it); 409 when there is none before, 404 for an id not of this app."""
+        new = self.one(to_id)
+        if from_id is None:
+            from_id = next((v["id"] for v in self.versions if v["id"] < new["id"]), None)
+            if from_id is None:
+                raise ApiError(409, f"{self.package} has no version before {new['id']}: nothing to compare")
+        return self.one(from_id), new
+
+
+def find_app(store: Store, package: str, platform: str | None = None) -> AppVersions:
+    """The app with this package (on ``platform``, or the first platform that has it); 404 without one."""
     with store.begin() as conn:
         found = app_versions(conn, package, platform)
     if not found or not found[0]["versions"]:
-        return None
+        raise ApiError(404, f"no app {package!r} has been screened here")
     a = found[0]
     return AppVersions(a["package"], a["platform"], a["label"], a["versions"])
 
@@ -49,6 +67,13 @@ class ReportCache:
         self.size = size
         self._items: OrderedDict[tuple[int, float], Report] = OrderedDict()
         self._lock = threading.Lock()
+
+    def report(self, version: dict[str, Any]) -> Report:
+        """``get``, with a 404 when the version has no report."""
+        report = self.get(version)
+        if report is None:
+            raise ApiError(404, f"version {version['id']} has no report")
+        return report
 
     def get(self, version: dict[str, Any]) -> Report | None:
         key = (int(version["id"]), float(version["scanned_at"]))

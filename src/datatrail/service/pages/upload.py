@@ -90,10 +90,7 @@ def _scan_page(pages: Pages, job: Job) -> str:
            el("p", el("a", "Screen another file", href="/")),
            id="scan", data_scan=str(job.id), data_ended="1" if ended else None),
     ])
-    text = document(f"Scan {job.id}", body, scripts=() if ended else ("scan.js",))
-    if not ended:  # without JavaScript, the page refreshes itself
-        text = text.replace("<head>", '<head><noscript><meta http-equiv="refresh" content="2"></noscript>', 1)
-    return text
+    return document(f"Scan {job.id}", body, scripts=() if ended else ("scan.js",), refresh=None if ended else 2)
 
 
 def register(router: APIRouter, pages: Pages) -> None:
