@@ -1,19 +1,24 @@
-"""URLs the code only hands to people (an Intent to view them, the screen) are references; URLs
-it fetches stay endpoints. On real apps, with dexdump's disassembly as the oracle for the sites."""
+"""Where the code sends a host it loads, on real apps: to people (an Intent, the screen, a log),
+on as content (a share's link), only compared, a file's name - references or not hosts - or to
+the network, where it stays an endpoint. dexdump's disassembly is the oracle for the sites."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+import tempfile
+import zipfile
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from datatrail.app.android.load import load_android
-from datatrail.app.android.string_use import PEOPLE_REASON, people_sites
+from datatrail.app.android.string_use import FATE_REASONS, Fate, string_fates
 from datatrail.app.pipeline import scan_file
-from tests.support.realworld import HERE, present_apks
+from datatrail.model.report import Report
+from tests.support.realworld import HERE, locate, present_apks, truth_apps
 
 BALDPHONE = HERE / "baldphone.apk"
 LICENCES = "https://sites.google.com/view/baldphone-open-source-licenses/home"
@@ -28,22 +33,33 @@ def _index(apk: Path, text: str) -> tuple[str, int]:
     raise AssertionError(f"{text} not in {apk}")
 
 
-def test_a_licences_page_opened_with_an_intent_is_a_reference() -> None:
-    report = scan_file(BALDPHONE)
+@cache
+def _report(name: str) -> Report:
+    app = next(a for a in truth_apps() if a.file == name)
+    path = locate(app)
+    if path is None:
+        pytest.skip(f"{name} is not here (see tests/data/realworld/SOURCES.md)")
+    return scan_file(path)
+
+
+def _reference(name: str, host: str) -> str:
+    report = _report(name)
+    assert host not in {d.endpoint.host for d in report.destinations}, (name, host)
     refs = {d.endpoint.host: d.endpoint for d in report.references}
-    assert refs["sites.google.com"].role_reason == PEOPLE_REASON
-    assert "sites.google.com" not in {d.endpoint.host for d in report.destinations}
+    assert host in refs, (name, host)
+    return refs[host].role_reason
+
+
+def test_a_licences_page_opened_with_an_intent_is_a_reference() -> None:
+    assert _reference("baldphone.apk", "sites.google.com") == FATE_REASONS[Fate.PEOPLE]
 
 
 def test_the_site_reads_like_dexdump_says() -> None:
     if shutil.which("dexdump") is None:
         pytest.skip("dexdump not installed (apt-get install dexdump)")
     site = _index(BALDPHONE, LICENCES)
-    assert people_sites(load_android(BALDPHONE), [site]) == {site}
+    assert string_fates(load_android(BALDPHONE), [[site]]) == {site: Fate.PEOPLE}
     # dexdump: the const-string of the URL, then Uri.parse and an Intent taking the result.
-    import tempfile
-    import zipfile
-
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(BALDPHONE) as z:
         z.extract(site[0], tmp)
         listing = subprocess.run(["dexdump", "-d", str(Path(tmp) / site[0])], capture_output=True, text=True, errors="replace", timeout=300).stdout
@@ -53,9 +69,46 @@ def test_the_site_reads_like_dexdump_says() -> None:
     assert re.search(r"Landroid/net/Uri;\.parse", after) and "Landroid/content/Intent;" in after
 
 
+def test_content_handed_to_an_sdk_is_a_reference() -> None:
+    # Countly's UserEditor.setPicturePath: a profile picture, stored as a user property.
+    assert _reference("countly-sample.apk", "i.pravatar.cc") == FATE_REASONS[Fate.CONTENT]
+    # Branch: a deep link's content image.
+    assert _reference("branch-testbed.apk", "lorempixel.com") == FATE_REASONS[Fate.CONTENT]
+
+
+def test_a_documentation_link_passed_to_a_logging_helper_is_a_reference() -> None:
+    # IntegrationValidator.logIntegrationError(message, "https://branch.app.link/…"): followed
+    # into the app's own private method, which logs it.
+    assert _reference("branch-testbed.apk", "branch.app.link") == FATE_REASONS[Fate.PEOPLE]
+
+
+def test_a_host_only_compared_is_a_reference_unless_its_domain_is_contacted() -> None:
+    # A unit test's assertEquals("8.8.8.8", …): recognised, never contacted.
+    assert _reference("unity-ads-androidtest.apk", "8.8.8.8") == FATE_REASONS[Fate.COMPARED]
+    # Bugly's url.contains("qq.com") checks the upload URLs on android.bugly.qq.com it fetches.
+    report = _report("buglytest-release-1.0.2.apk")
+    hosts = {d.endpoint.host for d in report.destinations}
+    assert {"qq.com", "android.bugly.qq.com"} <= hosts
+
+
+def test_a_file_name_is_not_a_host() -> None:
+    # Tencent's X5 SDK: new File(dir, "x5.tbs.org") - neither a destination nor a reference.
+    report = _report("microblog.apk")
+    named = {d.endpoint.host for d in report.destinations} | {d.endpoint.host for d in report.references}
+    assert not {"x5.tbs.org", "x5.oversea.tbs.org"} & named
+
+
+def test_a_method_no_code_can_call_says_nothing() -> None:
+    # ShareSDK's filterFriendshipInfo puts "http://t.qq.com/" + name in a map that public
+    # methods nobody in the demo calls return; the other site stores it in the signed-in user's
+    # profile (PlatformDb.put): content.
+    assert _reference("mob-sharesdk-demo.apk", "t.qq.com") == FATE_REASONS[Fate.CONTENT]
+
+
 def test_urls_the_code_fetches_stay_endpoints() -> None:
-    # Every endpoint the truth set labels as such and the scan reports stays one: none demoted.
+    # The endpoints the truth set labels as such and that a flow ends at a network call.
+    kept = {"api.deezer.com", "news-at.zhihu.com", "android.bugly.qq.com", "api2.branch.io", "cdn.branch.io"}
     for apk in present_apks():
         report = scan_file(apk)
-        demoted = [d.endpoint.host for d in report.references if d.endpoint.role_reason == PEOPLE_REASON]
-        assert not {"api.deezer.com", "news-at.zhihu.com", "android.bugly.qq.com"} & set(demoted), apk
+        demoted = {d.endpoint.host for d in report.references}
+        assert not kept & demoted, apk

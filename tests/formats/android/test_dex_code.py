@@ -608,3 +608,29 @@ def test_speed_targets_in_real_dex(case: str) -> None:
     strings = refs.string_indices(exact=["android_id"], prefixes=["content://"])
     refs.scan(methods=methods, strings=strings, fields=refs.field_indices(PRIVACY_FIELDS))
     assert time.perf_counter() - t0 < 0.5
+
+
+@pytest.mark.parametrize("case", _param(TARGET_CASES[:2]))
+def test_sites_are_the_instructions_dexdump_lists(case: str, tmp_path: Path) -> None:
+    """``sites`` names each instruction of a target (its method by ``method_at``), and the code
+    item it lies in: the same methods dexdump shows using the target, and every site inside
+    its item, on the target's own bytes."""
+    _need_dexdump()
+    blob = _raw(case)
+    oracle = dexdump_users(blob, tmp_path)
+    dex = DexFile(blob, case)
+    refs = CodeRefs(dex)
+    rng = random.Random(case)
+    ms = set(rng.sample(range(dex.method_count), min(40, dex.method_count)))
+    fs = set(rng.sample(range(dex.field_count), min(40, dex.field_count)))
+    ss = set(rng.sample(range(dex.string_count), min(40, dex.string_count)))
+    found = refs.sites(methods=ms, strings=ss, fields=fs)
+    for (kind, target), sites in found.items():
+        assert sites == sorted(sites)
+        for s in sites:
+            assert s.start <= s.pos < s.end
+            width = 4 if kind == 2 and blob[s.pos] == 0x1B else 2
+            assert int.from_bytes(blob[s.pos + 2 : s.pos + 2 + width], "little") == target
+    for kind, wanted, expected in ((1, ms, oracle.methods), (2, ss, oracle.strings), (4, fs, oracle.fields)):
+        named = {t: {refs.method_at(s.pos) for s in v} for (k, t), v in found.items() if k == kind}
+        assert named == {t: users for t, users in expected.items() if t in wanted}

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.app.android.ownership import Ownership
-from datatrail.app.android.string_use import PEOPLE_REASON, people_sites
+from datatrail.app.android.string_use import FATE_REASONS, Fate, string_fates
 from datatrail.app.shared.destinations import as_reference, destination
 from datatrail.app.shared.mention_role import identifier_holder
 from datatrail.model.endpoint import Endpoint, EndpointSource
@@ -64,22 +64,31 @@ def _dex_site(source: EndpointSource) -> tuple[str, int] | None:
 
 
 def _demoted(endpoint: Endpoint, users: dict[tuple[str, int], list[str]], defined: Callable[[str], bool],
-             for_people: set[tuple[str, int]]) -> Endpoint:
+             fates: dict[tuple[str, int], Fate]) -> Endpoint | None:
     """The endpoint as a reference when every endpoint use of it is a known identifier constant,
-    or a URL the code only hands to people (an Intent to view it, the screen)."""
-    reasons = set()
+    or a string the code does not fetch (handed to people, handed on as content, only compared);
+    None when every such use is a file name, not a host. Otherwise the endpoint as it is."""
+    reasons: list[str] = []
+    files = 0
     for source in endpoint.sources:
         if source.role != "endpoint":
             continue
         reason = identifier_holder(source.context, _source_classes(source, users), defined)
-        if reason is None and _dex_site(source) in for_people:
-            reason = PEOPLE_REASON
         if reason is None:
-            return endpoint
-        reasons.add(reason)
-    if len(reasons) != 1 or endpoint.source_count > len(endpoint.sources):
+            fate = fates.get(_dex_site(source) or ("", -1), Fate.FETCHED)
+            if fate is Fate.FETCHED or fate is Fate.NOWHERE:
+                return endpoint
+            if fate is Fate.FILE:
+                files += 1
+                continue
+            reason = FATE_REASONS[fate]
+        if reason not in reasons:
+            reasons.append(reason)
+    if endpoint.source_count > len(endpoint.sources):
         return endpoint
-    return as_reference(endpoint, reasons.pop())
+    if not reasons:
+        return None if files and endpoint.is_endpoint and not any(s.role != "endpoint" for s in endpoint.sources) else endpoint
+    return as_reference(endpoint, "; ".join(reasons))
 
 
 def build_destinations(
@@ -94,11 +103,31 @@ def build_destinations(
     natives = _native_owners(sdks)
     out: list[Destination] = []
     defined = art.defined_classes.__contains__
-    wanted = {site for e in endpoints if e.is_endpoint for s in e.sources if s.role == "endpoint" and (site := _dex_site(s))}
-    for_people = people_sites(art, wanted) if wanted else set()
+    # The strings of each host that only code could demote: a host one of whose endpoint uses is
+    # a resource, a native library or a file stays an endpoint whatever its strings do.
+    groups = []
+    for e in endpoints:
+        sites = [_dex_site(s) for s in e.sources if s.role == "endpoint"]
+        if e.is_endpoint and sites and all(sites) and e.source_count == len(e.sources):
+            groups.append([site for site in sites if site])
+    fates = string_fates(art, groups) if groups else {}
+    judged: list[Endpoint] = []
     for endpoint in endpoints:
         if endpoint.is_endpoint:
-            endpoint = _demoted(endpoint, users, defined, for_people)
+            kept = _demoted(endpoint, users, defined, fates)
+            if kept is None:
+                continue
+            endpoint = kept
+        judged.append(endpoint)
+    # A host only compared, in an app that contacts its domain, is most likely checked on the
+    # URLs the code fetches (an SDK testing that an upload URL is on "qq.com", an ad click's host):
+    # it stays an endpoint. Alone in its domain, it is a name the code recognises.
+    fetched_domains = {e.registrable_domain for e in judged if e.is_endpoint and e.registrable_domain}
+    compared = FATE_REASONS[Fate.COMPARED]
+    originals = {e.host: e for e in endpoints}
+    judged = [originals[e.host] if (not e.is_endpoint and e.role_reason == compared and e.registrable_domain in fetched_domains)
+              else e for e in judged]
+    for endpoint in judged:
         classes = [c for s in endpoint.sources for c in _source_classes(s, users)]
         owners = list(ownership.owners(classes))
         for source in endpoint.sources:

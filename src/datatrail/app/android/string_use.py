@@ -1,64 +1,407 @@
-"""Where the code sends a URL it loads: to the network, or to people.
+"""Where the code sends a host it loads: to the network, to people, or nowhere a host goes.
 
-A URL constant the code only hands to ``new Intent(ACTION_VIEW, Uri.parse(url))`` opens a page
-in the browser or another app, for the person using the phone: a link, not a place the app
-connects to. One only put on screen (``TextView.setText``, a dialog's message, a toast) is text.
-The DEX reference scanner says which methods each loaded string reaches in the next few
-instructions (``CodeRefs.string_uses``); this module says which of those are for people. A site
-whose string goes anywhere else, or nowhere the straight-line look can see, keeps its endpoint
-reading.
+Each ``const-string`` site of a host-shaped string is followed through its method by the
+bytecode flow walk (``formats.android.dex_flow``): through branches, string builders and
+wrappers, into the app's own helper methods, back to the callers of a method that returns it,
+and to the readers of a field that stores it (five levels at most). Where it ends decides:
+
+- opened with an Intent, shown on screen, logged, an exception's message: **for people**;
+- the content of a share or a link an SDK builds (``ShareParams.setUrl``): **content**;
+- only compared with other text (``equals``, ``startsWith``, a list's ``contains``): the code
+  **recognises** the host, it does not connect to it;
+- the name of a file (``new File(dir, "x5.tbs.org")``): **not a host** at all;
+- anywhere else - a network API, an SDK's configuration, a call the walk cannot follow, an
+  array, a cut walk: **maybe fetched**, and the host stays an endpoint.
+
+A string is a reference only when every site that says anything says one of the first three;
+one "maybe fetched" site keeps it an endpoint. Sites that send it nowhere (``length()``) say
+nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Final
 
 from datatrail.app.android.artifact import AndroidArtifact
+from datatrail.formats.android.dex import DexFile
+from datatrail.formats.android.dex_code import CodeRefs, MethodCode, interface_descriptors, superclass_descriptors
+from datatrail.formats.android.dex_flow import CALL, CARRY_RECEIVER, CARRY_RESULT, FIELD, RETURN, walk_from
+from datatrail.knowledge import string_sinks as sinks
+from datatrail.model.report import APP_KINDS
 
-__all__ = ["people_sites", "PEOPLE_REASON"]
-
-PEOPLE_REASON: Final = "handed to people, not fetched: opened with an Intent or shown on screen"
-
-_PEOPLE: Final = frozenset({
-    ("Landroid/content/Intent;", "<init>"),
-    ("Landroid/content/Intent;", "setData"),
-    ("Landroid/content/Intent;", "setDataAndType"),
-    ("Landroid/widget/TextView;", "setText"),
-    ("Landroid/widget/Toast;", "makeText"),
-    ("Landroid/app/AlertDialog$Builder;", "setMessage"),
-    ("Landroid/app/AlertDialog$Builder;", "setTitle"),
-    ("Landroidx/appcompat/app/AlertDialog$Builder;", "setMessage"),
-    ("Landroidx/appcompat/app/AlertDialog$Builder;", "setTitle"),
-    ("Landroid/support/v7/app/AlertDialog$Builder;", "setMessage"),
-    ("Landroid/text/Html;", "fromHtml"),
-})
-"""Calls whose string argument ends with a person: an activity to view it, or the screen."""
-_THROUGH: Final = frozenset({("Landroid/net/Uri;", "parse")})
-"""Calls that only wrap the string; what they return is followed."""
-_AFTER: Final = frozenset({"startActivity", "startActivityForResult", "createChooser", "resolveActivity", "addFlags",
-                           "setFlags", "setPackage", "addCategory"})
-"""Calls (on an Intent, a Context or an Activity of any class) that only send or shape the Intent
-a setter returned: the link still goes to an app, for people."""
+__all__ = ["Fate", "FATE_REASONS", "string_fates"]
 
 
-def _for_people(calls: list[tuple[str, str]]) -> bool:
-    return any(c in _PEOPLE for c in calls) and all(c in _PEOPLE or c in _THROUGH or c[1] in _AFTER for c in calls)
+class Fate(IntEnum):
+    """Where a string ends, weakest claim first: a site's fate is the strongest of its uses'."""
+
+    NOWHERE = 0
+    FILE = 1
+    COMPARED = 2
+    CONTENT = 3
+    PEOPLE = 4
+    FETCHED = 5
+    """May reach the network: the endpoint reading stands."""
 
 
-def people_sites(art: AndroidArtifact, wanted: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
-    """Those (dex name, string index) whose every load site hands the string only to people."""
-    by_dex: dict[str, set[int]] = {}
-    for dex_name, index in wanted:
-        by_dex.setdefault(dex_name, set()).add(index)
-    out: set[tuple[str, int]] = set()
-    for dex in art.dex_files:
-        indices = by_dex.get(dex.name)
-        if not indices:
-            continue
-        code = art.code_refs(dex)
-        for index, sites in code.string_uses(indices).items():
-            named = [[code.method_ref(m) for m in site] for site in sites]
-            if named and all(_for_people(calls) for calls in named):
-                out.add((dex.name, index))
-    return out
+FATE_REASONS: Final = {
+    Fate.PEOPLE: "handed to people, not fetched: opened with an Intent, shown on screen or logged",
+    Fate.CONTENT: "content handed on (a share's or a link's URL, a profile's page), not fetched by this app",
+    Fate.COMPARED: "only compared with other text: the code recognises it, it does not connect to it",
+    Fate.FILE: "a file name, not a host",
+}
+
+_DEPTH: Final = 5
+"""Levels of following: into a helper, back to a caller, to a field's readers (a listener's
+constructor storing a link its ``onClick`` opens is three)."""
+_SEARCHES: Final = 2
+"""Searches of the code for callers and field readers: each reads every file's code once (tens
+of milliseconds in a large one), so a chain of getters is followed two links deep."""
+_WALKS: Final = 4000
+"""Walks one artifact may make beyond the first walk of each site."""
+_FANOUT: Final = 24
+"""Callers or field readers followed per method or field; more means a shared utility."""
+_GET_OBJECT: Final = frozenset([0x54, 0x62])  # iget-object, sget-object
+_OBJECT_METHODS: Final = frozenset({"toString", "equals", "hashCode", "clone", "finalize"})
+"""java.lang.Object's methods, which the platform calls on any class."""
+
+
+@dataclass
+class _Dex:
+    dex: DexFile
+    refs: CodeRefs
+    carry_memo: dict[int, int] = field(default_factory=dict)
+    ref_memo: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+    def method(self, idx: int) -> tuple[str, str]:
+        ref = self.ref_memo.get(idx)
+        if ref is None:
+            ref = self.ref_memo[idx] = self.refs.method_ref(idx)
+        return ref
+
+    def carry(self, idx: int) -> int:
+        flags = self.carry_memo.get(idx)
+        if flags is None:
+            ref = self.method(idx)
+            flags = ((CARRY_RESULT | CARRY_RECEIVER) if ref in sinks.BUILDERS else CARRY_RECEIVER if ref in sinks.CONTAINERS
+                     else CARRY_RESULT if ref in sinks.WRAPPERS else 0)
+            self.carry_memo[idx] = flags
+        return flags
+
+
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """Follow the value in ``registers`` from the instruction at ``pc`` of a method's code."""
+
+    dex: int
+    pc: int
+    start: int
+    end: int
+    registers: frozenset[int]
+    step_over: bool
+    returned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Into:
+    """Follow an argument (``position``) into the called method's code."""
+
+    dex: int
+    method: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Callers:
+    """Follow what a method returns at every call of it."""
+
+    cls: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Readers:
+    """Follow what a field holds at every read of it."""
+
+    cls: str
+    name: str
+
+
+_Key = _Walk | _Into | _Callers | _Readers
+"""A node of the follow-up graph."""
+_Search = _Callers | _Readers
+
+
+@dataclass
+class _Node:
+    direct: Fate = Fate.NOWHERE
+    """The strongest fate its uses reach by themselves."""
+    children: list[_Key] = field(default_factory=list)
+    expanded: bool = False
+
+
+class _Follower:
+    """The fates of the sites of one artifact's strings. The follow-up graph is grown a level at a
+    time, so each level costs one search of each file's code for all the callers and field
+    readers it needs, not one per method."""
+
+    def __init__(self, art: AndroidArtifact) -> None:
+        self.dexes = [_Dex(d, art.code_refs(d)) for d in art.dex_files]
+        self.budget = _WALKS
+        self.nodes: dict[_Key, _Node] = {}
+        self.closed = art.input.kind in APP_KINDS
+        """A whole app: no code outside it calls its methods, but the platform's."""
+        self._supers: dict[str, tuple[str, ...]] | None = None
+        self._fates: dict[_Key, Fate] = {}
+
+    def lineage(self, descriptor: str) -> tuple[list[str], bool]:
+        """The class, its superclasses and interfaces (a call through a superclass's or an
+        interface's method_id may run this class's code), and whether all of them are the app's
+        own: then only the app's code can call its methods."""
+        if self._supers is None:
+            ups: dict[str, tuple[str, ...]] = {}
+            for dx in self.dexes:
+                supers = dict(superclass_descriptors(dx.dex))
+                for cls, interfaces in interface_descriptors(dx.dex):
+                    sup = supers.get(cls)
+                    ups.setdefault(cls, ((sup,) if sup else ()) + interfaces)
+            self._supers = ups
+        out = [descriptor]
+        own = True
+        k = 0
+        while k < len(out) and len(out) < 64:
+            found = self._supers.get(out[k])
+            if found is None:
+                own = own and out[k] == "Ljava/lang/Object;"
+            else:
+                out.extend(u for u in found if u not in out)
+            k += 1
+        return out, own
+
+    # ------------------------------------------------------------- growing
+
+    def grow(self, roots: dict[int, list[_Walk]]) -> None:
+        """Grow the graph from the site walks of each group of strings (``roots``). A group one
+        of whose walks reaches a call that may fetch is decided - its host stays an endpoint - so
+        what only it needs is not looked at further."""
+        served: dict[_Key, set[int]] = {}
+        frontier: list[_Key] = []
+        for number, walks in roots.items():
+            for w in walks:
+                served.setdefault(w, set()).add(number)
+                if w not in self.nodes:
+                    self.nodes[w] = _Node()
+                    frontier.append(w)
+        decided: set[int] = set()
+        passes = 0
+        for _level in range(2 * _DEPTH + 1):
+            frontier = [k for k in frontier if not served[k] <= decided]
+            searches = [k for k in frontier if isinstance(k, (_Callers, _Readers))]
+            if searches and passes >= _SEARCHES:
+                # Beyond the searches allowed, callers and readers stay unknown (fetched).
+                frontier = [k for k in frontier if not isinstance(k, (_Callers, _Readers))]
+                searches = []
+            if not frontier:
+                break
+            passes += bool(searches)
+            found = self._look_up([k for k in frontier if isinstance(k, _Into)], searches)
+            nxt: list[_Key] = []
+            for key in frontier:
+                node = self.nodes[key]
+                if isinstance(key, _Walk):
+                    if self.budget <= 0:
+                        continue
+                    self.budget -= 1
+                    self._expand_walk(key, node)
+                else:
+                    self._expand_lookup(key, node, found.get(key, []))
+                node.expanded = True
+                if node.direct is Fate.FETCHED:
+                    decided |= served[key]
+                    continue
+                for child in node.children:
+                    served.setdefault(child, set()).update(served[key])
+                    if child not in self.nodes:
+                        self.nodes[child] = _Node()
+                        nxt.append(child)
+            frontier = nxt
+
+    def _expand_walk(self, key: _Walk, node: _Node) -> None:
+        dx = self.dexes[key.dex]
+        uses = walk_from(dx.refs, key.pc, key.start, key.end, key.registers, dx.carry,
+                         step_over=key.step_over, returned=key.returned)
+        for u in uses:
+            if u.kind == CALL:
+                fate = self._call(dx, u.target)
+                if fate is None:
+                    node.children.append(_Into(key.dex, u.target, u.position))
+                else:
+                    node.direct = max(node.direct, fate)
+            elif u.kind == RETURN:
+                owner = dx.refs.method_at(key.start)
+                if owner is None:
+                    node.direct = Fate.FETCHED
+                else:
+                    node.children.append(_Callers(*owner))
+            elif u.kind == FIELD:
+                node.children.append(_Readers(*dx.refs.field_ref(u.target)))
+            else:  # an array, a cut walk: anything may happen next
+                node.direct = Fate.FETCHED
+            if node.direct is Fate.FETCHED:
+                node.children.clear()
+                break
+
+    def _call(self, dx: _Dex, target: int) -> Fate | None:
+        """The fate a call gives by what it is, or None when only its code can tell."""
+        if target < 0:
+            return Fate.FETCHED
+        ref = dx.method(target)
+        cls, name = ref
+        if ref in sinks.PEOPLE or sinks.is_log_call(cls, name) or (name == "<init>" and sinks.is_exception_class(cls)):
+            return Fate.PEOPLE
+        if ref in sinks.CONTENT:
+            return Fate.CONTENT
+        if ref in sinks.COMPARES:
+            return Fate.COMPARED
+        if ref in sinks.FILE_NAMES:
+            return Fate.FILE
+        if ref in sinks.LOOKS:
+            return Fate.NOWHERE
+        return None
+
+    def _look_up(self, calls: list[_Into], searches: list[_Search]) -> dict[_Key, list[_Walk] | None]:
+        """The walks each lookup node starts - the callee's code, the callers of a method, the
+        readers of a field - with one search of each file's code for all of them. None: an
+        argument the callee's frame has no register for (damaged code)."""
+        out: dict[_Key, list[_Walk] | None] = {}
+        wanted_methods: dict[str, set[str]] = {}
+        wanted_fields: dict[str, set[str]] = {}
+        elsewhere: list[tuple[_Into, tuple[str, str]]] = []
+        for call in calls:
+            dx = self.dexes[call.dex]
+            code = dx.refs.code_of(call.method)
+            if code is not None:
+                out[call] = self._into_walks(call.dex, code, call.position)
+            else:  # defined in another file of the app, or nowhere in it
+                ref = dx.method(call.method)
+                wanted_methods.setdefault(ref[0], set()).add(ref[1])
+                elsewhere.append((call, ref))
+        for key in searches:
+            if isinstance(key, _Callers):
+                for c in self.lineage(key.cls)[0]:
+                    wanted_methods.setdefault(c, set()).add(key.name)
+            else:
+                wanted_fields.setdefault(key.cls, set()).add(key.name)
+        if not (wanted_methods or wanted_fields):
+            return out
+        for d, dx in enumerate(self.dexes):
+            methods = dx.refs.method_indices(wanted_methods) if wanted_methods else {}
+            fields = dx.refs.field_indices(wanted_fields) if wanted_fields else {}
+            if not (methods or fields):
+                continue
+            defined = {ref: idx for idx, ref in methods.items()}
+            for call, ref in elsewhere:
+                idx = defined.get(ref) if call.dex != d else None
+                code = dx.refs.code_of(idx) if idx is not None else None
+                if code is not None:
+                    walks = self._into_walks(d, code, call.position)
+                    prior = out.get(call, [])
+                    out[call] = None if walks is None or prior is None else prior + walks
+            if not searches:
+                continue
+            sites = dx.refs.sites(methods=methods, fields=fields)
+            buf = dx.dex.buffer
+            for key in searches:
+                found: list[_Walk] = []
+                if isinstance(key, _Callers):
+                    for c in self.lineage(key.cls)[0]:
+                        idx = defined.get((c, key.name))
+                        if idx is not None:
+                            found.extend(_Walk(d, s.pos, s.start, s.end, frozenset(), True, True)
+                                         for s in sites.get((1, idx), []))
+                else:
+                    for idx, ref in fields.items():
+                        if ref == (key.cls, key.name):
+                            for s in sites.get((4, idx), []):
+                                op = buf[s.pos]
+                                if op in _GET_OBJECT:
+                                    dest = buf[s.pos + 1] & 0xF if op == 0x54 else buf[s.pos + 1]
+                                    found.append(_Walk(d, s.pos, s.start, s.end, frozenset([dest]), True))
+                if found:
+                    prior = out.get(key, [])
+                    out[key] = (prior or []) + found
+        return out
+
+    @staticmethod
+    def _into_walks(d: int, code: MethodCode, position: int) -> list[_Walk] | None:
+        if not 0 <= position < code.ins:
+            return None
+        return [_Walk(d, code.start, code.start, code.end, frozenset([code.registers - code.ins + position]), False)]
+
+    def _expand_lookup(self, key: _Key, node: _Node, walks: list[_Walk] | None) -> None:
+        if walks is None:
+            node.direct = Fate.FETCHED
+        elif isinstance(key, _Into):
+            if not walks:
+                node.direct = Fate.FETCHED  # no code to read: an SDK's or the platform's
+            node.children = list(walks)
+        elif len(walks) > _FANOUT:
+            node.direct = Fate.FETCHED  # a shared utility: too many places to look
+        elif isinstance(key, _Callers) and not walks:
+            own = self.lineage(key.cls)[1]
+            if not (self.closed and own and key.name not in _OBJECT_METHODS and not key.name.startswith("<")):
+                node.direct = Fate.FETCHED  # the platform or the app an SDK is built into may call it
+            # else nothing in the app calls it, and nothing outside the app can
+        else:
+            node.children = list(walks)  # a field never read: the value goes nowhere from here
+
+    # ------------------------------------------------------------ judging
+
+    def fate(self, key: _Key) -> Fate:
+        done = self._fates.get(key)
+        if done is not None:
+            return done
+        node = self.nodes.get(key)
+        if node is None or not node.expanded:
+            return Fate.FETCHED  # beyond the depth or the budget: unknown
+        self._fates[key] = Fate.FETCHED  # a cycle meets itself as "unknown"
+        fate = node.direct
+        for child in node.children:
+            if fate is Fate.FETCHED:
+                break
+            fate = max(fate, self.fate(child))
+        self._fates[key] = fate
+        return fate
+
+
+def string_fates(art: AndroidArtifact, groups: Iterable[Iterable[tuple[str, int]]]) -> dict[tuple[str, int], Fate]:
+    """Per (dex name, string index): where the string goes from every site that loads it, the
+    strongest fate of them. Strings come in groups - the strings naming one host - and once one
+    string of a group may be fetched the others are not followed further (the host stays an
+    endpoint whatever they do), so their fates may read "fetched" early. Strings with no site
+    in code are left out."""
+    follower = _Follower(art)
+    d_of = {dx.dex.name: d for d, dx in enumerate(follower.dexes)}
+    member: dict[tuple[str, int], set[int]] = {}
+    for number, group in enumerate(groups):
+        for site in group:
+            if site[0] in d_of:
+                member.setdefault(site, set()).add(number)
+    by_dex: dict[int, set[int]] = {}
+    for dex_name, index in member:
+        by_dex.setdefault(d_of[dex_name], set()).add(index)
+    walks: dict[tuple[str, int], list[_Walk]] = {}
+    for d, indices in sorted(by_dex.items()):
+        dx = follower.dexes[d]
+        buf = dx.dex.buffer
+        for (_kind, index), sites in dx.refs.sites(strings=indices).items():
+            walks[(dx.dex.name, index)] = [_Walk(d, s.pos, s.start, s.end, frozenset([buf[s.pos + 1]]), True) for s in sites]
+    roots: dict[int, list[_Walk]] = {}
+    for site, keys in walks.items():
+        for number in member[site]:
+            roots.setdefault(number, []).extend(keys)
+    follower.grow(roots)
+    return {site: max((follower.fate(k) for k in keys), default=Fate.NOWHERE) for site, keys in walks.items()}

@@ -58,9 +58,10 @@ _PEOPLE_LINK_WORDS: Final = frozenset({
     "policy", "terms", "tos", "eula", "agreement", "help", "faq", "feedback", "doc", "docs",
     "documentation", "wiki", "changelog", "twitter", "facebook", "weibo", "telegram", "rate",
     "donate", "donation", "contact", "blog", "copyright", "thanks", "translate", "translation",
-    "issues", "issue", "tutorial", "guide", "manual", "learn", "share",
+    "issues", "issue", "tutorial", "guide", "manual", "learn", "share", "hint", "placeholder",
 })
-"""Words in a resource entry's name that say it holds a link for people to open."""
+"""Words in a resource entry's name that say it holds a link for people to open, or text shown
+to them (an input field's hint)."""
 _NAME_WORDS: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 

@@ -85,8 +85,8 @@ _IDENTIFIER_NAMES: Final = frozenset({
 """Whole strings with a host's shape that are names, never fetched."""
 _PEOPLE_URL_PREFIXES: Final = (
     # Store listings and social pages: opened in the store or a browser, for people.
-    "play.google.com/store/", "market.android.com/details", "itunes.apple.com/app/", "apps.apple.com/",
-    "plus.google.com/",
+    "play.google.com/store", "market.android.com/details", "itunes.apple.com/app/", "apps.apple.com/",
+    "plus.google.com/", "appgallery.huawei.com/app/", "appgallery.cloud.huawei.com/", "app.mi.com/details",
 )
 _IP_LIST: Final = re.compile(r"[0-9.:,;|\s\[\]\"']+")
 _EMAIL_LOCAL: Final = re.compile(r"[A-Za-z0-9._%+\-]{1,64}$")
@@ -105,6 +105,10 @@ _MAX_LINES: Final = 200_000
 _SEP: Final = "\n"
 
 _STORE_PAGE: Final = RoleHint(REFERENCE, "a store or social page, opened for people")
+_QUERY_VALUE: Final = re.compile(r"[?&][A-Za-z0-9_.\-]{1,40}=$")
+"""A bare host right after ``?name=`` or ``&name=``: a value a request carries (a domain it
+reports), not the server it goes to."""
+_QUERY_VALUE_HINT: Final = RoleHint(REFERENCE, "a value in a URL's query, sent to a server, not contacted")
 
 Hint = Callable[[int], RoleHint | None]
 """What a container knows of string ``i``'s role (a script comment, a page's link); None lets
@@ -318,6 +322,8 @@ class StringScan:
             if local is not None and len(self.emails) < _MAX_EMAILS:
                 self.emails[f"{local.group()}@{host_text}".lower()] = None
             return
+        if known is None and _QUERY_VALUE.search(s, 0, start):
+            known = _QUERY_VALUE_HINT
         self._add(host_text, locate(index), _clip(s, start, end), owner(index) if owner else None, strong=False,
                   role=known or role_in_text(s, start, end, url=False))
 

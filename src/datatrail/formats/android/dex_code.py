@@ -44,7 +44,7 @@ from datatrail.formats.android.dex import HEADER_SIZE, DexFile
 from datatrail.formats.common.buffer import Buffer
 from datatrail.model.diagnostic import Level
 
-__all__ = ["CodeRefs", "CodeScan", "Users", "superclass_descriptors"]
+__all__ = ["CodeRefs", "CodeScan", "MethodCode", "Site", "Users", "interface_descriptors", "superclass_descriptors"]
 
 Users = dict[int, list[tuple[str, str]]]
 """Target index -> ``[(class descriptor, method name)]`` of the code using it."""
@@ -119,12 +119,6 @@ _UNUSED: Final = frozenset(
 # Opcodes whose 16-bit index at byte 2 names a method (invoke-custom's names a
 # call site instead, so it is not one of them).
 _INVOKE_OPS: Final = frozenset([*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB])
-_USE_WINDOW: Final = 8
-_ENDS_STRAIGHT_LINE: Final = frozenset([*range(0x0E, 0x12), 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, *range(0x32, 0x3E)])
-"""return*, throw, goto*, switches and if-*: the straight line ends."""
-_WRITES_AA: Final = frozenset([0x0A, 0x0B, 0x1A, 0x1B, 0x1C, 0x22, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x08, 0x05, 0x02])
-"""Ops whose first operand byte is a register they overwrite (move-result, const-string,
-const-class, new-instance, const/16..wide/high16, move/from16 forms)."""
 _FIELD_OPS: Final = frozenset(range(0x52, 0x6E))  # iget*/iput* (22c), sget*/sput* (21c)
 _CONST_STRING: Final = 0x1A
 _CONST_STRING_JUMBO: Final = 0x1B
@@ -167,6 +161,24 @@ def _u32_alternatives(indexes: Iterable[int]) -> bytes:
     return b"|".join(b"".join(b"\\x%02x" % b for b in _U32.pack(i)) for i in sorted(set(indexes)))
 
 
+class Site(NamedTuple):
+    """One instruction naming a target: its offset, and where its method's instructions lie."""
+
+    pos: int
+    start: int
+    end: int
+
+
+class MethodCode(NamedTuple):
+    """Where one method's instructions lie, and its register frame (the last ``ins`` registers
+    hold the arguments, ``this`` first)."""
+
+    start: int
+    end: int
+    registers: int
+    ins: int
+
+
 class CodeScan(NamedTuple):
     """Result of one :meth:`CodeRefs.scan`: users per requested index that has any."""
 
@@ -187,7 +199,7 @@ class _CodeIndex:
 
     __slots__ = (
         "starts", "owners", "shared", "owner_class", "owner_method", "misaligned",
-        "overlaps", "truncated", "_buf", "_size", "_ends",
+        "overlaps", "truncated", "_buf", "_size", "_ends", "_ranges",
     )
 
     def __init__(
@@ -202,6 +214,7 @@ class _CodeIndex:
         self._buf = buf
         self._size = len(buf)
         self._ends: dict[int, int] = {}
+        self._ranges: list[tuple[int, int]] | None = None
         self.starts = starts
         """Offset of each code item's first instruction, ascending, unique."""
         self.owners = owners
@@ -239,7 +252,9 @@ class _CodeIndex:
         return shared if shared is not None else [self.owners[j]]
 
     def ranges(self) -> list[tuple[int, int]]:
-        """The byte ranges covering every insns array, merged across small gaps."""
+        """The byte ranges covering every insns array, merged across small gaps (read once)."""
+        if self._ranges is not None:
+            return self._ranges
         out: list[tuple[int, int]] = []
         for j, start in enumerate(self.starts):
             end = self.end(j)
@@ -248,6 +263,7 @@ class _CodeIndex:
                     out[-1] = (out[-1][0], end)
             else:
                 out.append((start, end))
+        self._ranges = out
         return out
 
     def containing(self, pos: int) -> int:
@@ -299,9 +315,11 @@ class CodeRefs:
         self._map_checked = False
         self._unused_ops = 0
         self._walk_stops = 0
-        self._sites: dict[int, list[tuple[int, int]]] = {}
-        """Confirmed const-string sites (position, end of its code item) per string index, for
-        every string a scan looked for (``_sites_of`` says which): ``string_uses`` reads them."""
+        self._sites: dict[int, list[tuple[int, int, int]]] = {}
+        """Confirmed const-string sites (position, start and end of its code) per string index,
+        for every string a scan looked for (``_sites_of`` says which): ``sites`` reads them."""
+        self._items_of_method: dict[int, int] | None = None
+        self._member_tables: dict[int, tuple[array[int], array[int]]] = {}
         self._sites_of: set[int] = set()
 
     # ------------------------------------------------------------- public API
@@ -320,42 +338,58 @@ class CodeRefs:
         """Methods whose code loads any of ``string_indices`` with const-string(/jumbo)."""
         return self.scan(strings=string_indices).strings
 
-    def string_uses(self, string_indices: Collection[int], window: int = _USE_WINDOW) -> dict[int, list[list[int]]]:
-        """Where each loaded string goes next: per const-string(/jumbo) site of ``string_indices``,
-        the method_ids invoked within the next ``window`` instructions with the register the string
-        was loaded into, or with an object a call returned from it (one ``move-result-object``
-        further: ``Uri.parse(s)`` then ``new Intent(action, uri)``). A straight-line look, no
-        branches followed: a site whose register leaves by other means (a field, an array, a
-        branch) has an empty list. Keys are the requested indexes with a site."""
+    def sites(
+        self, methods: Collection[int] = (), strings: Collection[int] = (), fields: Collection[int] = ()
+    ) -> dict[tuple[int, int], list[Site]]:
+        """Where the code holds each target: per ``(kind, index)`` (kind 1 a method invoked, 2 a
+        string loaded, 4 a field read or written), the instructions that name it, in file order.
+        The same confirmation as :meth:`scan`: only whole instructions count."""
         dex = self.dex
-        sset = {i for i in string_indices if 0 <= i < dex.string_count}
-        if not sset:
+        mset = {i for i in methods if 0 <= i < min(dex.method_count, 0x10000)}
+        sset = {i for i in strings if 0 <= i < dex.string_count}
+        fset = {i for i in fields if 0 <= i < min(dex.field_count, 0x10000)}
+        if not (mset or sset or fset):
             return {}
-        buf = self._buf
-        if sset <= self._sites_of:  # a scan for these strings found their sites already
-            return {t: [self._uses_after(pos, end, buf[pos + 1], window) for pos, end in sorted(set(self._sites[t]))]
-                    for t in sorted(sset) if t in self._sites}
-        index = self._code_index()
-        cands = self._find(self._pattern(set(), sset, set()), index.ranges())
-        if not index.misaligned:
-            cands = [c for c in cands if not c & 1]
-        by_item: dict[int, list[int]] = {}
-        for c in cands:
-            j = index.containing(c)
-            if j >= 0:
-                by_item.setdefault(j, []).append(c)
-        out: dict[int, list[list[int]]] = {}
-        for j in sorted(by_item):
-            end = index.end(j)
-            for pos in self._boundaries(index.starts[j], end, sorted(set(by_item[j]))):
-                kind = _KIND[buf[pos]]
-                if kind not in (_KIND_STRING, _KIND_STRING32):
-                    continue
-                target = self._operand(pos, kind)
-                if target in sset:
-                    out.setdefault(target, []).append(self._uses_after(pos, end, buf[pos + 1], window))
-        self._report_walk()
+        out: dict[tuple[int, int], list[Site]] = {}
+        if not (mset or fset) and sset <= self._sites_of:  # a scan found these strings' sites already
+            for t in sorted(sset):
+                for pos, start, end in sorted(set(self._sites.get(t, ()))):
+                    out.setdefault((_KIND_STRING, t), []).append(Site(pos, start, end))
+            return out
+        self._sites_of |= sset
+        found = self._candidates(mset, sset, fset)
+        if found is None:
+            return {}
+        index, cands = found
+        self._confirm(index, cands, mset, sset, fset, out)
+        for found_sites in out.values():
+            found_sites.sort()
         return out
+
+    def code_of(self, method_idx: int) -> MethodCode | None:
+        """The code of one method_id this file defines, or None (abstract, native, defined
+        elsewhere, or damaged)."""
+        index = self._code_index()
+        if self._items_of_method is None:
+            found: dict[int, int] = {}
+            for j in range(len(index.starts)):
+                for owner in index.owners_of(j):
+                    found.setdefault(int(index.owner_method[owner]), j)
+            self._items_of_method = found
+        j = self._items_of_method.get(method_idx, -1)
+        if j < 0:
+            return None
+        start = index.starts[j]
+        registers, ins = _U16.unpack_from(self._buf, start - _CODE_HEADER)[0], _U16.unpack_from(self._buf, start - _CODE_HEADER + 2)[0]
+        return MethodCode(start, index.end(j), int(registers), int(ins))
+
+    def method_at(self, pos: int) -> tuple[str, str] | None:
+        """(class descriptor, name) of the method whose instructions hold ``pos``, or None."""
+        index = self._code_index()
+        j = index.containing(pos)
+        if j < 0:
+            return None
+        return self.method_ref(int(index.owner_method[index.owners[j]]))
 
     def method_ref(self, method_idx: int) -> tuple[str, str]:
         """(class descriptor, name) of one method_id, read alone (the whole table costs more)."""
@@ -365,46 +399,14 @@ class CodeRefs:
         (class_idx,) = _U16.unpack_from(self._buf, off)
         return self.dex.type_name(class_idx), self._method_name(method_idx)
 
-    def _uses_after(self, pos: int, end: int, register: int, window: int) -> list[int]:
-        buf = self._buf
-        tracked = {register}
-        called: list[int] = []
-        pc = pos + _WIDTH[buf[pos]]
-        last_call_used = False
-        for _ in range(window):
-            if pc + 2 > end:
-                break
-            op = buf[pc]
-            w = _WIDTH[op] or self._nop_width(pc, end)
-            if w <= 0 or pc + w > end:
-                break
-            if 0x6E <= op <= 0x72:  # invoke-kind {vC, vD, vE, vF, vG}, meth@BBBB
-                count, g = buf[pc + 1] >> 4, buf[pc + 1] & 0xF
-                b4, b5 = buf[pc + 4], buf[pc + 5]
-                regs = [b4 & 0xF, b4 >> 4, b5 & 0xF, b5 >> 4, g][:count]
-                last_call_used = bool(tracked.intersection(regs))
-                if last_call_used:
-                    called.append(int(_U16.unpack_from(buf, pc + 2)[0]))
-            elif 0x74 <= op <= 0x78:  # invoke-kind/range {vCCCC .. vNNNN}, meth@BBBB
-                first = int(_U16.unpack_from(buf, pc + 4)[0])
-                last_call_used = any(first <= r < first + buf[pc + 1] for r in tracked)
-                if last_call_used:
-                    called.append(int(_U16.unpack_from(buf, pc + 2)[0]))
-            elif op == 0x0C:  # move-result-object vAA: what the call before returned
-                if last_call_used:
-                    tracked.add(buf[pc + 1])
-                else:
-                    tracked.discard(buf[pc + 1])
-                last_call_used = False
-            elif op in _ENDS_STRAIGHT_LINE:
-                break
-            elif op in _WRITES_AA:
-                tracked.discard(buf[pc + 1])
-                last_call_used = False
-            else:
-                last_call_used = False
-            pc += w
-        return called
+    def field_ref(self, field_idx: int) -> tuple[str, str]:
+        """(class descriptor, name) of one field_id, read alone."""
+        if not 0 <= field_idx < self.dex.field_count:
+            return ("?", f"<bad-field:{field_idx}>")
+        off = self._header_u32(_FIELD_IDS_OFF) + 8 * field_idx
+        (class_idx,) = _U16.unpack_from(self._buf, off)
+        (name_idx,) = _U32.unpack_from(self._buf, off + 4)
+        return self.dex.type_name(class_idx), self.dex.string(int(name_idx))
 
     def field_users(self, field_indices: Collection[int]) -> Users:
         """Methods whose code reads or writes any of ``field_indices`` (iget*/iput*/sget*/sput*)."""
@@ -475,6 +477,12 @@ class CodeRefs:
     # ------------------------------------------------------------ candidates
 
     def _scan_candidates(self, mset: set[int], sset: set[int], fset: set[int]) -> set[tuple[int, int, int]]:
+        found = self._candidates(mset, sset, fset)
+        return set() if found is None else self._confirm(found[0], found[1], mset, sset, fset)
+
+    def _candidates(self, mset: set[int], sset: set[int], fset: set[int]) -> tuple[_CodeIndex, list[int]] | None:
+        """Offsets where an instruction naming a target may start, and the index to confirm
+        them with; None when there is none (and then no index was needed)."""
         pattern = self._pattern(mset, sset, fset)
         # The map's code section is one range to search; the index's own
         # ranges would cost reading every code item's size, and they find
@@ -492,14 +500,14 @@ class CodeRefs:
             # Code items must be 4-byte aligned, so odd candidates cannot be
             # instructions unless the index shows forged, misaligned code.
             if not any(c & 1 == 0 for c in cands):
-                return set()
+                return None
             index = self._code_index()
             extra = self._ranges_outside(index, ranges)
             if extra:
                 cands += self._find(pattern, extra)
         if not index.misaligned:
             cands = [c for c in cands if not c & 1]
-        return self._confirm(index, cands, mset, sset, fset)
+        return index, cands
 
     def _pattern(self, mset: set[int], sset: set[int], fset: set[int]) -> re.Pattern[bytes]:
         # One top-level character class keeps SRE on its fast first-byte
@@ -549,8 +557,10 @@ class CodeRefs:
         mset: set[int],
         sset: set[int],
         fset: set[int],
+        sites: dict[tuple[int, int], list[Site]] | None = None,
     ) -> set[tuple[int, int, int]]:
-        """``(kind, target index, owner id)`` for candidates that are real instructions."""
+        """``(kind, target index, owner id)`` for candidates that are real instructions; each
+        one's place is added to ``sites`` too when it is given."""
         by_item: dict[int, list[int]] = {}
         for c in cands:
             j = index.containing(c)
@@ -580,7 +590,10 @@ class CodeRefs:
                     or (kind in (_KIND_STRING, _KIND_STRING32) and target in sset)
                 ):
                     if kind != _KIND_METHOD and kind != _KIND_FIELD:
-                        self._sites.setdefault(target, []).append((pos, end))
+                        self._sites.setdefault(target, []).append((pos, start, end))
+                    if sites is not None:
+                        key = (_KIND_STRING if kind == _KIND_STRING32 else kind, target)
+                        sites.setdefault(key, []).append(Site(pos, start, end))
                     for owner in index.owners_of(j):
                         hits.add((_KIND_STRING if kind == _KIND_STRING32 else kind, target, owner))
         self._report_walk()
@@ -711,7 +724,7 @@ class CodeRefs:
                     ):
                         found.append((_KIND_STRING if kind == _KIND_STRING32 else kind, target))
                         if kind in (_KIND_STRING, _KIND_STRING32):
-                            self._sites.setdefault(target, []).append((pc, end))
+                            self._sites.setdefault(target, []).append((pc, start, end))
                 pc += w
             for kind, target in found:
                 for owner in index.owners_of(j):
@@ -775,25 +788,33 @@ class CodeRefs:
                 want_types[i] = desc
         if not want_types:
             return {}
-        off = self._header_u32(table_off_field)
-        halves = array("H")
-        halves.frombytes(self._buf[off : off + 8 * dex_count])
-        words = array(_U32_CODE)
-        words.frombytes(self._buf[off : off + 8 * dex_count])
-        if _BIG_ENDIAN_HOST:
-            halves.byteswap()
-            words.byteswap()
-        class_col = halves[0::4]
-        name_col = words[1::2]
+        class_col, name_col = self._member_table(table_off_field, dex_count)
         out: dict[int, tuple[str, str]] = {}
         string = self.dex.string
-        for row, cls in enumerate(class_col):
-            owner = want_types.get(cls)
-            if owner is not None:
+        for cls, owner in want_types.items():
+            names = wanted[owner]
+            # The format sorts method_ids and field_ids by class first, so a class's rows are
+            # one run (a file forged out of order loses rows here, as the runtime refuses it).
+            for row in range(bisect.bisect_left(class_col, cls), bisect.bisect_right(class_col, cls)):
                 name = string(name_col[row])
-                if name in wanted[owner]:
+                if name in names:
                     out[row] = (owner, name)
-        return out
+        return dict(sorted(out.items()))
+
+    def _member_table(self, table_off_field: int, dex_count: int) -> tuple[array[int], array[int]]:
+        """The class and name columns of method_ids or field_ids, read once per table."""
+        cached = self._member_tables.get(table_off_field)
+        if cached is None:
+            off = self._header_u32(table_off_field)
+            halves = array("H")
+            halves.frombytes(self._buf[off : off + 8 * dex_count])
+            words = array(_U32_CODE)
+            words.frombytes(self._buf[off : off + 8 * dex_count])
+            if _BIG_ENDIAN_HOST:
+                halves.byteswap()
+                words.byteswap()
+            cached = self._member_tables[table_off_field] = (halves[0::4], words[1::2])
+        return cached
 
     def _lower_bound(self, key: str, n: int) -> int:
         lo, hi = 0, n
@@ -1078,3 +1099,28 @@ def superclass_descriptors(dex: DexFile) -> list[tuple[str, str | None]]:
         (desc, types[s] if s < ntypes else None)
         for desc, s in zip(descs, supers)
     ]
+
+
+def interface_descriptors(dex: DexFile) -> list[tuple[str, tuple[str, ...]]]:
+    """``(class descriptor, the interfaces it declares)`` per class_def, in order. A list whose
+    offset or size does not fit the file counts as empty."""
+    buf: Buffer = dex.buffer
+    size = len(buf)
+    off = int(_U32.unpack_from(buf, _CLASS_DEFS_OFF)[0])
+    count = dex.class_def_count
+    words = array(_U32_CODE)
+    words.frombytes(buf[off : off + 32 * count])
+    if _BIG_ENDIAN_HOST:
+        words.byteswap()
+    types = dex.type_names()
+    ntypes = len(types)
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for desc, at in zip(dex.class_descriptors(), words[3::8]):
+        names: tuple[str, ...] = ()
+        if at and at + 4 <= size:
+            n = int(_U32.unpack_from(buf, at)[0])
+            if at + 4 + 2 * n <= size and n <= 0xFFFF:
+                idx = struct.unpack_from(f"<{n}H", buf, at + 4)
+                names = tuple(types[i] for i in idx if i < ntypes)
+        out.append((desc, names))
+    return out
