@@ -634,3 +634,6 @@ def test_sites_are_the_instructions_dexdump_lists(case: str, tmp_path: Path) -> 
     for kind, wanted, expected in ((1, ms, oracle.methods), (2, ss, oracle.strings), (4, fs, oracle.fields)):
         named = {t: {refs.method_at(s.pos) for s in v} for (k, t), v in found.items() if k == kind}
         assert named == {t: users for t, users in expected.items() if t in wanted}
+    reads = refs.sites(fields=fs, object_reads=True)
+    assert reads == {k: [s for s in v if blob[s.pos] in (0x54, 0x62)] for k, v in found.items()
+                     if k[0] == 4 and any(blob[s.pos] in (0x54, 0x62) for s in v)}

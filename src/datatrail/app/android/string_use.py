@@ -27,7 +27,7 @@ from typing import Final
 
 from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.formats.android.dex import DexFile
-from datatrail.formats.android.dex_code import CodeRefs, MethodCode, interface_descriptors, superclass_descriptors
+from datatrail.formats.android.dex_code import CodeRefs, MethodCode, class_parents
 from datatrail.formats.android.dex_flow import CALL, CARRY_RECEIVER, CARRY_RESULT, FIELD, RETURN, walk_from
 from datatrail.knowledge import string_sinks as sinks
 from datatrail.model.report import APP_KINDS
@@ -60,6 +60,9 @@ constructor storing a link its ``onClick`` opens is three)."""
 _SEARCHES: Final = 2
 """Searches of the code for callers and field readers: each reads every file's code once (tens
 of milliseconds in a large one), so a chain of getters is followed two links deep."""
+_SEARCH_BYTES: Final = 64 << 20
+"""Bytes of code all those searches may read in one app (about a third of a second): a
+super-app's callers and readers stay unknown rather than cost seconds."""
 _WALKS: Final = 4000
 """Walks one artifact may make beyond the first walk of each site."""
 _FANOUT: Final = 24
@@ -151,29 +154,41 @@ class _Follower:
     def __init__(self, art: AndroidArtifact) -> None:
         self.dexes = [_Dex(d, art.code_refs(d)) for d in art.dex_files]
         self.budget = _WALKS
+        self.search_bytes = _SEARCH_BYTES
         self.nodes: dict[_Key, _Node] = {}
         self.closed = art.input.kind in APP_KINDS
         """A whole app: no code outside it calls its methods, but the platform's."""
-        self._supers: dict[str, tuple[str, ...]] | None = None
+        self._defining: dict[str, tuple[int, int]] | None = None
         self._fates: dict[_Key, Fate] = {}
+
+    def defining(self, descriptor: str) -> tuple[int, int] | None:
+        """(file, class_def) of the app's class of that descriptor (the first file's, if several)."""
+        if self._defining is None:
+            where: dict[str, tuple[int, int]] = {}
+            for d, dx in enumerate(self.dexes):
+                for i, desc in enumerate(dx.dex.class_descriptors()):
+                    where.setdefault(desc, (d, i))
+            self._defining = where
+        return self._defining.get(descriptor)
+
+    def _parents(self, descriptor: str) -> tuple[str, ...] | None:
+        """The superclass and interfaces of one of the app's classes; None for a class it does
+        not define."""
+        at = self.defining(descriptor)
+        if at is None:
+            return None
+        sup, interfaces = class_parents(self.dexes[at[0]].dex, at[1])
+        return ((sup,) if sup else ()) + interfaces
 
     def lineage(self, descriptor: str) -> tuple[list[str], bool]:
         """The class, its superclasses and interfaces (a call through a superclass's or an
         interface's method_id may run this class's code), and whether all of them are the app's
         own: then only the app's code can call its methods."""
-        if self._supers is None:
-            ups: dict[str, tuple[str, ...]] = {}
-            for dx in self.dexes:
-                supers = dict(superclass_descriptors(dx.dex))
-                for cls, interfaces in interface_descriptors(dx.dex):
-                    sup = supers.get(cls)
-                    ups.setdefault(cls, ((sup,) if sup else ()) + interfaces)
-            self._supers = ups
         out = [descriptor]
         own = True
         k = 0
         while k < len(out) and len(out) < 64:
-            found = self._supers.get(out[k])
+            found = self._parents(out[k])
             if found is None:
                 own = own and out[k] == "Ljava/lang/Object;"
             else:
@@ -304,7 +319,8 @@ class _Follower:
                 continue
             defined = {ref: idx for idx, ref in methods.items()}
             for call, ref in elsewhere:
-                idx = defined.get(ref) if call.dex != d else None
+                home = self.defining(ref[0])
+                idx = defined.get(ref) if call.dex != d and home is not None and home[0] == d else None
                 code = dx.refs.code_of(idx) if idx is not None else None
                 if code is not None:
                     walks = self._into_walks(d, code, call.position)
@@ -312,7 +328,11 @@ class _Follower:
                     out[call] = None if walks is None or prior is None else prior + walks
             if not searches:
                 continue
-            sites = dx.refs.sites(methods=methods, fields=fields)
+            self.search_bytes -= len(dx.dex.buffer)
+            if self.search_bytes < 0:  # a very large app: its callers and readers stay unknown
+                out.update((key, None) for key in searches)
+                continue
+            sites = dx.refs.sites(methods=methods, fields=fields, object_reads=True)
             buf = dx.dex.buffer
             for key in searches:
                 found: list[_Walk] = []
@@ -330,9 +350,10 @@ class _Follower:
                                 if op in _GET_OBJECT:
                                     dest = buf[s.pos + 1] & 0xF if op == 0x54 else buf[s.pos + 1]
                                     found.append(_Walk(d, s.pos, s.start, s.end, frozenset([dest]), True))
+                if found and key in out and out[key] is None:
+                    continue
                 if found:
-                    prior = out.get(key, [])
-                    out[key] = (prior or []) + found
+                    out[key] = (out.get(key) or []) + found
         return out
 
     @staticmethod

@@ -44,7 +44,7 @@ from datatrail.formats.android.dex import HEADER_SIZE, DexFile
 from datatrail.formats.common.buffer import Buffer
 from datatrail.model.diagnostic import Level
 
-__all__ = ["CodeRefs", "CodeScan", "MethodCode", "Site", "Users", "interface_descriptors", "superclass_descriptors"]
+__all__ = ["CodeRefs", "CodeScan", "MethodCode", "Site", "Users", "class_parents", "superclass_descriptors"]
 
 Users = dict[int, list[tuple[str, str]]]
 """Target index -> ``[(class descriptor, method name)]`` of the code using it."""
@@ -120,6 +120,7 @@ _UNUSED: Final = frozenset(
 # call site instead, so it is not one of them).
 _INVOKE_OPS: Final = frozenset([*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB])
 _FIELD_OPS: Final = frozenset(range(0x52, 0x6E))  # iget*/iput* (22c), sget*/sput* (21c)
+_OBJECT_READS: Final = frozenset([0x54, 0x62])  # iget-object, sget-object
 _CONST_STRING: Final = 0x1A
 _CONST_STRING_JUMBO: Final = 0x1B
 
@@ -339,10 +340,12 @@ class CodeRefs:
         return self.scan(strings=string_indices).strings
 
     def sites(
-        self, methods: Collection[int] = (), strings: Collection[int] = (), fields: Collection[int] = ()
+        self, methods: Collection[int] = (), strings: Collection[int] = (), fields: Collection[int] = (),
+        *, object_reads: bool = False,
     ) -> dict[tuple[int, int], list[Site]]:
         """Where the code holds each target: per ``(kind, index)`` (kind 1 a method invoked, 2 a
-        string loaded, 4 a field read or written), the instructions that name it, in file order.
+        string loaded, 4 a field read or written - only ``iget-object``/``sget-object`` with
+        ``object_reads``, which searches faster), the instructions that name it, in file order.
         The same confirmation as :meth:`scan`: only whole instructions count."""
         dex = self.dex
         mset = {i for i in methods if 0 <= i < min(dex.method_count, 0x10000)}
@@ -357,7 +360,7 @@ class CodeRefs:
                     out.setdefault((_KIND_STRING, t), []).append(Site(pos, start, end))
             return out
         self._sites_of |= sset
-        found = self._candidates(mset, sset, fset)
+        found = self._candidates(mset, sset, fset, _OBJECT_READS if object_reads else _FIELD_OPS)
         if found is None:
             return {}
         index, cands = found
@@ -371,10 +374,11 @@ class CodeRefs:
         elsewhere, or damaged)."""
         index = self._code_index()
         if self._items_of_method is None:
-            found: dict[int, int] = {}
-            for j in range(len(index.starts)):
-                for owner in index.owners_of(j):
-                    found.setdefault(int(index.owner_method[owner]), j)
+            owner_method = index.owner_method
+            found = dict(zip([owner_method[o] for o in index.owners], range(len(index.starts))))
+            for j, owners in index.shared.items():
+                for owner in owners:
+                    found.setdefault(int(owner_method[owner]), j)
             self._items_of_method = found
         j = self._items_of_method.get(method_idx, -1)
         if j < 0:
@@ -480,10 +484,12 @@ class CodeRefs:
         found = self._candidates(mset, sset, fset)
         return set() if found is None else self._confirm(found[0], found[1], mset, sset, fset)
 
-    def _candidates(self, mset: set[int], sset: set[int], fset: set[int]) -> tuple[_CodeIndex, list[int]] | None:
+    def _candidates(
+        self, mset: set[int], sset: set[int], fset: set[int], field_ops: frozenset[int] = _FIELD_OPS
+    ) -> tuple[_CodeIndex, list[int]] | None:
         """Offsets where an instruction naming a target may start, and the index to confirm
         them with; None when there is none (and then no index was needed)."""
-        pattern = self._pattern(mset, sset, fset)
+        pattern = self._pattern(mset, sset, fset, field_ops)
         # The map's code section is one range to search; the index's own
         # ranges would cost reading every code item's size, and they find
         # nothing more: candidates outside any item are dropped when confirmed.
@@ -509,7 +515,7 @@ class CodeRefs:
             cands = [c for c in cands if not c & 1]
         return index, cands
 
-    def _pattern(self, mset: set[int], sset: set[int], fset: set[int]) -> re.Pattern[bytes]:
+    def _pattern(self, mset: set[int], sset: set[int], fset: set[int], field_ops: frozenset[int] = _FIELD_OPS) -> re.Pattern[bytes]:
         # One top-level character class keeps SRE on its fast first-byte
         # search; the lookbehind picks the kind, the lookahead skips the
         # operand byte and matches the index without consuming it, so
@@ -522,9 +528,9 @@ class CodeRefs:
                 b"(?<=" + _byte_class(_INVOKE_OPS) + b")(?=[\\x00-\\xff](?:" + _u16_alternatives(mset) + b"))"
             )
         if fset:
-            ops |= _FIELD_OPS
+            ops |= field_ops
             branches.append(
-                b"(?<=" + _byte_class(_FIELD_OPS) + b")(?=[\\x00-\\xff](?:" + _u16_alternatives(fset) + b"))"
+                b"(?<=" + _byte_class(field_ops) + b")(?=[\\x00-\\xff](?:" + _u16_alternatives(fset) + b"))"
             )
         if sset:
             ops |= {_CONST_STRING_JUMBO}
@@ -1101,26 +1107,22 @@ def superclass_descriptors(dex: DexFile) -> list[tuple[str, str | None]]:
     ]
 
 
-def interface_descriptors(dex: DexFile) -> list[tuple[str, tuple[str, ...]]]:
-    """``(class descriptor, the interfaces it declares)`` per class_def, in order. A list whose
-    offset or size does not fit the file counts as empty."""
+def class_parents(dex: DexFile, class_def: int) -> tuple[str | None, tuple[str, ...]]:
+    """The direct superclass (None for java.lang.Object or a bad index) and the interfaces one
+    class_def declares; an interface list whose offset or size does not fit the file is empty."""
     buf: Buffer = dex.buffer
     size = len(buf)
-    off = int(_U32.unpack_from(buf, _CLASS_DEFS_OFF)[0])
-    count = dex.class_def_count
-    words = array(_U32_CODE)
-    words.frombytes(buf[off : off + 32 * count])
-    if _BIG_ENDIAN_HOST:
-        words.byteswap()
+    if not 0 <= class_def < dex.class_def_count:
+        return None, ()
+    row = int(_U32.unpack_from(buf, _CLASS_DEFS_OFF)[0]) + 32 * class_def
+    if row + 16 > size:
+        return None, ()
+    sup, at = (int(x) for x in struct.unpack_from("<II", buf, row + 8))
     types = dex.type_names()
     ntypes = len(types)
-    out: list[tuple[str, tuple[str, ...]]] = []
-    for desc, at in zip(dex.class_descriptors(), words[3::8]):
-        names: tuple[str, ...] = ()
-        if at and at + 4 <= size:
-            n = int(_U32.unpack_from(buf, at)[0])
-            if at + 4 + 2 * n <= size and n <= 0xFFFF:
-                idx = struct.unpack_from(f"<{n}H", buf, at + 4)
-                names = tuple(types[i] for i in idx if i < ntypes)
-        out.append((desc, names))
-    return out
+    names: tuple[str, ...] = ()
+    if at and at + 4 <= size:
+        n = int(_U32.unpack_from(buf, at)[0])
+        if n <= 0xFFFF and at + 4 + 2 * n <= size:
+            names = tuple(types[i] for i in struct.unpack_from(f"<{n}H", buf, at + 4) if i < ntypes)
+    return (types[sup] if sup < ntypes else None), names
