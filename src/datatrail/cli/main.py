@@ -5,7 +5,7 @@ Exit codes (stable, documented in the README):
   1  findings at or above --fail-on
   2  usage error
   3  at least one input could not be analysed (takes precedence over 4 and 1)
-  4  scan: an input was analysed only in part (takes precedence over 1; --accept-partial turns it off)
+  4  scan, diff, label: an input was analysed only in part (takes precedence over 1; --accept-partial turns it off)
   5  an output (-o, --write-baseline, --summary-json) could not be written
 """
 

@@ -85,3 +85,26 @@ def test_accept_partial_exits_zero_and_complete_inputs_never_exit_four(cut: Path
     assert main(["scan", str(whole), "--format", "json", "-o", str(out)]) == EXIT_OK
     assert json.loads(out.read_text())["completeness"] == {
         "complete": True, "unread": [], "classes_declared": 10, "classes_read": 10}  # androguard: 10 classes
+
+
+def test_an_apk_without_its_manifest_is_a_damaged_apk_not_a_jar(tmp_path: Path) -> None:
+    import zipfile
+
+    from tests.support.realworld import HERE
+
+    source = HERE / "countly-sample.apk"
+    path = tmp_path / "no-manifest.apk"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w") as out:
+        for info in src.infolist():
+            if info.filename != "AndroidManifest.xml":
+                out.writestr(info, src.read(info))
+    report = scan_file(path)
+    assert report.inputs[0].kind == "apk"
+    assert not report.completeness.complete
+    assert any("no AndroidManifest.xml" in line for line in report.completeness.unread)
+    assert main(["scan", str(path), "-o", str(tmp_path / "r.json"), "--format", "json"]) == EXIT_PARTIAL
+    # A dex-only JAR (no resource table) is still a JAR.
+    jar = tmp_path / "classes.jar"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(jar, "w") as out:
+        out.writestr("classes.dex", src.read("classes.dex"))
+    assert scan_file(jar).inputs[0].kind == "jar"

@@ -76,3 +76,19 @@ def test_errors(hotfix_report: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     text = tmp_path / "notes.txt"
     text.write_text("not an app")
     assert main(["diff", str(hotfix_report), str(text)]) == EXIT_INPUT
+
+
+def test_a_partial_side_exits_4_unless_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datatrail.cli.main import main
+    from tests.support.realworld import HERE
+
+    whole = HERE / "countly-sample.apk"
+    cut = tmp_path / "cut.apk"
+    cut.write_bytes(whole.read_bytes()[:300_000])
+    assert main(["diff", str(cut), str(whole)]) == 4
+    assert f"{cut}: analysed only in part" in capsys.readouterr().err
+    assert main(["diff", str(cut), str(whole), "--accept-partial"]) == 0
+    # A tripped gate still exits 4 first: what looks new may only be what the cut side lost.
+    assert main(["diff", str(cut), str(whole), "--fail-on-new", "any"]) == 4
+    assert main(["diff", str(cut), str(whole), "--fail-on-new", "any", "--accept-partial"]) == 1
+    assert main(["diff", str(whole), str(whole)]) == 0

@@ -98,3 +98,17 @@ def test_static_and_traffic_together(saved: Path, capsys: pytest.CaptureFixture[
     assert doc["sources"] == ["static", "traffic"]
     by_source = {tuple(e["sources"]) for e in doc["play"]["data_types"]}
     assert by_source == {("static",), ("traffic",)}
+
+
+def test_a_partial_app_exits_4_unless_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.support.realworld import HERE
+
+    cut = tmp_path / "cut.apk"
+    cut.write_bytes((HERE / "countly-sample.apk").read_bytes()[:300_000])
+    assert main(["label", str(cut)]) == 4
+    err = capsys.readouterr().err
+    assert "analysed only in part" in err and "--accept-partial" in err
+    assert main(["label", str(cut), "--accept-partial"]) == EXIT_OK
+    assert "analysed only in part" in capsys.readouterr().err
+    assert main(["label", str(HERE / "countly-sample.apk")]) == EXIT_OK
+    assert "analysed only in part" not in capsys.readouterr().err

@@ -74,6 +74,10 @@ def sniff_archive(z: ZipArchive) -> Kind:
         return Kind.AAR
     if "base/manifest/AndroidManifest.xml" in names or "BundleConfig.pb" in names:
         return Kind.AAB
+    if "resources.arsc" in names:
+        # Only an APK holds a compiled resource table: one whose manifest is missing is a
+        # damaged APK (the loader says so), not a JAR.
+        return Kind.APK
     apks = [n for n in names if n.lower().endswith(".apk") and "/" not in n.strip("/")]
     nested_apks = [n for n in names if n.lower().endswith(".apk")]
     if "manifest.json" in names and nested_apks:

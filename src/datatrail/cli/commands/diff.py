@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from datatrail.changes.gate import FAIL_KINDS, parse_kinds
-from datatrail.cli.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Errors, Parser, report_for, write_output
+from datatrail.cli.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    Errors,
+    Parser,
+    add_accept_partial,
+    partial_status,
+    report_for,
+    write_output,
+)
 from datatrail.errors import InputError
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
 
@@ -38,6 +47,8 @@ exit codes:
   1  NEW adds something --fail-on-new forbids
   2  usage error
   3  OLD or NEW could not be analysed or read
+  4  OLD or NEW was analysed only in part, so what it lacks may be unread
+     (--accept-partial makes this 0, or 1 for a tripped --fail-on-new)
 
 examples:
   datatrail diff app-1.2.apk app-1.3.apk
@@ -63,6 +74,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
                      help="exit 1 when NEW adds any of these kinds (see below)")
     cmd.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER,
                      help="region whose transfer rules are flagged, for apps scanned now (default: eu)")
+    add_accept_partial(cmd)
 
 
 def _kinds(text: str) -> tuple[str, ...]:
@@ -87,9 +99,10 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         return EXIT_INPUT
     diff = diff_reports(reports[0], reports[1])
     write_output(diff_json(diff) if args.format == "json" else diff_text(diff), args.output)
+    status = partial_status(zip((args.old, args.new), reports), args.accept_partial, err)
     forbidden = new_items(diff, args.fail_on_new)
     if forbidden:
         err.print(f"datatrail: {len(forbidden)} new item(s) that --fail-on-new forbids: "
                   + "; ".join(f"{section} {item.detail if section == 'findings' else item.key}" for section, item in forbidden[:10]))
-        return EXIT_FINDINGS
-    return EXIT_OK
+        return status or EXIT_FINDINGS
+    return status

@@ -7,7 +7,17 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from datatrail.cli.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, report_for, write_output
+from datatrail.cli.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_USAGE,
+    Errors,
+    Parser,
+    add_accept_partial,
+    partial_status,
+    report_for,
+    write_output,
+)
 from datatrail.errors import DatatrailError, InputError
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
 from datatrail.model.label import MISMATCH_KINDS, LabelComparison, Observation
@@ -37,6 +47,8 @@ exit codes:
   1  a mismatch --fail-on-mismatch names
   2  usage error
   3  an input, capture or declared label could not be read
+  4  the app was analysed only in part, so the label is a lower bound
+     (--accept-partial makes this 0, or 1 for a mismatch)
 
 examples:
   datatrail label app.apk
@@ -66,6 +78,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     cmd.add_argument("--strict", action="store_true",
                      help="let data types known only from a requested permission trip --fail-on-mismatch too")
     cmd.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER, help="region for jurisdiction flags (default: eu)")
+    add_accept_partial(cmd)
 
 
 def _kinds(text: str) -> tuple[str, ...]:
@@ -120,9 +133,10 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     comparison = compare(declared, label) if declared is not None else None
     text = label_json(label, comparison) if args.format == "json" else label_text(label, comparison)
     write_output(text, args.output)
+    status = partial_status([(args.app, report)] if report is not None else [], args.accept_partial, err)
     if comparison is not None and args.fail_on_mismatch:
         count = _tripped(comparison, args.fail_on_mismatch, args.strict)
         if count:
             err.print(f"datatrail: {count} label mismatch(es) of kind {', '.join(args.fail_on_mismatch)}")
-            return EXIT_FINDINGS
-    return EXIT_OK
+            return status or EXIT_FINDINGS
+    return status
