@@ -26,6 +26,8 @@ BUILDERS: Final = frozenset(
         "authority", "encodedAuthority", "scheme", "path", "encodedPath", "appendPath", "appendEncodedPath",
         "query", "encodedQuery", "appendQueryParameter", "fragment", "encodedFragment", "clearQuery", "opaquePart",
         "encodedOpaquePart")]
+    # JSONObject.put and JSONArray.put return the container itself, as a builder does.
+    + [("Lorg/json/JSONObject;", "put"), ("Lorg/json/JSONArray;", "put")]
 )
 """Calls after which the receiver holds the value, and whose result is that receiver."""
 
@@ -34,8 +36,7 @@ CONTAINERS: Final = frozenset(
                       "Ljava/util/concurrent/ConcurrentHashMap;", "Ljava/util/Hashtable;") for m in ("put", "putIfAbsent")]
     + [(c, m) for c in ("Ljava/util/ArrayList;", "Ljava/util/List;", "Ljava/util/Collection;", "Ljava/util/Set;",
                         "Ljava/util/HashSet;", "Ljava/util/LinkedList;") for m in ("add", "addAll")]
-    + [("Lorg/json/JSONObject;", "put"), ("Lorg/json/JSONArray;", "put"), ("Landroid/os/Bundle;", "putString"),
-       ("Landroid/content/ContentValues;", "put")]
+    + [("Landroid/os/Bundle;", "putString"), ("Landroid/content/ContentValues;", "put")]
 )
 """Calls that store the value in their receiver: the container holds it from then on."""
 

@@ -189,3 +189,28 @@ def test_calls_the_walk_reports_are_calls_dexdump_shows(tmp_path: Path) -> None:
                         assert u.target in invoked[owner], (name, owner, u)
                         checked += 1
     assert checked >= 10
+
+
+def test_many_switches_over_one_huge_payload_stay_bounded() -> None:
+    """Hostile code: 200 switches sharing a 65,535-entry payload. Targets already reached are not
+    queued again and each costs a step, so the walk ends at once, saying it was cut."""
+    size = 0xFFFF
+
+    def fn(ix: Index) -> bytes:
+        n = 200
+        head = const_string(0, ix.s(HOST))  # 2 units
+        body = b""
+        for k in range(n):  # each packed-switch is 3 units; payload after them all (+ return-void)
+            at = 2 + 3 * k
+            payload_at = 2 + 3 * n + 1
+            payload_at += payload_at % 2  # payloads are 4-byte aligned (code starts aligned)
+            body += u16(0x2B | 0 << 8) + struct.pack("<i", payload_at - at)
+        code = head + body + RETURN_VOID
+        if (len(code) // 2) % 2:
+            code += u16(0)
+        # every case jumps back to the first switch (unit 2)
+        first_switch_rel = [2 - (2 + 3 * k) for k in range(1)]
+        return code + u16(0x0100, size) + struct.pack("<i", 0) + struct.pack(f"<{size}i", *([first_switch_rel[0]] * size))
+
+    uses, _ix, _refs = _walk(fn)
+    assert Use(CUT) in uses

@@ -317,15 +317,20 @@ class _Follower:
             fields = dx.refs.field_indices(wanted_fields) if wanted_fields else {}
             if not (methods or fields):
                 continue
-            defined = {ref: idx for idx, ref in methods.items()}
+            defined: dict[tuple[str, str], list[int]] = {}
+            for idx, ref in methods.items():
+                defined.setdefault(ref, []).append(idx)
             for call, ref in elsewhere:
                 home = self.defining(ref[0])
-                idx = defined.get(ref) if call.dex != d and home is not None and home[0] == d else None
-                code = dx.refs.code_of(idx) if idx is not None else None
-                if code is not None:
-                    walks = self._into_walks(d, code, call.position)
-                    prior = out.get(call, [])
-                    out[call] = None if walks is None or prior is None else prior + walks
+                if call.dex == d or home is None or home[0] != d:
+                    continue
+                shorty = self.dexes[call.dex].refs.method_shorty(call.method)
+                for idx in defined.get(ref, []):
+                    code = dx.refs.code_of(idx) if dx.refs.method_shorty(idx) == shorty else None
+                    if code is not None:
+                        walks = self._into_walks(d, code, call.position)
+                        prior = out.get(call, [])
+                        out[call] = None if walks is None or prior is None else prior + walks
             if not searches:
                 continue
             self.search_bytes -= len(dx.dex.buffer)
@@ -338,8 +343,7 @@ class _Follower:
                 found: list[_Walk] = []
                 if isinstance(key, _Callers):
                     for c in self.lineage(key.cls)[0]:
-                        idx = defined.get((c, key.name))
-                        if idx is not None:
+                        for idx in defined.get((c, key.name), []):
                             found.extend(_Walk(d, s.pos, s.start, s.end, frozenset(), True, True)
                                          for s in sites.get((1, idx), []))
                 else:
@@ -358,7 +362,7 @@ class _Follower:
 
     @staticmethod
     def _into_walks(d: int, code: MethodCode, position: int) -> list[_Walk] | None:
-        if not 0 <= position < code.ins:
+        if not 0 <= position < code.ins or code.registers < code.ins:
             return None
         return [_Walk(d, code.start, code.start, code.end, frozenset([code.registers - code.ins + position]), False)]
 
@@ -376,8 +380,13 @@ class _Follower:
             if not (self.closed and own and key.name not in _OBJECT_METHODS and not key.name.startswith("<")):
                 node.direct = Fate.FETCHED  # the platform or the app an SDK is built into may call it
             # else nothing in the app calls it, and nothing outside the app can
+        elif isinstance(key, _Readers) and not walks:
+            # Never read by the app's code: nowhere, in a whole app whose own class it is;
+            # otherwise the app an SDK is built into, or reflection, may read it.
+            if not (self.closed and self.lineage(key.cls)[1]):
+                node.direct = Fate.FETCHED
         else:
-            node.children = list(walks)  # a field never read: the value goes nowhere from here
+            node.children = list(walks)
 
     # ------------------------------------------------------------ judging
 

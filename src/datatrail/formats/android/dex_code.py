@@ -61,6 +61,7 @@ _BIG_ENDIAN_HOST: Final = sys.byteorder == "big"
 # Header fields (byte offsets into the 0x70-byte header).
 _MAP_OFF: Final = 52
 _METHOD_IDS_OFF: Final = 92
+_PROTO_IDS_OFF: Final = 76
 _FIELD_IDS_OFF: Final = 84
 _CLASS_DEFS_OFF: Final = 100
 
@@ -402,6 +403,17 @@ class CodeRefs:
         off = self._header_u32(_METHOD_IDS_OFF) + 8 * method_idx
         (class_idx,) = _U16.unpack_from(self._buf, off)
         return self.dex.type_name(class_idx), self._method_name(method_idx)
+
+    def method_shorty(self, method_idx: int) -> str:
+        """The shorty of one method_id's prototype (``"VL"``), comparable across files: overloads
+        differ in it. "" when out of range."""
+        if not 0 <= method_idx < self.dex.method_count:
+            return ""
+        proto = int(_U16.unpack_from(self._buf, self._header_u32(_METHOD_IDS_OFF) + 8 * method_idx + 2)[0])
+        at = self._header_u32(_PROTO_IDS_OFF) + 12 * proto
+        if at + 4 > self._size:
+            return ""
+        return self.dex.string(int(_U32.unpack_from(self._buf, at)[0]))
 
     def field_ref(self, field_idx: int) -> tuple[str, str]:
         """(class descriptor, name) of one field_id, read alone."""

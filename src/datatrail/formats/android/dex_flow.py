@@ -97,20 +97,20 @@ def _args(buf: Buffer, pc: int, op: int) -> list[int]:
     return list(range(first, first + buf[pc + 1]))
 
 
-def _payload_targets(buf: Buffer, pc: int, end: int) -> list[int]:
-    """Branch targets of the packed- or sparse-switch at ``pc`` (empty when its payload is bad)."""
+def _payload_targets(buf: Buffer, pc: int, end: int) -> list[int] | None:
+    """Branch targets of the packed- or sparse-switch at ``pc``; None when its payload is bad."""
     at = pc + 2 * _I32.unpack_from(buf, pc + 2)[0]
     if not (0 <= at and at + 4 <= end and buf[at] == 0):
-        return []
+        return None
     ident, size = buf[at + 1], _U16.unpack_from(buf, at + 2)[0]
     if ident == 1:
         first = at + 8
     elif ident == 2:
         first = at + 4 + 4 * size
     else:
-        return []
+        return None
     if first + 4 * size > end:
-        return []
+        return None
     return [pc + 2 * _I32.unpack_from(buf, first + 4 * k)[0] for k in range(size)]
 
 
@@ -145,6 +145,7 @@ def walk_from(refs: CodeRefs, pc: int, start: int, end: int, registers: frozense
     reached: dict[int, frozenset[int]] = {}
     while todo:
         pc, held, carried = todo.pop()
+        steps -= 1
         while True:
             if not held and not carried:
                 break
@@ -164,7 +165,8 @@ def walk_from(refs: CodeRefs, pc: int, start: int, end: int, registers: frozense
                 break
             op = buf[pc]
             w = _WIDTH[op] or (2 if buf[pc + 1] == 0 else 0)  # nop, or a payload: not run into
-            if not w or pc + w > end:
+            if not w or pc + w > end:  # damaged code: where the value goes from here is unknown
+                use(Use(CUT))
                 break
             nxt = pc + w
             if op in _INVOKE or op in _INVOKE_RANGE:
@@ -216,7 +218,18 @@ def walk_from(refs: CodeRefs, pc: int, start: int, end: int, registers: frozense
             elif op in _IF:
                 todo.append((pc + 2 * _I16.unpack_from(buf, pc + 2)[0], held, False))
             elif op == 0x2B or op == 0x2C:
-                todo.extend((t, held, False) for t in _payload_targets(buf, pc, end))
+                targets = _payload_targets(buf, pc, end)
+                if targets is None:
+                    use(Use(CUT))
+                    break
+                # Each target costs a step, and one already reached with these registers is
+                # not queued again: many switches sharing a huge payload stay bounded.
+                steps -= len(targets)
+                if steps < 0:
+                    use(Use(CUT))
+                    return out
+                todo.extend((t, held, False) for t in set(targets)
+                            if not ((r := reached.get(t)) is not None and held <= r))
             elif op == 0x4D:  # aput-object vAA, vBB, vCC
                 if buf[pc + 1] in held:
                     use(Use(ARRAY))
