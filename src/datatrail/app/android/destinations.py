@@ -87,7 +87,7 @@ def _demoted(endpoint: Endpoint, users: dict[tuple[str, int], list[str]], define
     if endpoint.source_count > len(endpoint.sources):
         return endpoint
     if not reasons:
-        return None if files and endpoint.is_endpoint and not any(s.role != "endpoint" for s in endpoint.sources) else endpoint
+        return None if files and all(s.role == "endpoint" for s in endpoint.sources) else endpoint
     return as_reference(endpoint, "; ".join(reasons))
 
 

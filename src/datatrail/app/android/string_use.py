@@ -28,7 +28,7 @@ from typing import Final
 from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.formats.android.dex import DexFile
 from datatrail.formats.android.dex_code import CodeRefs, MethodCode, class_parents
-from datatrail.formats.android.dex_flow import CALL, CARRY_RECEIVER, CARRY_RESULT, FIELD, RETURN, walk_from
+from datatrail.formats.android.dex_flow import CALL, CARRY_RECEIVER, CARRY_RESULT, FIELD, RETURN, loaded_register, walk_from
 from datatrail.knowledge import string_sinks as sinks
 from datatrail.model.report import APP_KINDS
 
@@ -67,7 +67,6 @@ _WALKS: Final = 4000
 """Walks one artifact may make beyond the first walk of each site."""
 _FANOUT: Final = 24
 """Callers or field readers followed per method or field; more means a shared utility."""
-_GET_OBJECT: Final = frozenset([0x54, 0x62])  # iget-object, sget-object
 _OBJECT_METHODS: Final = frozenset({"toString", "equals", "hashCode", "clone", "finalize"})
 """java.lang.Object's methods, which the platform calls on any class."""
 
@@ -159,6 +158,7 @@ class _Follower:
         self.closed = art.input.kind in APP_KINDS
         """A whole app: no code outside it calls its methods, but the platform's."""
         self._defining: dict[str, tuple[int, int]] | None = None
+        self._lineages: dict[str, tuple[list[str], bool]] = {}
         self._fates: dict[_Key, Fate] = {}
 
     def defining(self, descriptor: str) -> tuple[int, int] | None:
@@ -184,6 +184,9 @@ class _Follower:
         """The class, its superclasses and interfaces (a call through a superclass's or an
         interface's method_id may run this class's code), and whether all of them are the app's
         own: then only the app's code can call its methods."""
+        known = self._lineages.get(descriptor)
+        if known is not None:
+            return known
         out = [descriptor]
         own = True
         k = 0
@@ -194,6 +197,7 @@ class _Follower:
             else:
                 out.extend(u for u in found if u not in out)
             k += 1
+        self._lineages[descriptor] = (out, own)
         return out, own
 
     # ------------------------------------------------------------- growing
@@ -346,18 +350,14 @@ class _Follower:
                         for idx in defined.get((c, key.name), []):
                             found.extend(_Walk(d, s.pos, s.start, s.end, frozenset(), True, True)
                                          for s in sites.get((1, idx), []))
-                else:
+                else:  # the search found only object reads
                     for idx, ref in fields.items():
                         if ref == (key.cls, key.name):
-                            for s in sites.get((4, idx), []):
-                                op = buf[s.pos]
-                                if op in _GET_OBJECT:
-                                    dest = buf[s.pos + 1] & 0xF if op == 0x54 else buf[s.pos + 1]
-                                    found.append(_Walk(d, s.pos, s.start, s.end, frozenset([dest]), True))
-                if found and key in out and out[key] is None:
-                    continue
-                if found:
-                    out[key] = (out.get(key) or []) + found
+                            found.extend(_Walk(d, s.pos, s.start, s.end, frozenset([loaded_register(buf, s.pos)]), True)
+                                         for s in sites.get((4, idx), []))
+                prior = out.get(key, [])
+                if found and prior is not None:
+                    out[key] = prior + found
         return out
 
     @staticmethod
@@ -428,7 +428,8 @@ def string_fates(art: AndroidArtifact, groups: Iterable[Iterable[tuple[str, int]
         dx = follower.dexes[d]
         buf = dx.dex.buffer
         for (_kind, index), sites in dx.refs.sites(strings=indices).items():
-            walks[(dx.dex.name, index)] = [_Walk(d, s.pos, s.start, s.end, frozenset([buf[s.pos + 1]]), True) for s in sites]
+            walks[(dx.dex.name, index)] = [
+                _Walk(d, s.pos, s.start, s.end, frozenset([loaded_register(buf, s.pos)]), True) for s in sites]
     roots: dict[int, list[_Walk]] = {}
     for site, keys in walks.items():
         for number in member[site]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "EXIT_PARTIAL", "EXIT_OUTPUT", "OutputError", "Parser", "Errors",
-    "Command", "write_output", "open_output", "report_for", "add_accept_partial", "partial_status",
+    "Command", "write_output", "open_output", "report_for", "add_accept_partial", "partial_line", "partial_status",
 ]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_PARTIAL, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
@@ -137,8 +137,15 @@ def add_accept_partial(cmd: argparse.ArgumentParser) -> None:
     """The flag every command that analyses an app offers: exit 0, not 4, on a partial analysis."""
     cmd.add_argument(
         "--accept-partial", action="store_true",
-        help="do not exit 4 when an app could be read only in part (the output still says so first)",
+        help="do not exit 4 when an input could be read only in part (its output still says so first)",
     )
+
+
+def partial_line(path: Path | str, unread: Sequence[str], accept: bool) -> str:
+    """The one line every command prints for an input read only in part."""
+    first = f"; first: {unread[0]}" if unread else ""
+    return (f"datatrail: {path}: analysed only in part ({len(unread)} part(s) could not be read{first})"
+            + ("" if accept else "; --accept-partial to exit 0"))
 
 
 def partial_status(reports: Iterable[tuple[Path, Report]], accept: bool, err: Errors) -> int:
@@ -146,12 +153,8 @@ def partial_status(reports: Iterable[tuple[Path, Report]], accept: bool, err: Er
     as ``scan`` says it; EXIT_OK when all were read whole."""
     status = EXIT_OK
     for path, report in reports:
-        unread = report.completeness.unread
-        if report.completeness.complete:
-            continue
-        first = f"; first: {unread[0]}" if unread else ""
-        err.print(f"datatrail: {path}: analysed only in part ({len(unread)} part(s) could not be read{first})"
-                  + ("" if accept else "; --accept-partial to exit 0"))
-        if not accept:
-            status = EXIT_PARTIAL
+        if not report.completeness.complete:
+            err.print(partial_line(path, report.completeness.unread, accept))
+            if not accept:
+                status = EXIT_PARTIAL
     return status

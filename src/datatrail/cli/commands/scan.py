@@ -22,7 +22,9 @@ from datatrail.cli.commands.common import (
     EXIT_USAGE,
     Errors,
     Parser,
+    add_accept_partial,
     open_output,
+    partial_line,
     write_output,
 )
 from datatrail.cli.commands.scan_cluster import add_arguments as add_cluster_arguments
@@ -146,11 +148,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         metavar="S",
         help="give up on an input after S seconds: it fails alone (exit 3) and the others go on (default: no limit)",
     )
-    scan.add_argument(
-        "--accept-partial",
-        action="store_true",
-        help="do not exit 4 when an input could be read only in part (its report still says so first)",
-    )
+    add_accept_partial(scan)
     scan.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -312,8 +310,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
                     say(outcome.error or f"datatrail: cannot analyse {outcome.path}")
                 continue
             if outcome.unread:
-                say(f"datatrail: {outcome.path}: analysed only in part ({len(outcome.unread)} part(s) could not be read; "
-                    f"first: {outcome.unread[0]})" + ("" if args.accept_partial else "; --accept-partial to exit 0"))
+                say(partial_line(outcome.path, outcome.unread, args.accept_partial))
                 if not args.accept_partial and status in (EXIT_OK, EXIT_FINDINGS):
                     status = EXIT_PARTIAL
             if gate.tripped(outcome.worst_rank, outcome.rule_ids):

@@ -44,7 +44,7 @@ from datatrail.formats.android.dex import HEADER_SIZE, DexFile
 from datatrail.formats.common.buffer import Buffer
 from datatrail.model.diagnostic import Level
 
-__all__ = ["CodeRefs", "CodeScan", "MethodCode", "Site", "Users", "class_parents", "superclass_descriptors"]
+__all__ = ["CodeRefs", "CodeScan", "INSTRUCTION_WIDTH", "MethodCode", "Site", "Users", "class_parents", "superclass_descriptors"]
 
 Users = dict[int, list[tuple[str, str]]]
 """Target index -> ``[(class descriptor, method name)]`` of the code using it."""
@@ -112,7 +112,9 @@ def _widths() -> tuple[int, ...]:
     return tuple(2 * u for u in units)
 
 
-_WIDTH: Final = _widths()
+INSTRUCTION_WIDTH: Final = _widths()
+"""Bytes per instruction by opcode; 0 for ``nop``, whose code unit may start a payload."""
+_WIDTH: Final = INSTRUCTION_WIDTH
 _UNUSED: Final = frozenset(
     [*range(0x3E, 0x44), 0x73, 0x79, 0x7A, *range(0xE3, 0xFA)]
 )

@@ -19,10 +19,10 @@ import struct
 from collections.abc import Callable
 from typing import Final, NamedTuple
 
-from datatrail.formats.android.dex_code import CodeRefs
+from datatrail.formats.android.dex_code import INSTRUCTION_WIDTH, CodeRefs
 from datatrail.formats.common.buffer import Buffer
 
-__all__ = ["Use", "CALL", "RETURN", "FIELD", "ARRAY", "CUT", "CARRY_RESULT", "CARRY_RECEIVER", "Carry", "walk_from"]
+__all__ = ["Use", "loaded_register", "CALL", "RETURN", "FIELD", "ARRAY", "CUT", "CARRY_RESULT", "CARRY_RECEIVER", "Carry", "walk_from"]
 
 CALL: Final = 1
 """The value is an argument of a call: ``target`` the method_id, ``position`` its place in the
@@ -60,20 +60,7 @@ _I16 = struct.Struct("<h")
 _I32 = struct.Struct("<i")
 _U16 = struct.Struct("<H")
 
-# Instruction width in bytes per opcode, 0 for nop/payloads (sized apart). Same table as the
-# reference scanner's; kept here as the walker reads many more kinds of instruction.
-_W = [2] * 256
-for _first, _last, _units in [
-    (0x02, 0x02, 2), (0x03, 0x03, 3), (0x05, 0x05, 2), (0x06, 0x06, 3), (0x08, 0x08, 2), (0x09, 0x09, 3),
-    (0x13, 0x13, 2), (0x14, 0x14, 3), (0x15, 0x15, 2), (0x16, 0x16, 2), (0x17, 0x17, 3), (0x18, 0x18, 5),
-    (0x19, 0x19, 2), (0x1A, 0x1A, 2), (0x1B, 0x1B, 3), (0x1C, 0x1C, 2), (0x1F, 0x20, 2), (0x22, 0x23, 2),
-    (0x24, 0x26, 3), (0x29, 0x29, 2), (0x2A, 0x2C, 3), (0x2D, 0x3D, 2), (0x44, 0x6D, 2), (0x6E, 0x72, 3),
-    (0x74, 0x78, 3), (0x90, 0xAF, 2), (0xD0, 0xE2, 2), (0xFA, 0xFB, 4), (0xFC, 0xFD, 3), (0xFE, 0xFF, 2),
-]:
-    for _op in range(_first, _last + 1):
-        _W[_op] = 2 * _units
-_W[0x00] = 0
-_WIDTH: Final = tuple(_W)
+_WIDTH: Final = INSTRUCTION_WIDTH
 
 _WRITES_A: Final = frozenset([0x01, 0x04, 0x12, 0x20, 0x21, 0x23, *range(0x52, 0x59), *range(0x7B, 0x90),
                               *range(0xB0, 0xD0), *range(0xD0, 0xD8)])
@@ -112,6 +99,12 @@ def _payload_targets(buf: Buffer, pc: int, end: int) -> list[int] | None:
     if first + 4 * size > end:
         return None
     return [pc + 2 * _I32.unpack_from(buf, first + 4 * k)[0] for k in range(size)]
+
+
+def loaded_register(buf: Buffer, pc: int) -> int:
+    """The register the instruction at ``pc`` loads a value into: ``const-string(/jumbo)`` and
+    ``sget-object`` write vAA, ``iget-object`` vA; where a walk of what it loaded starts."""
+    return buf[pc + 1] & 0xF if buf[pc] == 0x54 else buf[pc + 1]
 
 
 def walk_from(refs: CodeRefs, pc: int, start: int, end: int, registers: frozenset[int], carry: Carry,
