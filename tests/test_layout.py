@@ -111,3 +111,35 @@ def test_test_files_share_helpers_through_tests_support_only() -> None:
                     and not (node.module or "").startswith("tests.support"):
                 borrowed.append(f"{path.relative_to(TESTS)}:{node.lineno} {node.module}")
     assert borrowed == []
+
+
+_RUNS = {"run", "check_output", "check_call", "call", "Popen"}
+
+
+def _unchecked_programs(source: str, where: str) -> list[str]:
+    """Programs a test module runs by a literal name without first asking whether they are
+    installed (``shutil.which("x")`` or ``oracle("x")`` in the same module): on a machine
+    without them such a test errors instead of skipping."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _RUNS
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "subprocess" and node.args):
+            continue
+        argv = node.args[0]
+        first = argv.elts[0] if isinstance(argv, (ast.List, ast.Tuple)) and argv.elts else None
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            name = first.value
+            if f'which("{name}")' not in source and f'oracle("{name}")' not in source:
+                found.append(f"{where}:{node.lineno} runs {name}")
+    return found
+
+
+def test_every_outside_program_a_test_runs_is_checked_for_first() -> None:
+    hits = [hit for path in sorted(TESTS.rglob("*.py")) for hit in _unchecked_programs(path.read_text(), str(path.relative_to(TESTS)))]
+    assert hits == []
+
+
+def test_the_unchecked_program_finder_finds_one() -> None:
+    source = 'import subprocess\n\ndef test_x():\n    subprocess.run(["dexdump", "-d", "a.dex"])\n'
+    assert _unchecked_programs(source, "t.py") == ["t.py:4 runs dexdump"]
+    assert _unchecked_programs(source.replace("def test_x", "oracle(\"dexdump\")\ndef test_x"), "t.py") == []

@@ -13,6 +13,7 @@ from datatrail.app.pipeline import scan_file
 from datatrail.cli.main import EXIT_FINDINGS, EXIT_OK, main
 from datatrail.model.report import SCHEMA_VERSION, Report
 from tests.support.corpus import corpus_dir, corpus_files
+from tests.support.oracles import oracle
 
 TENCENT = corpus_files("sdk/android/tencent/*")
 CHINA_LAWS = ("National Intelligence Law", "Data Security Law", "Cybersecurity Law")
@@ -80,13 +81,14 @@ def test_viewer_changes_transfer_flags_not_facts() -> None:
 
 def test_data_access_locations_are_real_invokes_per_dexdump(tmp_path: Path) -> None:
     """Each reported location names a method whose code dexdump shows invoking the API."""
+    dexdump = oracle("dexdump")
     apk = corpus_dir() / "apk" / "bugly-demo" / "BuglyUpgradeDemo-demo.apk"
     report = scan_file(apk)
     import zipfile
 
     with zipfile.ZipFile(apk) as zf:
         (tmp_path / "classes.dex").write_bytes(zf.read("classes.dex"))
-    dump = subprocess.run(["dexdump", "-d", str(tmp_path / "classes.dex")], capture_output=True, text=True, errors="replace", timeout=120).stdout
+    dump = subprocess.run([dexdump, "-d", str(tmp_path / "classes.dex")], capture_output=True, text=True, errors="replace", timeout=120).stdout
     sim = next(a for a in report.data_access if a.data == "SIM serial")
     assert "Landroid/telephony/TelephonyManager;.getSimSerialNumber" in dump
     for loc in sim.locations:

@@ -17,6 +17,7 @@ from datatrail.app.corpus import PRELOAD
 from datatrail.app.pipeline import scan_file
 from datatrail.batch import BatchInput, ResidentRunner, Status
 from tests.support.corpus import corpus_files
+from tests.support.processes import group_members
 
 APPS = corpus_files("apk/**/*.apk")
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -34,26 +35,26 @@ def _group_alive(pgid: int) -> bool:
 def test_a_scan_killed_mid_run_leaves_no_worker_behind(tmp_path: Path) -> None:
     folder = tmp_path / "apps"
     folder.mkdir()
-    for i in range(40):
+    for i in range(80):
         (folder / f"{i:02d}.apk").write_bytes(APPS[i % len(APPS)].read_bytes() + bytes([i]))
     scan = subprocess.Popen([sys.executable, "-m", "datatrail.cli", "scan", str(folder), "--jobs", "2", "--format", "jsonl",
                              "-o", str(tmp_path / "out.jsonl"), "--no-progress"], env={**os.environ, "PYTHONPATH": SRC},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    out = tmp_path / "out.jsonl"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (out.exists() and out.stat().st_size):
-        time.sleep(0.05)  # the pool is up and scanning
-    members = subprocess.run(["ps", "-o", "pid=", "-g", str(scan.pid)], capture_output=True, text=True).stdout.split()
-    assert len(members) >= 3  # the scan, its forkserver and workers
+    members = group_members(scan.pid)
+    while time.monotonic() < deadline and len(members) < 4 and scan.poll() is None:
+        time.sleep(0.02)  # until the pool is up: the scan, its forkserver and workers
+        members = group_members(scan.pid)
+    assert scan.poll() is None and len(members) >= 4, members  # killed mid-run, not after it ended
     scan.send_signal(signal.SIGKILL)  # the scan alone, not its group: its children are on their own now
     scan.wait(timeout=10)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and _group_alive(scan.pid):
         time.sleep(0.2)
-    left = subprocess.run(["ps", "-o", "pid=,cmd=", "-g", str(scan.pid)], capture_output=True, text=True).stdout
-    if left.strip():
+    left = group_members(scan.pid)
+    if left:
         os.killpg(scan.pid, signal.SIGKILL)
-    assert left.strip() == ""
+    assert left == []
 
 
 def _pid(report: object) -> str:
@@ -91,7 +92,7 @@ def test_an_idle_worker_ends_when_its_owner_is_killed() -> None:
                              stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
         assert owner.stdout is not None and owner.stdout.readline().strip() == "ready"
-        assert len(subprocess.run(["ps", "-o", "pid=", "-g", str(owner.pid)], capture_output=True, text=True).stdout.split()) >= 2
+        assert len(group_members(owner.pid)) >= 2
         owner.send_signal(signal.SIGKILL)
         owner.wait(timeout=10)
         deadline = time.monotonic() + 15

@@ -139,3 +139,44 @@ def test_cut_har_keeps_the_entries_before_the_cut() -> None:
     assert [d.code for d in report.diagnostics] == ["har.damaged"]
     with pytest.raises(CorruptInput):
         analyse_capture_bytes(data[:data.index(b"https://e0.example/")], "cut.har", attribute=False)
+
+
+def test_a_big_har_is_read_in_memory_bounded_by_its_largest_entry(tmp_path: Path) -> None:
+    # 40 MB of HAR (responses of 100 KB each, which the reader never needs): the reader holds a window and
+    # one entry, so its peak stays far below the file; before, the whole document was parsed at once.
+    import tracemalloc
+
+    path = tmp_path / "big.har"
+    with path.open("w") as out:
+        out.write('{"log": {"version": "1.2", "entries": [')
+        for i in range(400):
+            entry = _entry(f"https://e{i % 7}.example/p?i={i}")
+            entry["response"]["content"]["text"] = "x" * 100_000
+            out.write(("," if i else "") + json.dumps(entry))
+        out.write("]}}")
+    tracemalloc.start()
+    try:
+        report = analyse_capture(path, attribute=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(report.requests) == 400 and report.input.size == path.stat().st_size
+    assert report.input.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert peak < 8 << 20, f"peak {peak / 2**20:.1f} MB for a {path.stat().st_size / 2**20:.0f} MB HAR"
+
+
+def test_entry_limit_and_a_zhar_read_as_a_stream() -> None:
+    entries = [_entry(f"https://s{i}.example/") for i in range(5)]
+    log = DiagnosticLog()
+    assert [e.url for e in read_har(zlib.compress(_har(entries)), log, "t", HarLimits(max_entries=3))] == [
+        "https://s0.example/", "https://s1.example/", "https://s2.example/"]
+    assert [d.message for d in log.items] == ["more than 3 entries; only the first 3 read"]
+    plain = _har(entries)
+    packer = zlib.compressobj()
+    first = packer.compress(plain[:100]) + packer.flush(zlib.Z_FULL_FLUSH)  # a block boundary: the head inflates alone
+    packed = first + packer.compress(plain[100:]) + packer.flush()
+    with pytest.raises(CorruptInput, match="compressed HAR is damaged"):
+        read_har(first + b"\xff" * 8 + packed[len(first) + 8:], DiagnosticLog(), "t")
+    log = DiagnosticLog()  # cut short, it keeps the entries before the cut, as a plain HAR does
+    packed = zlib.compress(_har([_entry(f"https://s{i}.example/") for i in range(50)]))
+    assert 1 <= len(read_har(packed[:len(packed) * 3 // 4], log, "t")) < 50 and [d.code for d in log.items] == ["har.damaged"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from datatrail.app.pipeline import scan_file
 from datatrail.errors import DatatrailError
 from datatrail.report.json import to_dict
 from tests.support.corpus import corpus_dir, corpus_files
+from tests.support.processes import group_members
 from tests.support.service_process import ServiceProcess, start_worker, wait_until
 
 APPS = corpus_files("apk/**/*.apk", "apk/**/*.aab", "apk/**/*.apks", "ipa/**/*.ipa")
@@ -184,8 +184,7 @@ def test_two_hundred_uploads_from_sixteen_clients(database: str, tmp_path: Path)
 
 
 def _group(pgid: int) -> list[str]:
-    lines = subprocess.run(["ps", "-o", "pid=,cmd=", "-g", str(pgid)], capture_output=True, text=True).stdout.splitlines()
-    return [line for line in lines if line.strip() and "<defunct>" not in line]  # serve itself, ended, not yet reaped by the test
+    return [cmd for _, cmd in group_members(pgid)]  # not serve itself once ended and not yet reaped by the test
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.support.dex_factory import sort_key, uleb128
+from tests.support.oracles import oracle
 
 _INSN = re.compile(r"^[0-9a-f]{6}: [0-9a-f ]+\|[0-9a-f]{4}: (\S+)")
 
@@ -36,7 +37,7 @@ def dexdump_users(blob: bytes, tmp: Path) -> Dump:
     """Users of every method/string/field index, read from ``dexdump -d``."""
     path = tmp / "oracle.dex"
     path.write_bytes(blob)
-    proc = subprocess.run(["dexdump", "-d", str(path)], capture_output=True, timeout=600)
+    proc = subprocess.run([oracle("dexdump"), "-d", str(path)], capture_output=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = Dump()
     cls = name = ""

@@ -13,6 +13,8 @@ from datatrail.app.options import ScanOptions
 from datatrail.app.pipeline import scan_file
 from datatrail.app.shared.sniff import Kind, sniff_bytes
 from datatrail.batch import TASKS_PER_CHILD, BatchInput, Discovery, More, Outcome, Renderer, discover, run_batch, run_stream
+from datatrail.errors import InputError
+from datatrail.formats.common.regular import open_regular
 from datatrail.formats.common.zip import has_end_record
 from datatrail.model.report import Report
 
@@ -35,7 +37,7 @@ def looks_analysable(path: Path) -> bool:
     could not be read instead of silently skipping them.
     """
     try:
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(_SNIFF_BYTES)
             if not head:
                 return False
@@ -43,6 +45,8 @@ def looks_analysable(path: Path) -> bool:
                 return True
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 return has_end_record(data)
+    except InputError:
+        return False  # a FIFO, device or socket: nothing to analyse, and never opened for reading
     except (OSError, ValueError):
         return True
 
@@ -51,9 +55,10 @@ def _scan_one(path: Path, scanner: AppScanner, options: ScanOptions) -> Report:
     return scanner(path, options)
 
 
-def discover_apps(paths: Iterable[Path]) -> Discovery:
-    """The apps the paths name: files that look like apps, and unzipped iOS bundles, directories walked."""
-    return discover(paths, looks_analysable, BUNDLE_SUFFIXES)
+def discover_apps(paths: Iterable[Path], follow_symlinks: bool = False) -> Discovery:
+    """The apps the paths name: files that look like apps, and unzipped iOS bundles, directories walked
+    (staying inside each unless ``follow_symlinks``)."""
+    return discover(paths, looks_analysable, BUNDLE_SUFFIXES, follow_symlinks)
 
 
 def scan_apps(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable
 from urllib.parse import quote_plus, urlsplit
 
 from datatrail.capture.content_coding import decode_content
@@ -55,7 +56,7 @@ def _body(entry: HarEntry, log: DiagnosticLog, where: str) -> tuple[bytes, bool]
     return b"", False
 
 
-def exchanges_from_har(entries: list[HarEntry], log: DiagnosticLog, location: str, max_body: int) -> list[Exchange]:
+def exchanges_from_har(entries: Iterable[HarEntry], log: DiagnosticLog, location: str, max_body: int) -> list[Exchange]:
     out: list[Exchange] = []
     for entry in entries:
         where = f"{location}#entry{entry.index}"

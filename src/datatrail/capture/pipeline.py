@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,9 @@ from datatrail.capture.known_values import KnownValues
 from datatrail.capture.mitmproxy import exchanges_from_mitmproxy
 from datatrail.capture.personal_data import find_personal_data
 from datatrail.errors import UnsupportedInput
-from datatrail.formats.net.har import read_har, sniff_har
+from datatrail.formats.common.digest_reader import DigestReader
+from datatrail.formats.common.regular import open_regular
+from datatrail.formats.net.har import HarReader, sniff_har
 from datatrail.formats.net.mitmproxy import read_mitmproxy, sniff_mitmproxy
 from datatrail.formats.net.pcap import CaptureLimits, read_frames, sniff_capture
 from datatrail.model.capture import CaptureInput, CaptureReport, Flow, TrafficDestination
@@ -51,7 +54,13 @@ def analyse_capture(path: Path, viewer: str = "eu", limits: CaptureLimits = Capt
                     attribute: bool = True, http_limits: HttpLimits = HttpLimits(),
                     known: KnownValues | None = None) -> CaptureReport:
     """Read a pcap, pcapng, HAR or mitmproxy file; raises UnsupportedInput when it is none of them."""
-    return analyse_capture_bytes(path.read_bytes(), str(path), viewer, limits, attribute, http_limits, known)
+    with open_regular(path) as fh:
+        head = fh.read(SNIFF_BYTES)
+        if sniff_capture(head) is None and sniff_har(head) is not None:
+            fh.seek(0)  # a HAR is read entry by entry, never whole
+            return _from_har(DigestReader(fh), str(path), viewer, attribute, http_limits, known)
+        data = head + fh.read()
+    return analyse_capture_bytes(data, str(path), viewer, limits, attribute, http_limits, known)
 
 
 def analyse_capture_bytes(data: bytes, location: str, viewer: str = "eu", limits: CaptureLimits = CaptureLimits(),
@@ -61,9 +70,9 @@ def analyse_capture_bytes(data: bytes, location: str, viewer: str = "eu", limits
     kind = sniff_capture(data)
     if kind is None:
         if sniff_har(data) is not None:
-            return _from_log(data, location, viewer, attribute, http_limits, "har", known)
+            return _from_har(DigestReader(io.BytesIO(data)), location, viewer, attribute, http_limits, known)
         if sniff_mitmproxy(data):
-            return _from_log(data, location, viewer, attribute, http_limits, "mitmproxy", known)
+            return _from_mitmproxy(data, location, viewer, attribute, http_limits, known)
         raise UnsupportedInput(f"{location}: not a pcap, pcapng, HAR or mitmproxy capture")
     log = DiagnosticLog()
     table = FlowTable(log, location, limits, http_limits)
@@ -99,19 +108,24 @@ def compare_capture(report: CaptureReport, app: Report) -> CaptureReport:
     return dataclasses.replace(report, app_comparison=compare_with_app(app, report.destinations))
 
 
-def _from_log(data: bytes, location: str, viewer: str, attribute: bool, http_limits: HttpLimits,
-              kind: str, known: KnownValues | None) -> CaptureReport:
+def _from_har(stream: DigestReader, location: str, viewer: str, attribute: bool, http_limits: HttpLimits,
+              known: KnownValues | None) -> CaptureReport:
     log = DiagnosticLog()
-    if kind == "har":
-        entries = read_har(data, log, location)
-        exchanges = exchanges_from_har(entries, log, location, http_limits.max_body)
-        count = len(entries)
-    else:
-        records = read_mitmproxy(data, log, location)
-        exchanges = exchanges_from_mitmproxy(records, log, location, http_limits.max_body)
-        count = len(records)
+    reader = HarReader(stream, log, location)
+    exchanges = exchanges_from_har(reader, log, location, http_limits.max_body)
     flows, requests = flows_from_exchanges(exchanges)
-    info = CaptureInput(location, hashlib.sha256(data).hexdigest(), len(data), kind, count, ())
+    digest, size = stream.finish()
+    info = CaptureInput(location, digest, size, "har", reader.usable, ())  # a .zhar is a HAR too
+    return _report(info, flows, requests, log, viewer, attribute, known)
+
+
+def _from_mitmproxy(data: bytes, location: str, viewer: str, attribute: bool, http_limits: HttpLimits,
+                    known: KnownValues | None) -> CaptureReport:
+    log = DiagnosticLog()
+    records = read_mitmproxy(data, log, location)
+    exchanges = exchanges_from_mitmproxy(records, log, location, http_limits.max_body)
+    flows, requests = flows_from_exchanges(exchanges)
+    info = CaptureInput(location, hashlib.sha256(data).hexdigest(), len(data), "mitmproxy", len(records), ())
     return _report(info, flows, requests, log, viewer, attribute, known)
 
 

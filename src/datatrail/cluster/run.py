@@ -21,6 +21,8 @@ from distributed import Client, as_completed
 
 from datatrail.cluster.output import CorpusOutput
 from datatrail.cluster.task import Item, Scanned, scan_items
+from datatrail.errors import InputError
+from datatrail.formats.common.regular import open_regular
 
 __all__ = ["ClusterSummary", "scan_on_cluster", "BATCH", "WINDOW_PER_WORKER"]
 
@@ -52,8 +54,9 @@ def _batches(paths: Sequence[Path], out: CorpusOutput, summary: ClusterSummary, 
         data = None
         if ship:
             try:
-                data = path.read_bytes()
-            except OSError:
+                with open_regular(path) as fh:
+                    data = fh.read()
+            except (OSError, InputError):
                 data = None  # the worker reports it could not read it, like a local scan
         batch.append(Item(index, str(path), data))
         if len(batch) >= BATCH:

@@ -13,6 +13,8 @@ from datatrail.app.options import ScanOptions
 from datatrail.app.pipeline import scan_file
 from datatrail.batch.analyse import Analysed
 from datatrail.capture import SNIFF_BYTES, analyse_capture, capture_format
+from datatrail.errors import InputError
+from datatrail.formats.common.regular import open_regular
 from datatrail.model.capture import CaptureReport
 from datatrail.report.capture_json import captures_json
 from datatrail.report.json import to_json
@@ -28,9 +30,9 @@ PRELOAD = ("datatrail.app.android.pipeline", "datatrail.capture.pipeline")
 def is_capture(path: Path) -> bool:
     """The file is a capture the traffic pipeline reads (by content, never by name)."""
     try:
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(SNIFF_BYTES)
-    except OSError:
+    except (OSError, InputError):
         return False
     return capture_format(head) is not None
 

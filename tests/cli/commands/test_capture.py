@@ -168,3 +168,12 @@ def test_html_one_page_per_capture(capture: Path, tmp_path: Path, capsys: pytest
     # Several pages can't go to one file or to stdout.
     assert main(["capture", str(capture), str(second), "--format", "html"]) == EXIT_USAGE
     assert "give -o DIRECTORY" in capsys.readouterr().err
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    fifo = tmp_path / "traffic.pcap"
+    os.mkfifo(fifo)
+    assert main(["capture", str(fifo)]) == 3
+    assert f"{fifo}: a FIFO (named pipe), not a file datatrail reads" in capsys.readouterr().err

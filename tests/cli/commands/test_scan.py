@@ -66,3 +66,27 @@ def test_options_are_never_abbreviated(apps: tuple[Path, Path], capsys: pytest.C
     with pytest.raises(SystemExit) as exc:
         main(["scan", str(apps[0]), "--fail", "high"])
     assert exc.value.code == EXIT_USAGE
+
+
+def test_a_directory_scan_stays_inside_its_tree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.support.factories import build_apk
+
+    root = tmp_path / "apps"
+    root.mkdir()
+    (root / "one.apk").write_bytes(build_apk("com.example.one"))
+    (root / "etc").symlink_to("/etc", target_is_directory=True)  # once made the scan read /etc and /etc/mtab
+    (root / "empty.apk").write_bytes(b"")                         # not an app: skipped, as the README says
+    assert main(["scan", str(root), "--format", "jsonl", "-o", str(tmp_path / "out.jsonl"), "--jobs", "1"]) == EXIT_OK
+    err = capsys.readouterr().err
+    assert "1 symbolic link leading out of the directory not followed (--follow-symlinks follows them)" in err
+    assert "1 analysed, 0 failed, 1 skipped" in err
+    assert [json.loads(line)["app"]["package"] for line in (tmp_path / "out.jsonl").read_text().splitlines()] == ["com.example.one"]
+
+
+def test_a_fifo_named_on_the_command_line_is_refused_not_waited_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    fifo = tmp_path / "app.apk"
+    os.mkfifo(fifo)
+    assert main(["scan", str(fifo)]) == 3
+    assert f"datatrail: cannot analyse {fifo}: a FIFO (named pipe), not a file datatrail reads" in capsys.readouterr().err

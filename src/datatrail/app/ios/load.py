@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +28,7 @@ from datatrail.formats.apple.codesign import CodeSignature, parse_code_signature
 from datatrail.formats.apple.macho import MachOFile, is_macho, parse_macho, read_fat_archs
 from datatrail.formats.apple.mobileprovision import Profile, parse_mobileprovision
 from datatrail.formats.apple.plist import MAX_PLIST_SIZE, is_plist, parse_plist_dict
+from datatrail.formats.common.regular import open_regular
 from datatrail.formats.common.zip import InflationBudget, ZipArchive, has_end_record
 from datatrail.limits import DEFAULT_LIMITS, Limits
 from datatrail.model.diagnostic import DiagnosticLog, Level
@@ -70,6 +72,14 @@ class _ZipTree:
         return self.z.read(name, max_size=max_size)
 
 
+def _is_plain_file(path: str) -> bool:
+    """A regular file, not a symbolic link (which may lead out of the folder), FIFO or device."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 class _DirTree:
     """A folder read like an archive: relative ``/`` names, bounded, no symlinks followed."""
 
@@ -89,7 +99,7 @@ class _DirTree:
                 if len(self._names) >= _MAX_FOLDER_FILES:
                     log.add("folder.too-many-files", f"more than {_MAX_FOLDER_FILES} files; the rest are not read", root.name, Level.ERROR)
                     return
-                if not os.path.islink(os.path.join(dirpath, fn)):
+                if _is_plain_file(os.path.join(dirpath, fn)):  # not a link, FIFO or device
                     self._names.append(prefix + fn)
 
     def names(self) -> list[str]:
@@ -104,7 +114,7 @@ class _DirTree:
                 raise LimitExceeded(f"{self.name}/{name}: {size} bytes (limit {cap})")
             if max_size is None and self.used + size > self.limits.max_total_inflated:
                 raise LimitExceeded(f"{self.name}: folder holds more than {self.limits.max_total_inflated} bytes to read")
-            with path.open("rb") as fh:
+            with open_regular(path) as fh:
                 data = fh.read(cap)
         except OSError as exc:
             raise CorruptInput(f"{self.name}/{name}: cannot read ({exc.strerror or exc})") from exc

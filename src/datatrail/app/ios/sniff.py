@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 
 from datatrail.app.shared.sniff import Kind, sniff_bytes
-from datatrail.errors import UnsupportedInput
+from datatrail.errors import InputError, UnsupportedInput
+from datatrail.formats.common.regular import open_regular
 
 __all__ = ["BUNDLE_SUFFIXES", "NotIosArchive", "is_ios_folder", "is_ios_input"]
 
@@ -53,9 +54,9 @@ def is_ios_folder(path: Path) -> bool:
 def _head_is_binary(path: str) -> bool:
     """Whether the file starts like a Mach-O or a static library; False when it cannot be read."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(_SNIFF)
-    except OSError:
+    except (OSError, InputError):
         return False
     return sniff_bytes(head) in (Kind.MACHO, Kind.AR)
 
@@ -84,7 +85,7 @@ def is_ios_input(path: Path) -> bool:
     if path.is_dir():
         return is_ios_folder(path)
     try:
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(_SNIFF)
             kind = sniff_bytes(head)
             if kind in (Kind.MACHO, Kind.AR):
@@ -93,5 +94,5 @@ def is_ios_input(path: Path) -> bool:
                 return False
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 return _zip_names_look_ios(data)
-    except (OSError, ValueError):
+    except (OSError, ValueError, InputError):
         return False

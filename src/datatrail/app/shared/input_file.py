@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import mmap
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from datatrail.app.shared.sniff import Kind
-from datatrail.errors import CorruptInput, InputError, UnsupportedInput
+from datatrail.errors import CorruptInput, InputError
+from datatrail.formats.common.regular import open_regular
 from datatrail.model.report import InputFile
 
 __all__ = ["open_input", "input_digest", "map_input"]
@@ -41,13 +43,11 @@ def input_digest(data: bytes | mmap.mmap, threaded: bool) -> Callable[[], str]:
 def map_input(path: Path) -> tuple[bytes | mmap.mmap, int]:
     """The file mapped read-only, and its size; raises InputError when it cannot be read."""
     try:
-        with path.open("rb") as fh:
-            size = path.stat().st_size
+        with open_regular(path) as fh:
+            size = os.fstat(fh.fileno()).st_size
             if size == 0:
                 raise CorruptInput(f"{path}: file is empty")
             data: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except IsADirectoryError as exc:
-        raise UnsupportedInput(f"{path}: is a directory") from exc
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     return data, size

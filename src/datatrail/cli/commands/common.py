@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from datatrail.formats.common.regular import open_regular
+
 if TYPE_CHECKING:
     from datatrail.model.report import Report
 
@@ -111,7 +113,7 @@ def write_output(text: str, out: Path | None) -> None:
 
 
 def _is_saved_report(path: Path) -> bool:
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         return fh.read(64).lstrip().startswith(b"{")
 
 

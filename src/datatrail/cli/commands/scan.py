@@ -111,6 +111,12 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     scan.add_argument("-f", "--format", choices=FORMATS, default="terminal", help="output format (default: terminal)")
     scan.add_argument("-o", "--output", type=Path, metavar="OUT", help="write output here instead of standard output")
     scan.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="in a directory, also follow symbolic links that lead out of it (default: stay inside; "
+        "never /proc, /sys or /dev)",
+    )
+    scan.add_argument(
         "--fail-on",
         type=_fail_on,
         default=FailOn(),
@@ -252,7 +258,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     files: list[Path] = args.files
     out: Path | None = args.output
     document = DOCUMENT_FORMATS.get(args.format)
-    found = discover_apps(files)
+    found = discover_apps(files, args.follow_symlinks)
     several = len(files) > 1 or found.directories > 0
     if document is not None and several and (out is None or (out.exists() and not out.is_dir())):
         err.print(f"datatrail: error: --format {args.format} with several inputs needs -o DIRECTORY (or use --format jsonl)")
@@ -277,6 +283,8 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     for problem in found.problems:
         err.print(problem)
         status = EXIT_INPUT
+    for note in found.notes():
+        err.print(note)
     if not found.inputs and found.directories:
         err.print("datatrail: error: no app package or code found in " + ", ".join(str(f) for f in files if f.is_dir()))
         return EXIT_INPUT

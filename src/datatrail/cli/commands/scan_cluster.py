@@ -74,11 +74,13 @@ def run_cluster(args: argparse.Namespace, err: Errors) -> int:
     files = expand_lists(args.files, err)
     if files is None:
         return EXIT_INPUT
-    found = discover_apps(files)
+    found = discover_apps(files, args.follow_symlinks)
     status = EXIT_OK
     for problem in found.problems:
         err.print(problem)
         status = EXIT_INPUT
+    for note in found.notes():
+        err.print(note)
     paths = [item.path for item in found.inputs]
     out = CorpusOutput(args.out)
     sink = None

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from datatrail.errors import CorruptInput, LimitExceeded, UnsupportedInput
+from datatrail.formats.common.regular import open_regular
 
 __all__ = ["read_limited", "read_text", "parse_json", "read_json_document"]
 
@@ -14,7 +15,7 @@ __all__ = ["read_limited", "read_text", "parse_json", "read_json_document"]
 def read_limited(path: Path, max_bytes: int) -> bytes:
     """The file's bytes; UnsupportedInput when it cannot be read, LimitExceeded past ``max_bytes``."""
     try:
-        with Path(path).open("rb") as fh:
+        with open_regular(path) as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise UnsupportedInput(f"{path}: {exc.strerror or exc}") from exc

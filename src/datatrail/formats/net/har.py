@@ -1,6 +1,8 @@
 """HAR 1.2 (HTTP Archive) logs: bytes -> the request side of each entry, tolerant of what exporters omit.
 
-Browsers, Charles, Insomnia and mitmproxy all write HAR slightly differently:
+A log is read one entry at a time (``HarReader``), so memory grows with the
+largest entry, not with the file. Browsers, Charles, Insomnia and mitmproxy all
+write HAR slightly differently:
 a UTF-8 byte-order mark, missing ``postData`` text with only ``params``,
 base64 bodies, ``-1`` for unknown sizes, a zlib-compressed ``.zhar``. Each
 entry that lacks something usable is skipped and said so; the file is
@@ -9,19 +11,24 @@ rejected only when it isn't a HAR log at all.
 
 from __future__ import annotations
 
-import json
-import re
+import io
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from datatrail.errors import CorruptInput, LimitExceeded, UnsupportedInput
+from datatrail.formats.common.json_stream import JsonDamaged, JsonStream
+from datatrail.formats.common.readable import Readable
 from datatrail.model.diagnostic import DiagnosticLog
 
-__all__ = ["HarEntry", "HarPostData", "sniff_har", "read_har", "HarLimits"]
+__all__ = ["HarEntry", "HarPostData", "HarReader", "sniff_har", "read_har", "HarLimits", "SNIFF_BYTES"]
 
 _BOM = b"\xef\xbb\xbf"
+SNIFF_BYTES = 1 << 20
+"""Bytes ``sniff_har`` looks at: a HAR's ``"log"`` key is near its start."""
+_SNIFF = SNIFF_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +68,7 @@ class HarEntry:
 def sniff_har(data: bytes) -> str | None:
     """``"har"`` for a JSON HAR log, ``"zhar"`` for a zlib-compressed one, else None; by content, not name."""
     head = data[:4096].removeprefix(_BOM).lstrip()
-    if head.startswith(b"{") and b'"log"' in data[:1 << 20]:
+    if head.startswith(b"{") and b'"log"' in data[:SNIFF_BYTES]:
         return "har"
     if len(data) >= 2 and data[0] == 0x78 and (data[0] << 8 | data[1]) % 31 == 0:
         try:
@@ -73,74 +80,117 @@ def sniff_har(data: bytes) -> str | None:
     return None
 
 
-def _inflate(data: bytes, limits: HarLimits, location: str) -> bytes:
-    inflater = zlib.decompressobj()
-    try:
-        out = inflater.decompress(data, limits.max_inflated)
-    except zlib.error as exc:
-        raise CorruptInput(f"{location}: compressed HAR is damaged: {exc}") from exc
-    if inflater.unconsumed_tail:
-        raise LimitExceeded(f"{location}: compressed HAR inflates past {limits.max_inflated} bytes")
-    return out
+class _Inflating:
+    """A .zhar's stream inflated as it is read, refusing to grow past ``limit`` bytes."""
+
+    def __init__(self, raw: Readable, limit: int, location: str) -> None:
+        self._raw = raw
+        self._inflater = zlib.decompressobj()
+        self._left = limit
+        self._limit = limit
+        self._location = location
+
+    def read(self, size: int, /) -> bytes:
+        while True:
+            data = self._inflater.unconsumed_tail or self._raw.read(size)
+            if not data:
+                return self._inflater.flush()
+            try:
+                out = self._inflater.decompress(data, min(size, self._left + 1))
+            except zlib.error as exc:
+                raise CorruptInput(f"{self._location}: compressed HAR is damaged: {exc}") from exc
+            self._left -= len(out)
+            if self._left < 0:
+                raise LimitExceeded(f"{self._location}: compressed HAR inflates past {self._limit} bytes")
+            if out or self._inflater.eof:
+                return out
+
+
+class _Replay:
+    """A stream whose first bytes were already read to sniff it."""
+
+    def __init__(self, head: bytes, rest: Readable) -> None:
+        self._head = head
+        self._rest = rest
+
+    def read(self, size: int, /) -> bytes:
+        if self._head:
+            out, self._head = self._head[:size], self._head[size:]
+            return out
+        return self._rest.read(size)
+
+
+class HarReader:
+    """The usable entries of a HAR (or .zhar) log, read from a stream one entry at a time.
+
+    Memory grows with the largest entry, never with the file. Iterating raises
+    UnsupportedInput when the stream is no HAR log, and CorruptInput when it is
+    damaged before its first entry; damage after that ends the entries with a
+    ``har.damaged`` diagnostic. ``read`` counts the entries met, ``usable`` those
+    yielded; ``kind`` is ``har`` or ``zhar`` once iteration has begun.
+    """
+
+    def __init__(self, stream: Readable, log: DiagnosticLog, location: str, limits: HarLimits = HarLimits()) -> None:
+        self._stream = stream
+        self._log = log
+        self._location = location
+        self._limits = limits
+        self.read = 0
+        self.usable = 0
+        self.kind = "har"
+
+    def __iter__(self) -> Iterator[HarEntry]:
+        location, log, limits = self._location, self._log, self._limits
+        head = self._stream.read(_SNIFF)
+        kind = sniff_har(head)
+        if kind is None:
+            raise UnsupportedInput(f"{location}: not a HAR log")
+        self.kind = kind
+        source: Readable = _Replay(head, self._stream)
+        if kind == "zhar":
+            source = _Inflating(source, limits.max_inflated, location)
+        doc = JsonStream(source)
+        found = False
+        try:
+            if doc.peek() != "{":
+                doc.value()  # valid JSON that is not an object, or damage
+                raise UnsupportedInput(f"{location}: JSON without a HAR log.entries list")
+            for key in doc.members():
+                if key != "log" or doc.peek() != "{":
+                    doc.value()
+                    continue
+                for name in doc.members():
+                    if name != "entries" or doc.peek() != "[" or found:
+                        doc.value()
+                        continue
+                    found = True
+                    for raw in doc.elements():
+                        if self.read >= limits.max_entries:
+                            log.add("har.entry-limit", f"more than {limits.max_entries} entries; only the first "
+                                    f"{limits.max_entries} read", location)
+                            return
+                        entry = _entry(self.read, raw)
+                        self.read += 1
+                        if isinstance(entry, str):
+                            log.add("har.bad-entry", entry, f"{location}#entry{self.read - 1}")
+                        else:
+                            self.usable += 1
+                            yield entry
+            if doc.peek():
+                raise JsonDamaged("text after the log", doc.offset)
+        except JsonDamaged as exc:
+            if not self.read:
+                raise CorruptInput(f"{location}: HAR is not valid JSON: {str(exc)[:120]} (character {exc.offset})") from exc
+            log.add("har.damaged", f"HAR is not valid JSON ({str(exc)[:80]} at character {exc.offset}); the "
+                    f"{self.read} entries before the damage were read", location)
+            return
+        if not found:
+            raise UnsupportedInput(f"{location}: JSON without a HAR log.entries list")
 
 
 def read_har(data: bytes, log: DiagnosticLog, location: str, limits: HarLimits = HarLimits()) -> list[HarEntry]:
-    """Every usable entry of a HAR (or .zhar) log; raises UnsupportedInput / CorruptInput when it isn't one."""
-    kind = sniff_har(data)
-    if kind is None:
-        raise UnsupportedInput(f"{location}: not a HAR log")
-    if kind == "zhar":
-        data = _inflate(data, limits, location)
-    try:
-        text = data.removeprefix(_BOM).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorruptInput(f"{location}: HAR is not UTF-8 text") from exc
-    try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        salvaged = _salvage(text)
-        if not salvaged:
-            raise CorruptInput(f"{location}: HAR is not valid JSON: {str(exc)[:120]}") from exc
-        log.add("har.damaged", f"HAR is not valid JSON ({str(exc)[:80]}); the {len(salvaged)} entries before the "
-                "damage were read", location)
-        doc = {"log": {"entries": salvaged}}
-    har_log = doc.get("log") if isinstance(doc, dict) else None
-    entries = har_log.get("entries") if isinstance(har_log, dict) else None
-    if not isinstance(entries, list):
-        raise UnsupportedInput(f"{location}: JSON without a HAR log.entries list")
-    if len(entries) > limits.max_entries:
-        log.add("har.entry-limit", f"{len(entries)} entries; only the first {limits.max_entries} read", location)
-    out: list[HarEntry] = []
-    for index, raw in enumerate(entries[:limits.max_entries]):
-        entry = _entry(index, raw)
-        if isinstance(entry, str):
-            log.add("har.bad-entry", entry, f"{location}#entry{index}")
-        else:
-            out.append(entry)
-    return out
-
-
-_ENTRIES = re.compile(r'"entries"\s*:\s*\[')
-
-
-def _salvage(text: str) -> list[Any]:
-    """The whole entries before the point where a cut or damaged HAR stops parsing."""
-    found = _ENTRIES.search(text)
-    if found is None:
-        return []
-    decoder = json.JSONDecoder()
-    out: list[Any] = []
-    pos = found.end()
-    while True:
-        while pos < len(text) and text[pos] in " \t\r\n,":
-            pos += 1
-        if pos >= len(text) or text[pos] != "{":
-            return out
-        try:
-            entry, pos = decoder.raw_decode(text, pos)
-        except (ValueError, RecursionError):
-            return out
-        out.append(entry)
+    """Every usable entry of a HAR (or .zhar) log held in memory; see ``HarReader``."""
+    return list(HarReader(io.BytesIO(data), log, location, limits))
 
 
 def _str(value: Any) -> str | None:
@@ -158,7 +208,7 @@ def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
     for item in value:
         if isinstance(item, dict) and isinstance(item.get("name"), str):
             v = item.get("value")
-            out.append((item["name"], v if isinstance(v, str) else "" if v is None else str(v)))
+            out.append((item["name"], v if isinstance(v, str) else str(v) if isinstance(v, (int, float)) else ""))
     return tuple(out)
 
 
