@@ -20,7 +20,7 @@ from datatrail.capture.http_stream import HttpBudget, HttpLimits
 from datatrail.capture.known_values import KnownValues
 from datatrail.capture.mitmproxy import exchanges_from_mitmproxy
 from datatrail.capture.personal_data import find_personal_data
-from datatrail.errors import UnsupportedInput
+from datatrail.errors import InputError, UnsupportedInput
 from datatrail.formats.common.digest_reader import DigestReader
 from datatrail.formats.common.regular import open_regular
 from datatrail.formats.net.har import HarReader, sniff_har
@@ -34,7 +34,7 @@ from datatrail.model.personal_data import DataHit
 if TYPE_CHECKING:
     from datatrail.model.report import Report
 
-__all__ = ["SNIFF_BYTES", "capture_format", "analyse_capture", "analyse_capture_bytes", "build_destinations", "compare_capture", "destination_name"]
+__all__ = ["SNIFF_BYTES", "capture_format", "is_capture", "analyse_capture", "analyse_capture_bytes", "build_destinations", "compare_capture", "destination_name"]
 
 
 SNIFF_BYTES = 1 << 20
@@ -48,6 +48,16 @@ def capture_format(head: bytes) -> str | None:
     if kind is None and sniff_mitmproxy(head):
         kind = "mitmproxy"
     return kind
+
+
+def is_capture(path: Path) -> bool:
+    """The file is a capture this pipeline reads, by content (never by name); False when unreadable."""
+    try:
+        with open_regular(path) as fh:
+            head = fh.read(SNIFF_BYTES)
+    except (OSError, InputError):
+        return False
+    return capture_format(head) is not None
 
 
 def analyse_capture(path: Path, viewer: str = "eu", limits: CaptureLimits = CaptureLimits(),
@@ -145,10 +155,8 @@ def _split(endpoint: str) -> tuple[str, int]:
 
 
 def destination_name(flow: Flow) -> str:
-    """The destination a flow counts toward: its server's name, else its server's address."""
-    # A DNS query goes to the resolver, not to the host it asks about: group it under the resolver.
-    named = flow.hostname if flow.hostname_source != "dns-query" else None
-    return named or _split(flow.server)[0]
+    """The destination a flow counts toward (``Flow.destination``)."""
+    return flow.destination
 
 
 def build_destinations(flows: tuple[Flow, ...], viewer: str, requests: tuple[HttpRequest, ...] = (),

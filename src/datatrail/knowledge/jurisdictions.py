@@ -25,7 +25,7 @@ from datatrail.knowledge.datafile import read_data_file
 from datatrail.knowledge.viewers import VIEWERS
 from datatrail.model.attribution import BASES, Flag
 
-__all__ = ["VIEWERS", "flags_for", "region_note", "cctld_country", "is_eea", "dataset_info"]
+__all__ = ["VIEWERS", "COMPELLED_ACCESS", "flags_for", "flag_title", "compels_access", "region_note", "cctld_country", "is_eea", "dataset_info"]
 
 _FILE = "jurisdictions.json"
 _SUPPORTED_FORMAT = 1
@@ -160,6 +160,13 @@ def flags_for(country: str, basis: str, viewer: str = "eu") -> tuple[Flag, ...]:
         cites = (adequacy.decision,) + ((f"Scope: {adequacy.scope}",) if adequacy.scope else ())
         flags.append(Flag(regime.conditional_id, adequacy.conditional_title, country, cites, basis))
     return tuple(flags)
+
+
+def flag_title(flag_id: str, country: str, viewer: str = "eu") -> str | None:
+    """The sentence for the flag ``flag_id`` raised for ``country`` (as in ``flags_for``); None when it isn't one."""
+    if viewer not in VIEWERS:
+        return None
+    return next((f.title for f in flags_for(country, BASES[0], viewer) if f.id == flag_id), None)
 
 
 def compels_access(country: str) -> bool:

@@ -47,6 +47,13 @@ class Flow:
     app: str | None = None
     """The app that opened the flow, when the capture says so (PCAPdroid's per-app metadata): package name or uid."""
 
+    @property
+    def destination(self) -> str:
+        """The destination this flow counts toward: its server's name, else its server's address.
+        A DNS query goes to the resolver, not to the host it asks about: it counts toward the resolver."""
+        named = self.hostname if self.hostname_source != "dns-query" else None
+        return named or self.server.rpartition(":")[0].strip("[]")
+
 
 @dataclass(frozen=True, slots=True)
 class TrafficDestination:

@@ -12,9 +12,7 @@ from datatrail.app.corpus import looks_analysable
 from datatrail.app.options import ScanOptions
 from datatrail.app.pipeline import scan_file
 from datatrail.batch.analyse import Analysed
-from datatrail.capture import SNIFF_BYTES, analyse_capture, capture_format
-from datatrail.errors import InputError
-from datatrail.formats.common.regular import open_regular
+from datatrail.capture import analyse_capture, is_capture
 from datatrail.model.capture import CaptureReport
 from datatrail.report.capture_json import captures_json
 from datatrail.report.json import to_json
@@ -26,16 +24,6 @@ ACCEPTED = "an APK, split APKs, AAB, JAR, AAR, DEX or IPA, or a pcap, pcapng, HA
 
 PRELOAD = ("datatrail.app.android.pipeline", "datatrail.capture.pipeline")
 """What each scanning process imports once."""
-
-def is_capture(path: Path) -> bool:
-    """The file is a capture the traffic pipeline reads (by content, never by name)."""
-    try:
-        with open_regular(path) as fh:
-            head = fh.read(SNIFF_BYTES)
-    except (OSError, InputError):
-        return False
-    return capture_format(head) is not None
-
 
 def acceptable(path: Path) -> bool:
     """Worth queueing: a capture, or what the static scan's loader recognises."""

@@ -57,7 +57,7 @@ def test_terminal_report_and_output_file(capture: Path, tmp_path: Path, capsys: 
     assert main(["capture", str(capture), "-o", str(out), "--viewer", "uk"]) == EXIT_OK
     assert capsys.readouterr().out == ""
     text = out.read_text(encoding="utf-8")
-    assert "weixin.qq.com" in text and "Tencent" in text and "FLAG compelled-access:CN" in text
+    assert "weixin.qq.com" in text and "Tencent" in text and "Chinese law obliges organisations to give the state access" in text
     assert "opaque" in text
 
 
@@ -132,8 +132,77 @@ def test_bad_known_spec_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureF
 def test_terminal_shows_personal_data_per_destination(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["capture", str(_har(tmp_path)), "--known", "email=me@example.org"]) == EXIT_OK
     text = capsys.readouterr().out
-    assert "2 readable requests" in text and "DATA " in text
-    assert "NET001 " in text and "me@example.org" in text
+    assert "2 readable requests" in text and "Personal data sent" in text
+    assert "me@example.org" in text and "settings.crashlytics.com" in text
+    verdict = text.split("╰", 1)[0]  # the verdict comes first, in its panel
+    assert "Personal data (" in verdict and "was sent to 1 of them" in " ".join(verdict.replace("│", " ").split())
+
+
+_LONG_HOST = "a-very-long-subdomain-name-that-goes-on.and-on-and-on.telemetry.example-analytics.com"
+
+
+def _wide_har(tmp_path: Path) -> Path:
+    entries = [{"startedDateTime": "2024-05-01T10:00:00Z",
+                "request": {"method": "POST", "url": f"https://{_LONG_HOST}/v1/collect?email=someone@example.org",
+                            "headers": [{"name": "Content-Type", "value": "application/json"}],
+                            "postData": {"mimeType": "application/json", "text": '{"imei": "356938035643809"}'}}},
+               {"startedDateTime": "2024-05-01T10:00:01Z", "serverIPAddress": "203.0.113.9",
+                "request": {"method": "GET", "url": "https://api.weixin.qq.com/cgi-bin/token", "headers": []}}]
+    path = tmp_path / "wide.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_terminal_view_fits_the_width_and_keeps_every_host_whole(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
+    from tests.support.golden import FIXTURES, check_golden_text
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    _wide_har(tmp_path)
+    monkeypatch.chdir(tmp_path)  # the path shown is the one given: the same on every machine
+    assert main(["capture", "wide.har"]) == EXIT_OK
+    text = capsys.readouterr().out
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    assert "\x1b" not in text  # not a terminal: no colour codes
+    # The long host is wrapped, never cut: its pieces, read in order, give it back whole.
+    cells = [line.split("│")[1].strip() for line in lines if line.startswith("│") and line.count("│") > 3]
+    assert _LONG_HOST in "".join(cells)
+    assert "│ api.weixin.qq.com │ Chinese law obliges organisations" in text  # a sentence, not a flag id
+    assert "compelled-access" not in text
+    check_golden_text(FIXTURES / "capture" / f"terminal-{columns}.txt", text)
+
+
+def test_fail_on_names_each_capture_and_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    har = _wide_har(tmp_path)
+    assert main(["capture", str(har), "--fail-on", "personal-data"]) == 1
+    gate = [line for line in capsys.readouterr().err.splitlines() if line.startswith("datatrail: gate: ")]
+    assert f"datatrail: gate: {har}: email (NET005) sent to {_LONG_HOST}" in gate
+    assert f"datatrail: gate: {har}: IMEI (NET002) sent to {_LONG_HOST}" in gate or any("NET002" in g for g in gate)
+    assert main(["capture", str(har), "--fail-on", "compelled-access"]) == 1
+    err = capsys.readouterr().err
+    assert f"datatrail: gate: {har}: api.weixin.qq.com is flagged: Chinese law obliges" in err
+    assert main(["capture", str(har), "--fail-on", "NET009"]) == EXIT_OK  # no browsing history in it
+    with pytest.raises(SystemExit) as exc:
+        main(["capture", str(har), "--fail-on", "everything"])
+    assert exc.value.code == EXIT_USAGE
+    assert "neither a kind (personal-data, flagged-destinations, compelled-access) nor a rule ID" in capsys.readouterr().err
+
+
+def test_a_directory_of_captures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "caps"
+    (folder / "deeper").mkdir(parents=True)
+    _wide_har(folder / "deeper")
+    (folder / "notes.txt").write_text("not a capture")
+    assert main(["capture", str(folder), "-f", "json"]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert [c["input"]["path"] for c in json.loads(captured.out)["captures"]] == [str(folder / "deeper" / "wide.har")]
+    assert "1 file in the directories given are not captures: skipped" in captured.err
+    assert main(["capture", str(folder / "deeper" / "..")]) == EXIT_OK
+    (folder / "deeper" / "wide.har").unlink()
+    assert main(["capture", str(folder)]) == EXIT_INPUT
+    assert "datatrail: error: no capture found in" in capsys.readouterr().err
 
 
 def test_app_comparison_from_a_saved_report(tmp_path: Path, capsys: pytest.CaptureFixture[str],
