@@ -9,7 +9,7 @@ from pathlib import Path
 from datatrail.batch.baseline import baseline_entries
 from datatrail.batch.deadline import TimedOut, deadline
 from datatrail.batch.inputs import BatchInput
-from datatrail.batch.outcome import Outcome, Status
+from datatrail.batch.outcome import Lookups, Outcome, Status
 from datatrail.errors import InputError, UnsupportedInput
 from datatrail.model.capture import CaptureReport
 from datatrail.model.report import Report
@@ -33,6 +33,14 @@ def _rule_ranks(report: Report) -> tuple[tuple[str, int], ...]:
     for f in report.findings:
         ranks[f.rule_id] = max(ranks.get(f.rule_id, -1), f.severity.rank)
     return tuple(sorted(ranks.items()))
+
+
+def _lookups(report: Report) -> Lookups | None:
+    asked = [d.resolution for d in report.destinations if d.resolution is not None]
+    if not asked:
+        return None
+    answered = sum(1 for r in asked if r.answers)
+    return Lookups(len(asked), answered, next((r.error for r in asked if r.error), None))
 
 
 def analyse(
@@ -96,4 +104,5 @@ def analyse(
         unread=report.completeness.unread,
         rule_ranks=_rule_ranks(report),
         seconds=time.perf_counter() - start,
+        lookups=_lookups(report),
     )

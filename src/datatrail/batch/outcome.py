@@ -4,17 +4,34 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import NamedTuple
 
 from datatrail.batch.baseline import BaselineEntry
 from datatrail.model.report import Report
 
-__all__ = ["Status", "Outcome", "BatchSummary"]
+__all__ = ["Status", "Outcome", "BatchSummary", "Lookups"]
 
 
 class Status(str, Enum):
     ANALYSED = "analysed"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+class Lookups(NamedTuple):
+    """With ``--resolve``: how many hosts were asked, how many the resolver answered, and its first error."""
+
+    asked: int
+    answered: int
+    first_error: str | None = None
+
+    def warning(self, path: Path) -> str | None:
+        """One line when no host resolved at all (offline, no resolver): the report then says nothing of addresses."""
+        if not self.asked or self.answered:
+            return None
+        why = f" ({self.first_error})" if self.first_error else ""
+        return (f"datatrail: warning: {path}: --resolve answered none of {self.asked} hosts{why}; is the network "
+                "up? Servers' addresses are not attributed")
 
 
 class Outcome:
@@ -27,11 +44,13 @@ class Outcome:
     ``rule_ids`` are read from it).
     ``baseline``: its findings as baseline entries, for --write-baseline (the worker
     works them out, so the parent never needs the whole report for them). ``unread``:
-    what of the input could not be read (empty when the analysis is complete). ``error``:
+    what of the input could not be read (empty when the analysis is complete). ``lookups``:
+    with ``--resolve``, how the resolver answered. ``error``:
     one line for people, when the input failed or was skipped.
     """
 
-    __slots__ = ("index", "path", "status", "text", "report", "rule_ranks", "baseline", "unread", "error", "seconds")
+    __slots__ = ("index", "path", "status", "text", "report", "rule_ranks", "baseline", "unread", "error", "seconds",
+                 "lookups")
 
     def __init__(
         self,
@@ -45,6 +64,7 @@ class Outcome:
         baseline: tuple[BaselineEntry, ...] = (),
         unread: tuple[str, ...] = (),
         rule_ranks: tuple[tuple[str, int], ...] = (),
+        lookups: Lookups | None = None,
     ) -> None:
         self.index = index
         self.path = path
@@ -54,6 +74,7 @@ class Outcome:
         self.baseline = baseline
         self.unread = unread
         self.rule_ranks = rule_ranks
+        self.lookups = lookups
         self.error = error
         self.seconds = seconds
 

@@ -22,7 +22,7 @@ from datatrail.errors import InputError
 from datatrail.formats.common.jsondoc import parse_json, read_text
 from datatrail.model.report import SCHEMA_VERSION, Report, type_hints
 
-__all__ = ["ReportFormatError", "report_from_dict", "load_report", "decode_dataclass"]
+__all__ = ["ReportFormatError", "report_from_dict", "read_document", "load_report", "decode_dataclass"]
 
 _MAJOR = SCHEMA_VERSION.split(".", 1)[0]
 
@@ -139,12 +139,17 @@ MAX_REPORT_BYTES = 1 << 30
 benchmark app's report is a few MB)."""
 
 
-def load_report(path: Path) -> Report:
-    """Read a report saved by ``datatrail scan --format json``."""
+def read_document(path: Path) -> Any:
+    """A saved report's JSON, parsed; ReportFormatError when it is unreadable, too big or not JSON."""
     try:
-        doc = parse_json(read_text(path, MAX_REPORT_BYTES), str(path))
+        return parse_json(read_text(path, MAX_REPORT_BYTES), str(path))
     except InputError as exc:
         raise ReportFormatError(str(exc)) from exc
+
+
+def load_report(path: Path) -> Report:
+    """Read a report saved by ``datatrail scan --format json``."""
+    doc = read_document(path)
     try:
         return report_from_dict(doc)
     except ReportFormatError as exc:

@@ -41,7 +41,8 @@ def _table(title: str, *columns: str) -> Table:
     """A titled table; a column name ending in ">" is right-aligned (numbers)."""
     table = _Literal(title=title, title_justify="left")
     for col in columns:
-        table.add_column(col.rstrip(">"), justify="right" if col.endswith(">") else "left")
+        # "fold": a word wider than its column (a host, a permission, an API) wraps, never ends in "…".
+        table.add_column(col.rstrip(">"), justify="right" if col.endswith(">") else "left", overflow="fold")
     return table
 
 
@@ -126,7 +127,7 @@ def _org(d: Destination) -> str:
 def _sdks(report: Report) -> Table:
     table = _table("SDKs inside (present in code)", "SDK", "Vendor", "Country", "Categories", "Classes>", "Confidence")
     for sdk in report.sdks_in_code[:_MAX_ROWS]:
-        name = sdk.name + (" (renamed)" if sdk.obfuscated else "")
+        name = sdk.name + (" (obfuscated)" if sdk.obfuscated else "")
         table.add_row(name, sdk.vendor, sdk.vendor_country or "?", ", ".join(sdk.categories), str(sdk.class_count), sdk.confidence)
     captions = []
     if report.sdks_declared_only:

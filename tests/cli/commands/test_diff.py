@@ -47,11 +47,13 @@ def test_fail_on_new(hotfix_report: Path, capsys: pytest.CaptureFixture[str]) ->
     # Only removals in SDKs and hosts: nothing new of those kinds.
     assert main(["diff", str(hotfix_report), upgrade, "--fail-on-new", "sdks,destinations,countries,permissions,data"]) == EXIT_OK
     capsys.readouterr()
-    assert main(["diff", str(hotfix_report), upgrade, "--fail-on-new", "high-findings"]) == EXIT_FINDINGS
-    assert "findings high SIG001" in capsys.readouterr().err
-    # The other way round, the SDK and its host are new.
+    assert main(["diff", str(hotfix_report), upgrade, "--fail-on", "high-findings"]) == EXIT_FINDINGS
+    gate = [line for line in capsys.readouterr().err.splitlines() if line.startswith("datatrail: gate: ")]
+    assert gate and all(line.startswith(f"datatrail: gate: {upgrade}: new in findings: ") for line in gate)
+    assert any("SIG001" in line for line in gate)
+    # The other way round, the SDK and its host are new; the older name of the flag still works.
     assert main(["diff", upgrade, str(hotfix_report), "--fail-on-new", "sdks"]) == EXIT_FINDINGS
-    assert "sdks tencent-tinker" in capsys.readouterr().err
+    assert f"datatrail: gate: {hotfix_report}: new in sdks: tencent-tinker" in capsys.readouterr().err
 
 
 def test_no_change_pair_passes_any_gate() -> None:

@@ -48,8 +48,11 @@ def test_mismatches_and_the_gate(saved: Path, tmp_path: Path, capsys: pytest.Cap
     doc = json.loads(capsys.readouterr().out)
     kinds = sorted((m["kind"], m["category"], m["type"]) for m in doc["mismatches"])
     assert kinds == [("declared-not-seen", "Financial info", "Purchase history"), ("seen-not-declared", "App activity", "Installed apps")]
-    assert main(["label", str(saved), "--declared", str(declared), "--fail-on-mismatch", "seen-not-declared"]) == EXIT_FINDINGS
-    assert "Compared with the declared label" in capsys.readouterr().out
+    assert main(["label", str(saved), "--declared", str(declared), "--fail-on", "seen-not-declared"]) == EXIT_FINDINGS
+    captured = capsys.readouterr()
+    assert "Compared with the declared label" in captured.out
+    gate = [line for line in captured.err.splitlines() if line.startswith("datatrail: gate: ")]
+    assert gate == [f"datatrail: gate: {saved}: seen-not-declared (play): App activity: Installed apps"]
     assert main(["label", str(saved), "--declared", str(declared), "--fail-on-mismatch", "shared-not-declared"]) == EXIT_OK
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -54,6 +55,41 @@ def test_lookup_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
         main(["lookup", "qq.com", "--viewer", "mars"])
     assert exc.value.code == EXIT_USAGE
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(("query", "host"), [
+    ("https://log.tbs.qq.com/ajax?c=dl", "log.tbs.qq.com"),
+    ("HTTP://User:pw@WeChat.COM:8443/path", "wechat.com"),
+    ("support@adjust.com", "adjust.com"),
+    ("api.adjust.com:443", "api.adjust.com"),
+    ("[2001:4860:4860::8888]:53", "2001:4860:4860::8888"),
+    ("2001:4860:4860::8888", "2001:4860:4860::8888"),
+    ("8.8.8.8", "8.8.8.8"),
+])
+def test_lookup_takes_urls_mail_addresses_and_ports(query: str, host: str) -> None:
+    from datatrail.cli.commands.lookup import host_of
+
+    assert host_of(query).lower() == host
+
+
+def test_lookup_names_the_query_as_given_and_writes_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "new" / "lookup.json"
+    assert main(["lookup", "https://log.tbs.qq.com/ajax?c=dl", "support@adjust.com", "-f", "json", "-o", str(out)]) == EXIT_OK
+    assert capsys.readouterr().out == ""
+    tbs, adjust = json.loads(out.read_text())["results"]
+    assert (tbs["query"], tbs["host"], tbs["organisation"]) == ("https://log.tbs.qq.com/ajax?c=dl", "log.tbs.qq.com",
+                                                               "Tencent Holdings Ltd.")
+    assert (adjust["query"], adjust["host"]) == ("support@adjust.com", "adjust.com")
+
+
+def test_lookup_text_fits_the_terminal_and_never_cuts_a_word(capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["lookup", "weixin.qq.com", "203.205.254.157"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    words = " ".join(out.split())
+    assert "National Intelligence Law of the PRC (2017, amended 2018), art. 7:" in words  # wrapped between words only
 
 
 def test_data_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -80,11 +80,49 @@ def test_usage_errors_exit_2(saved: Path, tmp_path: Path, capsys: pytest.Capture
     with pytest.raises(SystemExit) as exc:
         main(["render", str(saved), "--format", "pdf"])
     assert exc.value.code == EXIT_USAGE
-    with pytest.raises(SystemExit) as exc:
-        main(["render", str(saved)])
-    assert exc.value.code == EXIT_USAGE
     assert main(["render", str(saved), "--format", "sarif", "-o", str(tmp_path)]) == EXIT_USAGE
     capsys.readouterr()
+
+
+def test_render_shows_a_saved_report_in_the_terminal_by_default(saved: Path, capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["render", str(saved)]) == EXIT_OK
+    shown = capsys.readouterr().out
+    apk = corpus_dir() / "apk" / "bugly-demo" / "BuglyUpgradeDemo-demo.apk"
+    assert main(["scan", str(apk)]) == EXIT_OK
+    assert shown == capsys.readouterr().out  # what the scan printed, from the saved report alone
+    assert "com.bugly.upgrade.demo" in shown and max(map(len, shown.splitlines())) <= 100
+
+
+def _saved_capture(tmp_path: Path, several: bool = False) -> Path:
+    har = tmp_path / "s.har"
+    entry = {"request": {"method": "GET", "url": "https://api.weixin.qq.com/x?email=me@example.org", "headers": []}}
+    har.write_text(json.dumps({"log": {"entries": [entry]}}))
+    saved = tmp_path / "traffic.json"
+    assert main(["capture", str(har), *([str(har)] if several else []), "-f", "json", "-o", str(saved)]) == EXIT_OK
+    return saved
+
+
+def test_render_reads_capture_reports_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    saved = _saved_capture(tmp_path)
+    for fmt in ("terminal", "json", "sarif", "label"):
+        assert main(["capture", str(tmp_path / "s.har"), "-f", fmt]) == EXIT_OK
+        direct = capsys.readouterr().out
+        assert main(["render", str(saved), "-f", fmt]) == EXIT_OK
+        assert capsys.readouterr().out == direct, fmt
+    assert main(["render", str(saved), "-f", "html", "-o", str(tmp_path / "t.html")]) == EXIT_OK
+    assert "api.weixin.qq.com" in (tmp_path / "t.html").read_text(encoding="utf-8")
+    assert main(["render", str(saved), "-f", "cyclonedx"]) == EXIT_USAGE
+    assert "--format cyclonedx is for app reports" in capsys.readouterr().err
+
+
+def test_several_captures_render_one_page_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    saved = _saved_capture(tmp_path, several=True)
+    assert main(["render", str(saved), "-f", "html"]) == EXIT_USAGE
+    assert "give -o DIRECTORY" in capsys.readouterr().err
+    assert main(["render", str(saved), "-f", "html", "-o", str(tmp_path / "pages")]) == EXIT_OK
+    assert [p.name for p in (tmp_path / "pages").iterdir()] == ["s.har.html"]
 
 
 def test_render_html_from_saved_report(saved: Path, tmp_path: Path) -> None:

@@ -59,10 +59,10 @@ def test_a_tripped_gate_names_each_input_and_rule(apps: tuple[Path, Path], capsy
 
 
 def test_options_are_never_abbreviated(apps: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    # diff has --fail-on-new; "--fail-on" used to be taken for it without a word.
+    # "--fail" used to be taken for --fail-on without a word; diff's gate is now --fail-on too, by its full name.
     with pytest.raises(SystemExit) as exc:
-        main(["diff", str(apps[0]), str(apps[1]), "--fail-on", "sdks"])
-    assert exc.value.code == EXIT_USAGE and "unrecognized arguments: --fail-on sdks" in capsys.readouterr().err
+        main(["diff", str(apps[0]), str(apps[1]), "--fail", "sdks"])
+    assert exc.value.code == EXIT_USAGE and "unrecognized arguments: --fail sdks" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["scan", str(apps[0]), "--fail", "high"])
     assert exc.value.code == EXIT_USAGE

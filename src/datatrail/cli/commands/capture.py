@@ -7,15 +7,26 @@ values to search for, ``--app`` sets the capture against the app's static report
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from datatrail.cli.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, report_for, write_output
+from datatrail.cli.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_USAGE,
+    Errors,
+    Parser,
+    report_for,
+    terminal_text,
+    write_output,
+)
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from datatrail.capture.gate import CaptureGate
     from datatrail.model.capture import CaptureReport
 
@@ -160,22 +171,13 @@ def run(args: argparse.Namespace, err: Errors) -> int:
 
 
 def _terminal(reports: list[CaptureReport], to_stdout: bool) -> str:
-    import io
-    import shutil
-    import sys
-
-    from rich.console import Console
-
     from datatrail.report.capture_terminal import render_capture_terminal
 
-    # Drawn into a recording, then written like every other format (atomically to -o). On standard output it is as
-    # wide as the terminal (or $COLUMNS), coloured only on a terminal and without NO_COLOR; a file gets 120 columns.
-    tty = to_stdout and sys.stdout.isatty()
-    width = shutil.get_terminal_size((80, 24)).columns if to_stdout else 120
-    console = Console(record=True, file=io.StringIO(), width=width, force_terminal=tty, no_color=not tty)
-    for report in reports:
-        render_capture_terminal(report, console)
-    return console.export_text(styles=tty and not os.environ.get("NO_COLOR"))
+    def draw(console: Console) -> None:
+        for report in reports:
+            render_capture_terminal(report, console)
+
+    return terminal_text(draw, to_stdout)
 
 
 def _write_pages(reports: list[CaptureReport], out: Path | None, several: bool) -> None:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import stat
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from datatrail.formats.common.regular import open_regular
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from datatrail.model.report import Report
 
 __all__ = [
     "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "EXIT_PARTIAL", "EXIT_OUTPUT", "OutputError", "Parser", "Errors",
-    "Command", "write_output", "open_output", "report_for", "add_accept_partial", "partial_line", "partial_status",
+    "Command", "write_output", "open_output", "report_for", "add_accept_partial", "partial_line", "partial_status", "terminal_text",
 ]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_PARTIAL, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
@@ -160,3 +162,20 @@ def partial_status(reports: Iterable[tuple[Path, Report]], accept: bool, err: Er
             if not accept:
                 status = EXIT_PARTIAL
     return status
+
+
+def terminal_text(draw: Callable[[Console], None], to_stdout: bool) -> str:
+    """What ``draw`` prints on a rich console, as text to write like any other format. On standard
+    output it is as wide as the terminal (or ``$COLUMNS``) and coloured only on a terminal without
+    ``NO_COLOR``; for a file, 120 columns of plain text."""
+    import io
+    import os
+    import shutil
+
+    from rich.console import Console
+
+    tty = to_stdout and sys.stdout.isatty()
+    width = shutil.get_terminal_size((80, 24)).columns if to_stdout else 120
+    console = Console(record=True, file=io.StringIO(), width=width, force_terminal=tty, no_color=not tty)
+    draw(console)
+    return console.export_text(styles=tty and not os.environ.get("NO_COLOR"))

@@ -36,24 +36,24 @@ organisations behind them and (with --resolve reports) of their servers, data
 categories and data items within reach, findings. Findings are matched by
 fingerprint when both are the same package, else by rule and message.
 
---fail-on-new KINDS (comma-separated) exits 1 when NEW adds any of:
+--fail-on KINDS (comma-separated) exits 1 when NEW adds any of:
 {textwrap.fill(", ".join(FAIL_KINDS) + ", or any", width=77, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)}
   (dangerous-permissions, flagged-destinations and flagged-countries are the
   additions marked "!": dangerous permissions, hosts or countries under a
   state-access law; high-findings are high or critical ones)
 
 exit codes:
-  0  compared; nothing --fail-on-new forbids was added
-  1  NEW adds something --fail-on-new forbids
+  0  compared; nothing --fail-on forbids was added
+  1  NEW adds something --fail-on forbids
   2  usage error
   3  OLD or NEW could not be analysed or read
   4  OLD or NEW was analysed only in part, so what it lacks may be unread
-     (--accept-partial makes this 0, or 1 for a tripped --fail-on-new)
+     (--accept-partial makes this 0, or 1 for a tripped --fail-on)
 
 examples:
   datatrail diff app-1.2.apk app-1.3.apk
   datatrail diff old-report.json app-1.3.apk --format json -o changes.json
-  datatrail diff main.json pr.json --fail-on-new sdks,flagged-destinations,dangerous-permissions
+  datatrail diff main.json pr.json --fail-on sdks,flagged-destinations,dangerous-permissions
 """
 
 
@@ -70,8 +70,8 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     cmd.add_argument("new", type=Path, metavar="NEW", help="the later app or report.json")
     cmd.add_argument("-f", "--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
     cmd.add_argument("-o", "--output", type=Path, metavar="OUT", help="write output here instead of standard output")
-    cmd.add_argument("--fail-on-new", type=_kinds, metavar="KINDS", default=(),
-                     help="exit 1 when NEW adds any of these kinds (see below)")
+    cmd.add_argument("--fail-on", "--fail-on-new", dest="fail_on_new", type=_kinds, metavar="KINDS", default=(),
+                     help="exit 1 when NEW adds any of these kinds (see below; --fail-on-new is the older name)")
     cmd.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER,
                      help="region whose transfer rules are flagged, for apps scanned now (default: eu)")
     add_accept_partial(cmd)
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     status = partial_status(zip((args.old, args.new), reports), args.accept_partial, err)
     forbidden = new_items(diff, args.fail_on_new)
     if forbidden:
-        err.print(f"datatrail: {len(forbidden)} new item(s) that --fail-on-new forbids: "
-                  + "; ".join(f"{section} {item.detail if section == 'findings' else item.key}" for section, item in forbidden[:10]))
+        for section, item in forbidden:
+            err.print(f"datatrail: gate: {args.new}: new in {section}: {item.detail if section == 'findings' else item.key}")
         return status or EXIT_FINDINGS
     return status

@@ -20,7 +20,7 @@ from datatrail.cli.commands.common import (
 )
 from datatrail.errors import DatatrailError, InputError
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
-from datatrail.model.label import MISMATCH_KINDS, LabelComparison, Observation
+from datatrail.model.label import MISMATCH_KINDS, LabelComparison, Mismatch, Observation
 
 if TYPE_CHECKING:
     from datatrail.model.report import Report
@@ -38,13 +38,13 @@ its reasons, strongest first.
 
 --declared FILE compares with the label the app declares (JSON or CSV; the
 format is in docs/labels.md). Mismatches: seen-not-declared, declared-not-seen,
-shared-not-declared. --fail-on-mismatch KINDS exits 1 when one of those kinds
+shared-not-declared. --fail-on KINDS exits 1 when one of those kinds
 (comma-separated, or "any") is found; "permission" evidence alone never trips
 seen-not-declared unless --strict.
 
 exit codes:
-  0  label derived; no mismatch --fail-on-mismatch names
-  1  a mismatch --fail-on-mismatch names
+  0  label derived; no mismatch --fail-on names
+  1  a mismatch --fail-on names
   2  usage error
   3  an input, capture or declared label could not be read
   4  the app was analysed only in part, so the label is a lower bound
@@ -53,7 +53,7 @@ exit codes:
 examples:
   datatrail label app.apk
   datatrail label report.json --capture session.pcapng --format json -o label.json
-  datatrail label app.apk --declared play-label.csv --fail-on-mismatch seen-not-declared
+  datatrail label app.apk --declared play-label.csv --fail-on seen-not-declared
 """
 
 
@@ -73,10 +73,11 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     cmd.add_argument("--declared", type=Path, metavar="FILE", help="the label the app declares (JSON or CSV)")
     cmd.add_argument("-f", "--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
     cmd.add_argument("-o", "--output", type=Path, metavar="OUT", help="write output here instead of standard output")
-    cmd.add_argument("--fail-on-mismatch", type=_kinds, default=(), metavar="KINDS",
-                     help=f"exit 1 on these mismatch kinds: {', '.join(MISMATCH_KINDS)}, or any")
+    cmd.add_argument("--fail-on", "--fail-on-mismatch", dest="fail_on_mismatch", type=_kinds, default=(), metavar="KINDS",
+                     help=f"exit 1 on these mismatch kinds: {', '.join(MISMATCH_KINDS)}, or any "
+                     "(--fail-on-mismatch is the older name)")
     cmd.add_argument("--strict", action="store_true",
-                     help="let data types known only from a requested permission trip --fail-on-mismatch too")
+                     help="let data types known only from a requested permission trip --fail-on too")
     cmd.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER, help="region for jurisdiction flags (default: eu)")
     add_accept_partial(cmd)
 
@@ -92,8 +93,8 @@ def _kinds(text: str) -> tuple[str, ...]:
     return kinds
 
 
-def _tripped(comparison: LabelComparison, kinds: tuple[str, ...], strict: bool) -> int:
-    return sum(1 for m in comparison.mismatches if m.kind in kinds and (strict or m.basis != "permission"))
+def _tripped(comparison: LabelComparison, kinds: tuple[str, ...], strict: bool) -> list[Mismatch]:
+    return [m for m in comparison.mismatches if m.kind in kinds and (strict or m.basis != "permission")]
 
 
 def run(args: argparse.Namespace, err: Errors) -> int:
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         err.print("datatrail: error: give an APP (or saved report) and/or --capture FILE")
         return EXIT_USAGE
     if args.fail_on_mismatch and args.declared is None:
-        err.print("datatrail: error: --fail-on-mismatch needs --declared FILE")
+        err.print("datatrail: error: --fail-on needs --declared FILE")
         return EXIT_USAGE
     from datatrail.capture import analyse_capture
     from datatrail.labels.compare import compare
@@ -135,8 +136,10 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     write_output(text, args.output)
     status = partial_status([(args.app, report)] if report is not None else [], args.accept_partial, err)
     if comparison is not None and args.fail_on_mismatch:
-        count = _tripped(comparison, args.fail_on_mismatch, args.strict)
-        if count:
-            err.print(f"datatrail: {count} label mismatch(es) of kind {', '.join(args.fail_on_mismatch)}")
+        tripped = _tripped(comparison, args.fail_on_mismatch, args.strict)
+        for m in tripped:
+            what = f"{m.category}: {m.data_type}" if m.data_type else m.category
+            err.print(f"datatrail: gate: {args.app or args.declared}: {m.kind} ({m.store}): {what}")
+        if tripped:
             return status or EXIT_FINDINGS
     return status

@@ -317,6 +317,8 @@ def run(args: argparse.Namespace, err: Errors) -> int:
                     status = EXIT_INPUT
                     say(outcome.error or f"datatrail: cannot analyse {outcome.path}")
                 continue
+            if outcome.lookups is not None and (warning := outcome.lookups.warning(outcome.path)) is not None:
+                say(warning)
             if outcome.unread:
                 say(partial_line(outcome.path, outcome.unread, args.accept_partial))
                 if not args.accept_partial and status in (EXIT_OK, EXIT_FINDINGS):
