@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-DEMO_APK := demo/app-uiautomator-androidx.apk
+DEMO_APK := demo/Yosemite.apk
 
 .PHONY: demo test bench venv clean serve
 
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# A real, MIT-licensed app shipped inside a PyPI sdist; both hashes are pinned.
+# A real Apache-2.0 app shipped inside a PyPI sdist (NetEase's Yosemite, from airtest); both hashes are pinned.
 $(DEMO_APK): | $(STAMP)
 	bash tools/fetch-demo-apk.sh demo
 
@@ -23,7 +23,9 @@ demo: $(STAMP) $(DEMO_APK)
 	$(PY) -m datatrail.cli scan $(DEMO_APK) --format json -o demo/report.json
 	$(PY) -m datatrail.cli render demo/report.json --format html -o demo/report.html
 	$(PY) -m datatrail.cli scan $(DEMO_APK)
-	@echo "JSON report written to demo/report.json; offline HTML page to demo/report.html"
+	@echo
+	@echo "The JSON report is demo/report.json; the offline page is $(CURDIR)/demo/report.html (open it in a browser)."
+	@echo "Next: .venv/bin/datatrail scan YOUR.apk, or '. .venv/bin/activate' to put datatrail on your PATH."
 
 test: $(STAMP)
 	$(PY) -m ruff check src tests

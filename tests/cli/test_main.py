@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,3 +104,55 @@ def test_scan_timeout_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["scan", str(apk), "--timeout", "0.001", "--jobs", "1", "--format", "json", "-o", str(tmp_path / "r.json")]) == EXIT_INPUT
     assert "timed out after 0.001 s" in capsys.readouterr().err
     assert main(["scan", str(apk), "--timeout", "600", "--format", "json", "-o", str(tmp_path / "r.json")]) in (EXIT_OK, EXIT_FINDINGS)
+
+
+def _subcommands() -> dict[str, Any]:
+    from datatrail.cli.main import _build_parser
+
+    parser, _ = _build_parser([])
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+_WRITES_OUTPUT = ("scan", "lookup", "data", "render", "capture", "diff", "label", "corpus")
+_GATES = ("scan", "capture", "diff", "label")
+
+
+def _options(parser: Any) -> dict[str, Any]:
+    return {opt: action for action in parser._actions for opt in action.option_strings}
+
+
+@pytest.mark.parametrize("name", sorted(_subcommands()))
+def test_every_command_keeps_the_cli_contract(name: str) -> None:
+    """docs/cli.md: the same flag for the same thing, a default format, help with exit codes and examples."""
+    from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
+
+    parser = _subcommands()[name]
+    options = _options(parser)
+    assert parser.allow_abbrev is False
+    assert "exit codes" in (parser.epilog or "") and "examples" in (parser.epilog or ""), "--help says both"
+    if "--format" in options:
+        fmt = options["--format"]
+        assert fmt.option_strings == ["-f", "--format"]
+        assert fmt.default == "terminal" and "terminal" in fmt.choices
+    if name in _WRITES_OUTPUT:
+        assert options["-o"].option_strings == ["-o", "--output"] and options["-o"].dest == "output"
+    if "--viewer" in options:
+        assert tuple(options["--viewer"].choices) == tuple(VIEWERS) and options["--viewer"].default == DEFAULT_VIEWER
+    assert ("--fail-on" in options) == (name in _GATES)
+
+
+@pytest.mark.parametrize("name", sorted(_subcommands()))
+def test_every_example_in_help_parses(name: str) -> None:
+    """Each `datatrail ...` line of a command's examples is a command line the parser accepts."""
+    import shlex
+
+    from datatrail.cli.main import _build_parser
+
+    examples = (_subcommands()[name].epilog or "").split("examples:", 1)[1]
+    lines = [line.split("  #", 1)[0].strip() for line in examples.splitlines() if line.strip().startswith("datatrail ")]
+    assert lines, "at least one example"
+    for line in lines:
+        argv = shlex.split(line)[1:]
+        parser, _ = _build_parser(argv)
+        parser.parse_args(argv)  # a usage error exits 2 and fails the test

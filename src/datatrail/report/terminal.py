@@ -67,6 +67,7 @@ def _identity(report: Report) -> Panel:
                   if value is not None]
         grid.add_row("SDK", "  ".join(levels) if levels else "not stated")
         grid.add_row("Code", f"{app.dex_count} dex, {app.class_count:,} classes")
+    grid.add_row("File", inp.path)
     grid.add_row("Input", f"{inp.kind}, {inp.size:,} bytes, sha256 {inp.sha256[:16]}…")
     if app.splits:
         grid.add_row("Splits", ", ".join(app.splits))

@@ -99,7 +99,7 @@ def test_data_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(names) == len(set(names))
     assert {"aosp-permissions", "permission-categories", "android-attrs", "dbip-country-lite", "iptocc-rir",
             "ip-location-db-asn", "datatrail-orgs", "datatrail-jurisdictions", "public-suffix-list",
-            "iso-3166-countries"} <= set(names)
+            "iso-3166-countries", "world-map"} <= set(names)  # world-map: the HTML map, listed in the README too
     for row in rows:
         assert set(row) == DATASET_FIELDS
         assert re.fullmatch(r"[0-9a-f]{64}", row["sha256"]), row["name"]

@@ -90,3 +90,26 @@ def test_a_fifo_named_on_the_command_line_is_refused_not_waited_on(tmp_path: Pat
     os.mkfifo(fifo)
     assert main(["scan", str(fifo)]) == 3
     assert f"datatrail: cannot analyse {fifo}: a FIFO (named pipe), not a file datatrail reads" in capsys.readouterr().err
+
+
+def test_several_apps_in_the_terminal_give_one_overview_row_each(
+        apps: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["scan", *map(str, apps), "--jobs", "1"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "2 apps, worst first" in out and "Package " not in out  # no per-app panels
+    rows = [line for line in out.splitlines() if line.startswith("│")]
+    assert len(rows) == 2
+    # Both have high findings (a debug key; an old target API): equal worst, so by path.
+    assert str(apps[0]) in rows[0] and "org.t0t0.androguard.test" in rows[0] and "high" in rows[0]
+    assert str(apps[1]) in rows[1] and "org.poirsouille.tinc_keygen" not in rows[1] and "high" in rows[1]
+    assert main(["scan", *map(str, apps), "--jobs", "1", "--details"]) == EXIT_OK
+    detailed = capsys.readouterr().out
+    assert detailed.count("Package ") == 2 and "2 apps, worst first" in detailed
+    assert f"File     {apps[0]}" in detailed  # each panel says which file it is
+
+
+def test_one_app_gets_its_whole_view_and_no_overview(apps: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(apps[0])]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "Package " in out and "worst first" not in out

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+from pathlib import Path
 
-from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, Errors, Parser
+from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, Errors, Parser, write_output
 from datatrail.errors import DatatrailError
 
 __all__ = ["NAME", "register", "run"]
@@ -19,8 +19,12 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         "data",
         help="list the offline datasets datatrail ships (version, date, license, sha256)",
         description="List every offline dataset: name, version, date, license, source and sha256.",
+        epilog="exit codes: 0 listed, 2 usage error, 3 a data file is unreadable, 5 the output cannot be written\n\n"
+        "examples:\n  datatrail data\n  datatrail data --format json -o datasets.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     data.add_argument("-f", "--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
+    data.add_argument("-o", "--output", type=Path, metavar="OUT", help="write output here instead of standard output")
 
 
 def run(args: argparse.Namespace, err: Errors) -> int:
@@ -28,6 +32,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     from datatrail.knowledge.datasets import dataset_refs
     from datatrail.knowledge.geo import attribution_dataset_info
     from datatrail.labels.taxonomy import dataset_info as label_taxonomy_info
+    from datatrail.report.html.worldmap import world_map_dataset
 
     try:
         rows: list[dict[str, str]] = [
@@ -35,18 +40,18 @@ def run(args: argparse.Namespace, err: Errors) -> int:
             for r in dataset_refs()
         ]
         names = {r["name"] for r in rows}
-        # Datasets only some commands use: attribution of addresses, traffic field names, store labels.
-        extra = [*attribution_dataset_info(), read_data_file("traffic_keys.json", "traffic keys").meta(), label_taxonomy_info()]
+        # Datasets only some commands use: attribution of addresses, traffic field names, store labels, the HTML map.
+        extra = [*attribution_dataset_info(), read_data_file("traffic_keys.json", "traffic keys").meta(), label_taxonomy_info(),
+                 world_map_dataset()]
         rows += [d for d in extra if d["name"] not in names]
     except DatatrailError as exc:
         err.print(f"datatrail: error: {exc}")
         return EXIT_INPUT
     if args.format == "json":
-        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        write_output(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", args.output)
         return EXIT_OK
-    for row in rows:
-        sys.stdout.write(
-            f"{row['name']}  {row['version']}  {row['date'] or 'no date'}\n"
-            f"  license  {row['license']}\n  source   {row['source']}\n  sha256   {row['sha256'] or '-'}\n\n"
-        )
+    write_output("".join(
+        f"{row['name']}  {row['version']}  {row['date'] or 'no date'}\n"
+        f"  license  {row['license']}\n  source   {row['source']}\n  sha256   {row['sha256'] or '-'}\n\n"
+        for row in rows), args.output)
     return EXIT_OK

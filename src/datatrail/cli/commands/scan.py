@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from datatrail.batch import BatchInput, Outcome
+    from datatrail.report.overview import OverviewRow
 
 __all__ = ["NAME", "FailOn", "register", "run", "render_text", "parse_fail_on"]
 
@@ -110,6 +111,12 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     )
     scan.add_argument("-f", "--format", choices=FORMATS, default="terminal", help="output format (default: terminal)")
     scan.add_argument("-o", "--output", type=Path, metavar="OUT", help="write output here instead of standard output")
+    scan.add_argument(
+        "--details",
+        action="store_true",
+        help="with several inputs in the terminal, also print each app's whole view before the overview "
+        "(default: the overview table alone; one input always gets its whole view)",
+    )
     scan.add_argument(
         "--follow-symlinks",
         action="store_true",
@@ -289,7 +296,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         err.print("datatrail: error: no app package or code found in " + ", ".join(str(f) for f in files if f.is_dir()))
         return EXIT_INPUT
 
-    sink = _Sink(args.format, out, several)
+    sink = _Sink(args.format, out, several, args.details)
     # Terminal reports are read in order by people; machine formats go out as
     # soon as they are ready (every jsonl line and JSON file names its input).
     ordered = args.format == "terminal"
@@ -364,10 +371,14 @@ def render_text(fmt: str, report: Report) -> str:
 class _Sink:
     """Where reports go, one at a time as they arrive: nothing is kept after it is written."""
 
-    def __init__(self, fmt: str, out: Path | None, several: bool) -> None:
+    def __init__(self, fmt: str, out: Path | None, several: bool, details: bool = False) -> None:
         self.fmt = fmt
         self.out = out
         self.several = several
+        # Several apps in the terminal: one overview row each (kept until the end; a row is a few strings),
+        # and each app's whole view only when asked for.
+        self.overview: list[OverviewRow] | None = [] if fmt == "terminal" and several else None
+        self.details = details or not several
         self.document = fmt in DOCUMENT_FORMATS
         self.used: set[Path] = set()
         self.part: Path | None = None
@@ -386,7 +397,12 @@ class _Sink:
             from datatrail.report.terminal import render_terminal
 
             assert outcome.report is not None
-            render_terminal(outcome.report, self.console)
+            if self.overview is not None:
+                from datatrail.report.overview import overview_row
+
+                self.overview.append(overview_row(outcome.report, str(item.path)))
+            if self.details:
+                render_terminal(outcome.report, self.console)
         elif self.document:
             assert text is not None
             write_output(text, self._target(item))
@@ -411,6 +427,10 @@ class _Sink:
         return target
 
     def close(self) -> None:
+        if self.console is not None and self.overview:
+            from datatrail.report.overview import overview_table
+
+            self.console.print(overview_table(self.overview))
         if self.stream is not None and self.out is not None:
             self.stream.close()
             if self.part is not None:

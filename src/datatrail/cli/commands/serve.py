@@ -20,6 +20,10 @@ examples:
   curl -F file=@app.apk http://127.0.0.1:8750/api/v1/scans
 
 Uploads need a token once one exists (datatrail token create NAME); reads are public unless --private.
+
+exit codes:
+  0  stopped (SIGTERM or Ctrl-C); accepted jobs stay queued for the next start
+  2  usage error, or the [serve] extra is not installed
 """
 
 

@@ -17,7 +17,12 @@ NAME = "token"
 def register(sub: argparse._SubParsersAction[Parser]) -> None:
     parser = sub.add_parser("token", help="create, list or revoke the service's API tokens",
                             description="Manage the screening service's API tokens. A token is printed once, when created; "
-                                        "the store keeps only its SHA-256.")
+                                        "the store keeps only its SHA-256.",
+                            epilog="exit codes:\n  0  done\n  2  usage error, or the [serve] extra is not installed\n"
+                                   "  3  no live token of that name (revoke), or one exists already (create)\n\n"
+                                   "examples:\n  datatrail token create newsroom\n  datatrail token list\n"
+                                   "  datatrail token revoke newsroom",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=("create", "list", "revoke"))
     parser.add_argument("name", nargs="?", help="the token's name (create, revoke)")
     add_store_options(parser)

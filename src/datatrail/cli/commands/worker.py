@@ -19,7 +19,12 @@ NAME = "worker"
 def register(sub: argparse._SubParsersAction[Parser]) -> None:
     parser = sub.add_parser("worker", help="scan the service's queued uploads on this machine",
                             description="Claim queued uploads from the service's store, scan them, record the reports. "
-                                        "Run as many as needed on one store; a killed worker's jobs are claimed again.")
+                                        "Run as many as needed on one store; a killed worker's jobs are claimed again.",
+                            epilog="exit codes:\n  0  stopped (SIGTERM or Ctrl-C); a job it held is claimed again\n"
+                                   "  2  usage error, or the [serve] extra is not installed\n\nexamples:\n"
+                                   "  datatrail worker --database postgresql://dt@db/dt --jobs 4\n"
+                                   "  datatrail worker --data-dir ./datatrail-data",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="scans at a time (default: every core)")
     parser.add_argument("--lease", type=float, default=60.0, metavar="SECONDS", help="how long a claim holds without renewal (default: 60)")
     parser.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="time limit of one scan (default: 600)")

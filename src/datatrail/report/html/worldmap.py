@@ -23,7 +23,7 @@ from datatrail.errors import DatatrailError
 from datatrail.report.html.markup import Markup, el, join, plural
 from datatrail.report.html.places import LEVEL_TEXT, LEVELS, CountryUse, country_label
 
-__all__ = ["WorldMap", "world_map", "render_map", "map_legend"]
+__all__ = ["WorldMap", "world_map", "world_map_dataset", "render_map", "map_legend"]
 
 _ASSET = "world-map.json"
 
@@ -56,6 +56,20 @@ def world_map() -> WorldMap:
             source=f"{doc['source']} ({doc['license']})",
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DatatrailError(f"the HTML report's map asset {_ASSET} is missing or unreadable") from exc
+
+
+def world_map_dataset() -> dict[str, str]:
+    """The map asset as ``datatrail data`` lists datasets: name, version, source, license, sha256, date."""
+    import hashlib
+
+    try:
+        raw = resources.files("datatrail.report").joinpath("assets", _ASSET).read_bytes()
+        doc = json.loads(raw)
+        return {"name": str(doc.get("name", "world-map")), "version": str(doc.get("version", "")),
+                "source": str(doc.get("source", "")), "license": str(doc.get("license", "")),
+                "sha256": hashlib.sha256(raw).hexdigest(), "date": str(doc.get("date", ""))}
+    except (OSError, ValueError, AttributeError) as exc:
         raise DatatrailError(f"the HTML report's map asset {_ASSET} is missing or unreadable") from exc
 
 
