@@ -138,7 +138,10 @@ def test_every_command_keeps_the_cli_contract(name: str) -> None:
     if name in _WRITES_OUTPUT:
         assert options["-o"].option_strings == ["-o", "--output"] and options["-o"].dest == "output"
     if "--viewer" in options:
-        assert tuple(options["--viewer"].choices) == tuple(VIEWERS) and options["--viewer"].default == DEFAULT_VIEWER
+        from datatrail.cli.commands.common import VIEWER_HELP
+
+        viewer = options["--viewer"]
+        assert tuple(viewer.choices) == tuple(VIEWERS) and viewer.default == DEFAULT_VIEWER and viewer.help == VIEWER_HELP
     assert ("--fail-on" in options) == (name in _GATES)
 
 

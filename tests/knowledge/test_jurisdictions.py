@@ -28,8 +28,17 @@ def _ids(country: str, viewer: str, basis: str = HOME) -> list[tuple[str, str]]:
 
 
 def test_public_api() -> None:
-    assert sorted(jur.__all__) == ["VIEWERS", "cctld_country", "dataset_info", "flags_for", "is_eea", "region_note"]
+    assert sorted(jur.__all__) == ["COMPELLED_ACCESS", "VIEWERS", "cctld_country", "compels_access", "dataset_info",
+                                   "flag_title", "flags_for", "is_eea", "region_note"]
     assert jur.VIEWERS == ("eu", "uk", "us")
+
+
+def test_a_flag_id_reads_as_the_sentence_flags_for_gives() -> None:
+    for country, viewer in (("CN", "eu"), ("US", "eu"), ("RU", "us"), ("IN", "uk")):
+        for flag in flags_for(country, HOME, viewer):
+            assert jur.flag_title(flag.id, country, viewer) == flag.title
+    assert jur.flag_title("compelled-access", "DE", "eu") is None  # not raised for that country
+    assert jur.flag_title("no-such-flag", "CN", "eu") is None and jur.flag_title("compelled-access", "CN", "mars") is None
 
 
 # --- integrity -----------------------------------------------------------------------------

@@ -60,8 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:
         err.print(f"datatrail: error: {exc}")
         return EXIT_OUTPUT
-    except OSError as exc:
-        err.print(f"datatrail: error: {exc}")
+    except OSError as exc:  # a file a command opens itself; the message names it, as the others do
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"datatrail: error: {where}{exc.strerror or exc}")
         return EXIT_INPUT
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from rich.console import Console, Group, RenderableType
@@ -210,10 +211,22 @@ def _permissions(report: Report) -> Table:
     return table
 
 
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)])\. (?=[A-Z])")
+_LONG_MESSAGE = 200
+
+
+def _first_sentences(message: str) -> str:
+    """A long message's first sentence: the statutes a destination finding cites stay in the JSON and the page."""
+    if len(message) <= _LONG_MESSAGE:
+        return message
+    end = _SENTENCE_END.search(message)
+    return message if end is None else message[: end.start() + 1] + " …"
+
+
 def _findings(report: Report) -> Table:
     table = _table("Findings", "Severity", "Rule", "What")
     for f in report.findings[:_MAX_ROWS]:
-        table.add_row(Text(f.severity.value, style=_SEV_STYLE[f.severity]), f.rule_id, f.message)
+        table.add_row(Text(f.severity.value, style=_SEV_STYLE[f.severity]), f.rule_id, _first_sentences(f.message))
     if len(report.findings) > _MAX_ROWS:
         table.caption = Text(f"… and {len(report.findings) - _MAX_ROWS} more (see the JSON report)")
     return table
@@ -292,9 +305,26 @@ def _incomplete(report: Report) -> Panel:
     return Panel(text, title="Incomplete", border_style="red", title_align="left")
 
 
+def _meaning(report: Report) -> Panel:
+    """The page's plain-words verdict, first: what the report means, then the facts behind it."""
+    from datatrail.report.html.verdict import verdict
+
+    said = verdict(report)
+    text = Text(said.headline, style="bold")
+    for point in said.points:
+        text.append("\n• ")
+        text.append(point)
+    text.append("\n")
+    text.append(said.caveat, style="dim")
+    return Panel(text, title="What it means", title_align="left",
+                 border_style={"state-access": "red", "no-adequacy": "yellow", "conditional": "yellow"}.get(said.level, "green"))
+
+
 def render_terminal(report: Report, console: Console) -> None:
     parts: list[object] = [] if report.completeness.complete else [_incomplete(report)]
-    parts += [_identity(report), _verdict(report)]
+    parts += [_meaning(report), _identity(report), _verdict(report)]
+    if report.findings:
+        parts.append(_findings(report))
     if report.ios is not None:
         parts.append(_ios_facts(report.ios))
         if report.ios.usage_descriptions:
@@ -309,8 +339,6 @@ def render_terminal(report: Report, console: Console) -> None:
         parts.append(_references(report))
     if report.permissions and report.ios is None:
         parts.append(_permissions(report))
-    if report.findings:
-        parts.append(_findings(report))
     if report.certificates:
         parts.append(_certificates(report))
     n_diag = len(report.diagnostics) + report.diagnostics_dropped

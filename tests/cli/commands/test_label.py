@@ -115,3 +115,10 @@ def test_a_partial_app_exits_4_unless_accepted(tmp_path: Path, capsys: pytest.Ca
     assert "analysed only in part" in capsys.readouterr().err
     assert main(["label", str(HERE / "countly-sample.apk")]) == EXIT_OK
     assert "analysed only in part" not in capsys.readouterr().err
+
+
+def test_scan_format_label_is_the_label_commands_json(tmp_path: Path) -> None:
+    apk = corpus_dir() / "apk" / "bugly-demo" / "BuglyUpgradeDemo-demo.apk"
+    assert main(["scan", str(apk), "--format", "label", "-o", str(tmp_path / "a.json")]) == EXIT_OK
+    assert main(["label", str(apk), "--format", "json", "-o", str(tmp_path / "b.json")]) == EXIT_OK
+    assert json.loads((tmp_path / "a.json").read_text()) == json.loads((tmp_path / "b.json").read_text())

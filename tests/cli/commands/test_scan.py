@@ -113,3 +113,19 @@ def test_one_app_gets_its_whole_view_and_no_overview(apps: tuple[Path, Path], ca
     assert main(["scan", str(apps[0])]) == EXIT_OK
     out = capsys.readouterr().out
     assert "Package " in out and "worst first" not in out
+
+
+def test_a_saved_report_or_a_capture_given_to_scan_says_which_command_reads_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.support.factories import build_apk
+
+    app = tmp_path / "one.apk"
+    app.write_bytes(build_apk("com.example.one"))
+    saved = tmp_path / "report.json"
+    assert main(["scan", str(app), "-f", "json", "-o", str(saved)]) == EXIT_OK
+    assert main(["scan", str(saved)]) == 3
+    assert f"a saved datatrail report, not an app — show it with: datatrail render {saved}" in capsys.readouterr().err
+    har = tmp_path / "traffic.har"
+    har.write_text('{"log": {"entries": []}}')
+    assert main(["scan", str(har)]) == 3
+    assert f"a network capture, not an app — read it with: datatrail capture {har}" in capsys.readouterr().err

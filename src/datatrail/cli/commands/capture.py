@@ -15,6 +15,7 @@ from datatrail.cli.commands.common import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_USAGE,
+    VIEWER_HELP,
     Errors,
     Parser,
     report_for,
@@ -72,7 +73,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
                      help="exit 1 when a capture shows one of these (comma-separated): personal-data, "
                      "flagged-destinations, compelled-access, or NET rule IDs such as NET002")
     cmd.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER,
-                     help="region of the person whose data it is: selects the transfer rules flagged (default: eu)")
+                     help=VIEWER_HELP)
     cmd.add_argument("--follow-symlinks", action="store_true",
                      help="in a directory, also follow symbolic links that lead out of it (default: stay inside)")
     cmd.add_argument("--known", metavar="SPEC", default=None,
@@ -138,10 +139,10 @@ def run(args: argparse.Namespace, err: Errors) -> int:
             report = analyse_capture(path, args.viewer, known=known)
             reports.append(compare_capture(report, app) if app is not None else report)
         except DatatrailError as exc:
-            err.print(f"datatrail: error: {exc}")
+            err.print(f"datatrail: cannot analyse {exc}")
             status = EXIT_INPUT
         except OSError as exc:
-            err.print(f"datatrail: error: {path}: {exc.strerror or exc}")
+            err.print(f"datatrail: cannot analyse {path}: {exc.strerror or exc}")
             status = EXIT_INPUT
     if args.fail_on:
         for report in reports:

@@ -18,10 +18,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "EXIT_PARTIAL", "EXIT_OUTPUT", "OutputError", "Parser", "Errors",
-    "Command", "write_output", "open_output", "report_for", "add_accept_partial", "partial_line", "partial_status", "terminal_text",
+    "Command", "write_output", "open_output", "report_for", "add_accept_partial", "partial_line", "partial_status", "terminal_text", "VIEWER_HELP",
 ]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_PARTIAL, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
+
+VIEWER_HELP = "region of the people whose data it is: selects which transfer rules are flagged (default: eu)"
+"""``--viewer``'s help, the same words in every command."""
 
 
 class OutputError(Exception):

@@ -11,6 +11,7 @@ from datatrail.changes.gate import FAIL_KINDS, parse_kinds
 from datatrail.cli.commands.common import (
     EXIT_FINDINGS,
     EXIT_INPUT,
+    VIEWER_HELP,
     Errors,
     Parser,
     add_accept_partial,
@@ -73,7 +74,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     cmd.add_argument("--fail-on", "--fail-on-new", dest="fail_on_new", type=_kinds, metavar="KINDS", default=(),
                      help="exit 1 when NEW adds any of these kinds (see below; --fail-on-new is the older name)")
     cmd.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER,
-                     help="region whose transfer rules are flagged, for apps scanned now (default: eu)")
+                     help=VIEWER_HELP)
     add_accept_partial(cmd)
 
 

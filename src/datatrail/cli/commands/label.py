@@ -11,6 +11,7 @@ from datatrail.cli.commands.common import (
     EXIT_FINDINGS,
     EXIT_INPUT,
     EXIT_USAGE,
+    VIEWER_HELP,
     Errors,
     Parser,
     add_accept_partial,
@@ -78,7 +79,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
                      "(--fail-on-mismatch is the older name)")
     cmd.add_argument("--strict", action="store_true",
                      help="let data types known only from a requested permission trip --fail-on too")
-    cmd.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER, help="region for jurisdiction flags (default: eu)")
+    cmd.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER, help=VIEWER_HELP)
     add_accept_partial(cmd)
 
 

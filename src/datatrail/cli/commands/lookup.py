@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, write_output
+from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, VIEWER_HELP, Errors, Parser, write_output
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
 from datatrail.model.attribution import Attribution
@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     lookup.add_argument("-f", "--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
     lookup.add_argument("-o", "--output", type=Path, metavar="OUT", help="write output here instead of standard output")
     lookup.add_argument("--viewer", choices=VIEWERS, default=DEFAULT_VIEWER,
-                        help="region of the person whose data it is: selects the transfer rules flagged (default: eu)")
+                        help=VIEWER_HELP)
 
 
 def host_of(query: str) -> str:

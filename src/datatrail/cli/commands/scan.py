@@ -20,6 +20,7 @@ from datatrail.cli.commands.common import (
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_USAGE,
+    VIEWER_HELP,
     Errors,
     Parser,
     add_accept_partial,
@@ -140,7 +141,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         "--viewer",
         choices=VIEWERS,
         default=DEFAULT_VIEWER,
-        help="region of the people whose data it is: selects which transfer rules are flagged (default: eu)",
+        help=VIEWER_HELP,
     )
     scan.add_argument(
         "--resolve",
