@@ -8,6 +8,7 @@ label (``datatrail label --declared``). Layout in docs/labels.md.
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 from datatrail.labels.derive import derive_from_report
@@ -76,8 +77,21 @@ def _type_name(category: str, data_type: str | None) -> str:
     return category if data_type == category else f"{category} / {data_type}"
 
 
-def label_text(label: DerivedLabel, comparison: LabelComparison | None = None) -> str:
-    """A plain-text label for people: one line per data type, with its strongest reason."""
+def _wrapped(lines: list[str], width: int | None) -> list[str]:
+    """Each line wrapped at ``width`` between words, continued two columns past its own indent."""
+    if width is None:
+        return lines
+    out: list[str] = []
+    for line in lines:
+        indent = len(line) - len(line.lstrip(" "))
+        out.extend(textwrap.wrap(line, max(width, 40), subsequent_indent=" " * (indent + 2), break_long_words=False,
+                                 break_on_hyphens=False) or [""])
+    return out
+
+
+def label_text(label: DerivedLabel, comparison: LabelComparison | None = None, width: int | None = None) -> str:
+    """A plain-text label for people: one line per data type, with its strongest reason; wrapped at
+    ``width`` when given (a host or permission name is never cut)."""
     version = f" {label.version_name}" if label.version_name else ""
     lines = [f"Analysed only in part ({len(label.unread)} part(s) of the app could not be read): "
              "this label is a lower bound."] if label.unread else []
@@ -99,4 +113,4 @@ def label_text(label: DerivedLabel, comparison: LabelComparison | None = None) -
             lines.append(f"      {m.detail}")
     lines.append("")
     lines.append("Static evidence shows what the app can collect, not that it does.")
-    return "\n".join(lines) + "\n"
+    return "\n".join(_wrapped(lines, width)) + "\n"

@@ -122,3 +122,12 @@ def test_scan_format_label_is_the_label_commands_json(tmp_path: Path) -> None:
     assert main(["scan", str(apk), "--format", "label", "-o", str(tmp_path / "a.json")]) == EXIT_OK
     assert main(["label", str(apk), "--format", "json", "-o", str(tmp_path / "b.json")]) == EXIT_OK
     assert json.loads((tmp_path / "a.json").read_text()) == json.loads((tmp_path / "b.json").read_text())
+
+
+def test_the_text_label_fits_the_terminal(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    apk = corpus_dir() / "apk" / "bugly-demo" / "BuglyUpgradeDemo-demo.apk"
+    assert main(["label", str(apk)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "requests READ_PHONE_STATE (dangerous)" in out  # wrapped between words, names kept whole

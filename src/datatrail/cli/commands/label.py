@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -133,7 +134,8 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     else:
         label = derive(traffic, package=declared.package if declared else None)
     comparison = compare(declared, label) if declared is not None else None
-    text = label_json(label, comparison) if args.format == "json" else label_text(label, comparison)
+    width = shutil.get_terminal_size((80, 24)).columns if args.output is None else 120
+    text = label_json(label, comparison) if args.format == "json" else label_text(label, comparison, width)
     write_output(text, args.output)
     status = partial_status([(args.app, report)] if report is not None else [], args.accept_partial, err)
     if comparison is not None and args.fail_on_mismatch:
