@@ -18,6 +18,7 @@ from datatrail.knowledge.geo import country_name
 from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS, flag_title
 from datatrail.model.capture import CaptureReport, TrafficDestination
 from datatrail.report.units import byte_size
+from datatrail.report.visible import visible_tree
 
 __all__ = ["render_capture_terminal"]
 
@@ -161,7 +162,9 @@ def _diagnostics(report: CaptureReport) -> Text | None:
 
 
 def render_capture_terminal(report: CaptureReport, console: Console) -> None:
-    """Print the capture's view: the verdict, the counts, destinations, flags, personal data, the rest."""
+    """Print the capture's view: the verdict, the counts, destinations, flags, personal data, the rest.
+    Every string from the capture is shown with its controls written out (``report.visible``)."""
+    report = visible_tree(report)
     console.print(Panel(_verdict(report), title=Text(report.input.path, style="bold"), title_align="left"))
     console.print(_summary(report))
     if report.destinations:

@@ -15,6 +15,7 @@ from datatrail.labels.derive import derive_from_report
 from datatrail.labels.taxonomy import dataset_info
 from datatrail.model.label import DerivedLabel, LabelComparison, LabelEntry, Mismatch
 from datatrail.model.report import Report
+from datatrail.report.visible import visible
 
 __all__ = ["LABEL_FORMAT", "NOTE", "to_label", "label_document", "label_json", "label_text"]
 
@@ -113,4 +114,4 @@ def label_text(label: DerivedLabel, comparison: LabelComparison | None = None, w
             lines.append(f"      {m.detail}")
     lines.append("")
     lines.append("Static evidence shows what the app can collect, not that it does.")
-    return "\n".join(_wrapped(lines, width)) + "\n"
+    return visible("\n".join(_wrapped(lines, width)) + "\n")

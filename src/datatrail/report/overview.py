@@ -10,6 +10,7 @@ from rich.text import Text
 
 from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.model.report import Report
+from datatrail.report.visible import visible, visible_tree
 
 __all__ = ["OverviewRow", "SEVERITY_STYLE", "overview_row", "overview_table"]
 
@@ -32,6 +33,8 @@ class OverviewRow:
 
 def overview_row(report: Report, path: str) -> OverviewRow:
     """What one app's row says; computed as each report arrives, so a batch keeps only rows."""
+    report = visible_tree(report)
+    path = visible(path)
     app = report.app
     package = (app.package or f"({report.inputs[0].kind}, no package)") + (f" {app.version_name}" if app.version_name else "")
     by_country = Counter(s.vendor_country or "?" for s in report.sdks_in_code)

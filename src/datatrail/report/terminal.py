@@ -14,6 +14,7 @@ from rich.text import Text
 from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.model.ios import IosBundle
 from datatrail.model.report import Destination, Report, Severity
+from datatrail.report.visible import visible_tree
 
 __all__ = ["render_terminal"]
 
@@ -321,6 +322,9 @@ def _meaning(report: Report) -> Panel:
 
 
 def render_terminal(report: Report, console: Console) -> None:
+    """Print the app's view. Every string from the app is shown with its controls written out
+    (``report.visible``): an escape sequence in a label never reaches the terminal."""
+    report = visible_tree(report)
     parts: list[object] = [] if report.completeness.complete else [_incomplete(report)]
     parts += [_meaning(report), _identity(report), _verdict(report)]
     if report.findings:

@@ -22,6 +22,7 @@ from datatrail.report.capture_renderers import CAPTURE_FORMATS
 from datatrail.report.card import card_dict
 from datatrail.report.load import report_from_dict
 from datatrail.report.renderers import DOCUMENT_FORMATS
+from datatrail.report.visible import visible
 from datatrail.service.access import Access
 from datatrail.service.config import ServiceConfig
 from datatrail.service.errors import ApiError, error_response, install_handlers
@@ -214,7 +215,7 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         old, new = find_app(store, package, platform).pair(from_, to)  # the pages' diff compares the same two
         diff = diff_reports(reports.report(old), reports.report(new))
         if format == "text":
-            return Response(diff_text(diff), media_type="text/plain; charset=utf-8")
+            return Response(visible(diff_text(diff)), media_type="text/plain; charset=utf-8")
         return Response(diff_json(diff), media_type="application/json")
 
     @app.get("/api/v1/stats", response_model=Stats, tags=["apps"], responses=_ERRORS)

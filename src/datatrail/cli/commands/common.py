@@ -51,7 +51,9 @@ class Errors:
         self.stream = stream
 
     def print(self, message: str) -> None:
-        self.stream.write(message.replace("\n", " ") + "\n")
+        from datatrail.report.visible import visible  # paths and reasons may carry an input's own strings
+
+        self.stream.write(visible(message.replace("\n", " ")) + "\n")
         self.stream.flush()
 
 

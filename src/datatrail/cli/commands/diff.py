@@ -21,6 +21,7 @@ from datatrail.cli.commands.common import (
 )
 from datatrail.errors import InputError
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
+from datatrail.report.visible import visible
 
 if TYPE_CHECKING:
     from datatrail.model.report import Report
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     if len(reports) != 2:
         return EXIT_INPUT
     diff = diff_reports(reports[0], reports[1])
-    write_output(diff_json(diff) if args.format == "json" else diff_text(diff), args.output)
+    write_output(diff_json(diff) if args.format == "json" else visible(diff_text(diff)), args.output)
     status = partial_status(zip((args.old, args.new), reports), args.accept_partial, err)
     forbidden = new_items(diff, args.fail_on_new)
     if forbidden:

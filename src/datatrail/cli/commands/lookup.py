@@ -14,6 +14,7 @@ from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, VIEWE
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
 from datatrail.model.attribution import Attribution
+from datatrail.report.visible import visible
 
 __all__ = ["NAME", "register", "run", "host_of"]
 
@@ -136,5 +137,5 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         write_output(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", args.output)
     else:
         width = shutil.get_terminal_size((80, 24)).columns if args.output is None else 120
-        write_output("".join(_render_attribution(a, width) for a in results), args.output)
+        write_output(visible("".join(_render_attribution(a, width) for a in results)), args.output)
     return status

@@ -10,8 +10,9 @@ right-to-left override or a terminal escape in a label cannot disguise what it s
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable
+
+from datatrail.report.visible import visible
 
 __all__ = ["MAX_TEXT", "Markup", "esc", "el", "join", "plural", "visible"]
 
@@ -26,17 +27,6 @@ MAX_TEXT = 4000
 """Longest text child kept: package strings are attacker-controlled, the page must stay small."""
 
 _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "col", "wbr"})
-
-
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""C0/C1 controls but tab and line ends, and the bidirectional marks, embeddings, overrides and isolates."""
-
-
-def visible(text: str) -> str:
-    """``text`` with its invisible controls written out (``[U+202E]``)."""
-    if text.isprintable():  # the common case, checked in C: no control or format character at all
-        return text
-    return _CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
 def esc(value: object) -> Markup:
