@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_APK := demo/Yosemite.apk
 
-.PHONY: demo test bench venv clean serve
+.PHONY: demo test bench venv clean serve fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ demo: $(STAMP) $(DEMO_APK)
 	@echo "Next: .venv/bin/datatrail scan YOUR.apk, or '. .venv/bin/activate' to put datatrail on your PATH."
 
 test: $(STAMP)
-	$(PY) -m ruff check src tests
+	$(PY) -m ruff check src tests fuzz
 	$(PY) -m mypy src/datatrail
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
@@ -36,6 +36,11 @@ test: $(STAMP)
 # The screening service on this machine: http://127.0.0.1:8750, SQLite store in ./datatrail-data.
 serve: $(STAMP)
 	$(PY) -m datatrail.cli serve
+
+# Coverage-guided fuzzing of every parser family (atheris); FUZZ_SECONDS per harness, crashes in fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(PY) fuzz/run.py --seconds $(FUZZ_SECONDS)
 
 bench: $(STAMP)
 	$(PY) bench/run.py

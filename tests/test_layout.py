@@ -96,8 +96,8 @@ def test_every_test_file_sits_at_the_path_of_a_module_it_tests() -> None:
     for test in sorted(TESTS.rglob("test_*.py")):
         rel = test.relative_to(TESTS)
         words = rel.stem.removeprefix("test_").split("_")
-        if rel.parent == Path(".") and rel.stem in ("test_public_api", "test_layout"):
-            continue  # the package itself: its public names and its house plan
+        if rel.parent == Path(".") and rel.stem in ("test_public_api", "test_layout", "test_fuzz"):
+            continue  # the package itself: its public names, its house plan, its fuzz harnesses (fuzz/)
         if not any(rel.parent / "_".join(words[:n]) in subjects for n in range(1, len(words) + 1)):
             strays.append(str(rel))
     assert strays == []

@@ -58,8 +58,7 @@ def parse_plist(data: bytes | memoryview, location: str, max_size: int = MAX_PLI
         xml.parsers.expat.ExpatError,
         ValueError,
         TypeError,
-        KeyError,
-        IndexError,
+        LookupError,  # KeyError and IndexError from the binary reader; an unknown XML encoding ("UTF-4") from expat
         OverflowError,
         struct.error,
         AttributeError,
