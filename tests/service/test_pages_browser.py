@@ -135,7 +135,9 @@ def test_a_refused_file_says_why_on_the_page(server: ServiceProcess, browser: An
     w.goto("/")
     w.page.set_input_files("#file", str(junk))
     w.page.click("button[type=submit]")
-    w.page.wait_for_function("document.getElementById('upload-state').classList.contains('failed')")
+    # A selector, not wait_for_function: a string predicate is evaluated with eval(), which the page's CSP
+    # refuses whenever it has to poll (the test failed whenever the refusal came after the first check).
+    w.page.locator("#upload-state.failed").wait_for(timeout=30_000)
     assert "photo.apk: not an APK" in w.page.inner_text("#upload-state")
     assert w.page.url == server.base + "/"
     context.close()
