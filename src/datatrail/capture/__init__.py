@@ -7,8 +7,7 @@ from datatrail.capture.pipeline import (
     build_destinations,
     capture_format,
     compare_capture,
-    destination_name,
     is_capture,
 )
 
-__all__ = ["SNIFF_BYTES", "capture_format", "is_capture", "analyse_capture", "analyse_capture_bytes", "build_destinations", "compare_capture", "destination_name"]
+__all__ = ["SNIFF_BYTES", "capture_format", "is_capture", "analyse_capture", "analyse_capture_bytes", "build_destinations", "compare_capture"]

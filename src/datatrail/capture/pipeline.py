@@ -34,7 +34,7 @@ from datatrail.model.personal_data import DataHit
 if TYPE_CHECKING:
     from datatrail.model.report import Report
 
-__all__ = ["SNIFF_BYTES", "capture_format", "is_capture", "analyse_capture", "analyse_capture_bytes", "build_destinations", "compare_capture", "destination_name"]
+__all__ = ["SNIFF_BYTES", "capture_format", "is_capture", "analyse_capture", "analyse_capture_bytes", "build_destinations", "compare_capture"]
 
 
 SNIFF_BYTES = 1 << 20
@@ -154,11 +154,6 @@ def _split(endpoint: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def destination_name(flow: Flow) -> str:
-    """The destination a flow counts toward (``Flow.destination``)."""
-    return flow.destination
-
-
 def build_destinations(flows: tuple[Flow, ...], viewer: str, requests: tuple[HttpRequest, ...] = (),
                        hits: tuple[DataHit, ...] = ()) -> tuple[TrafficDestination, ...]:
     """One destination per hostname (or server IP when unnamed), attributed offline."""
@@ -172,7 +167,7 @@ def build_destinations(flows: tuple[Flow, ...], viewer: str, requests: tuple[Htt
         categories[hit.flow].add(hit.data_category)
     groups: dict[str, list[tuple[int, Flow]]] = defaultdict(list)
     for index, flow in enumerate(flows):
-        groups[destination_name(flow)].append((index, flow))
+        groups[flow.destination].append((index, flow))
     ip_cache: dict[str, tuple[str | None, tuple[str, ...]]] = {}
 
     def by_ip(ip: str) -> tuple[str | None, tuple[str, ...]]:

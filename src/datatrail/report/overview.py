@@ -10,7 +10,7 @@ from rich.text import Text
 
 from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.model.report import Report
-from datatrail.report.visible import visible, visible_tree
+from datatrail.report.visible import visible
 
 __all__ = ["OverviewRow", "SEVERITY_STYLE", "overview_row", "overview_table"]
 
@@ -33,8 +33,6 @@ class OverviewRow:
 
 def overview_row(report: Report, path: str) -> OverviewRow:
     """What one app's row says; computed as each report arrives, so a batch keeps only rows."""
-    report = visible_tree(report)
-    path = visible(path)
     app = report.app
     package = (app.package or f"({report.inputs[0].kind}, no package)") + (f" {app.version_name}" if app.version_name else "")
     by_country = Counter(s.vendor_country or "?" for s in report.sdks_in_code)
@@ -44,7 +42,8 @@ def overview_row(report: Report, path: str) -> OverviewRow:
     homes = sorted({d.attribution.org_country for d in report.destinations if d.attribution.org_country})
     countries = ", ".join(f"{c}!" if c in compelled else c for c in homes) or "-"
     worst = max((f.severity for f in report.findings), key=lambda s: s.rank, default=None)
-    return OverviewRow(path, package, sdks, countries, worst.value if worst else "none",
+    # The path and the package are the input's own strings; the rest comes from datatrail's tables.
+    return OverviewRow(visible(path), visible(package), sdks, countries, worst.value if worst else "none",
                        worst.rank if worst else -1, not report.completeness.complete)
 
 

@@ -26,7 +26,6 @@ from datatrail.formats.android.signing import (
     v1_signature_pairs,
 )
 from datatrail.formats.common.buffer import Buffer
-from datatrail.formats.common.regular import open_regular
 from datatrail.formats.common.xmltree import XmlElement
 from datatrail.formats.common.zip import InflationBudget, ZipArchive, has_end_record
 from datatrail.limits import DEFAULT_LIMITS, Limits
@@ -379,21 +378,17 @@ def _load(path: Path, data: bytes | mmap.mmap, limits: Limits, threads: int) -> 
         else:
             raise UnsupportedInput(f"{path}: a ZIP archive, but not an app package (APK, AAB, APKS, JAR, AAR, IPA, zipped .app)")
     else:
-        raise UnsupportedInput(f"{path}: {_unsupported_hint(path)}")
+        raise UnsupportedInput(f"{path}: {_unsupported_hint(path, bytes(data[:4096]))}")
     art.input = InputFile(info.path, info.sha256, info.size, kind.value)
     if art.manifest is None and not art.dex_files and not art.class_files and not art.certificates:
         raise CorruptInput(f"{path}: nothing analysable inside (no readable manifest, code or signature)")
     return art
 
 
-def _unsupported_hint(path: Path) -> str:
+def _unsupported_hint(path: Path, head: bytes) -> str:
     """Why the file is refused, and what to do when it is one of datatrail's own reports or a capture."""
     what = "not a format datatrail reads (APK, APKS/XAPK/APKM, AAB, JAR, AAR, DEX; IPA, .app, framework, static library, Mach-O)"
-    try:
-        with open_regular(path) as fh:
-            head = fh.read(4096).lstrip()
-    except (OSError, InputError):
-        return what
+    head = head.lstrip()
     if head.startswith(b"{") and (b'"schema_version"' in head or b'"captures"' in head):
         return "a saved datatrail report, not an app — show it with: datatrail render " + str(path)
     if head[:4] in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x0a\x0d\x0d\x0a") or (head.startswith(b"{") and b'"log"' in head):

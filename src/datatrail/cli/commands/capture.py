@@ -166,19 +166,19 @@ def run(args: argparse.Namespace, err: Errors) -> int:
 
         text = captures_json(reports, args.viewer)
     else:
-        text = _terminal(reports, args.output is None)
+        text = _terminal(reports, args.output)
     write_output(text, args.output)
     return status
 
 
-def _terminal(reports: list[CaptureReport], to_stdout: bool) -> str:
+def _terminal(reports: list[CaptureReport], out: Path | None) -> str:
     from datatrail.report.capture_terminal import render_capture_terminal
 
     def draw(console: Console) -> None:
         for report in reports:
             render_capture_terminal(report, console)
 
-    return terminal_text(draw, to_stdout)
+    return terminal_text(draw, out)
 
 
 def _write_pages(reports: list[CaptureReport], out: Path | None, several: bool) -> None:

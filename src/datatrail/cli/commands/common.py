@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "EXIT_PARTIAL", "EXIT_OUTPUT", "OutputError", "Parser", "Errors",
-    "Command", "write_output", "open_output", "report_for", "add_accept_partial", "partial_line", "partial_status", "terminal_text", "VIEWER_HELP",
+    "Command", "write_output", "open_output", "report_for", "add_accept_partial", "partial_line", "partial_status", "terminal_text", "output_width", "VIEWER_HELP",
 ]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_PARTIAL, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
@@ -169,18 +169,23 @@ def partial_status(reports: Iterable[tuple[Path, Report]], accept: bool, err: Er
     return status
 
 
-def terminal_text(draw: Callable[[Console], None], to_stdout: bool) -> str:
-    """What ``draw`` prints on a rich console, as text to write like any other format. On standard
-    output it is as wide as the terminal (or ``$COLUMNS``) and coloured only on a terminal without
-    ``NO_COLOR``; for a file, 120 columns of plain text."""
+def output_width(out: Path | None) -> int:
+    """Columns a text view is laid out in: the terminal's (or ``$COLUMNS``) on standard output, 120 in a file."""
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns if out is None else 120
+
+
+def terminal_text(draw: Callable[[Console], None], out: Path | None) -> str:
+    """What ``draw`` prints on a rich console, as text to write to ``out`` like any other format. On
+    standard output (``out`` None) it is as wide as the terminal (or ``$COLUMNS``) and coloured only
+    on a terminal without ``NO_COLOR``; for a file, 120 columns of plain text."""
     import io
     import os
-    import shutil
 
     from rich.console import Console
 
-    tty = to_stdout and sys.stdout.isatty()
-    width = shutil.get_terminal_size((80, 24)).columns if to_stdout else 120
-    console = Console(record=True, file=io.StringIO(), width=width, force_terminal=tty, no_color=not tty)
+    tty = out is None and sys.stdout.isatty()
+    console = Console(record=True, file=io.StringIO(), width=output_width(out), force_terminal=tty, no_color=not tty)
     draw(console)
     return console.export_text(styles=tty and not os.environ.get("NO_COLOR"))

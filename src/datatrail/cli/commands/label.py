@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from datatrail.cli.commands.common import (
     Errors,
     Parser,
     add_accept_partial,
+    output_width,
     partial_status,
     report_for,
     write_output,
@@ -134,8 +134,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     else:
         label = derive(traffic, package=declared.package if declared else None)
     comparison = compare(declared, label) if declared is not None else None
-    width = shutil.get_terminal_size((80, 24)).columns if args.output is None else 120
-    text = label_json(label, comparison) if args.format == "json" else label_text(label, comparison, width)
+    text = label_json(label, comparison) if args.format == "json" else label_text(label, comparison, output_width(args.output))
     write_output(text, args.output)
     status = partial_status([(args.app, report)] if report is not None else [], args.accept_partial, err)
     if comparison is not None and args.fail_on_mismatch:

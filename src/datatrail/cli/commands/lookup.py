@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import shutil
 import textwrap
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, VIEWER_HELP, Errors, Parser, write_output
+from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, VIEWER_HELP, Errors, Parser, output_width, write_output
 from datatrail.errors import DatatrailError
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
 from datatrail.model.attribution import Attribution
@@ -74,7 +73,7 @@ def _render_attribution(a: Attribution, width: int = 120) -> str:
     lines = [a.query if a.query == (a.host or a.ip) else f"{a.query} → {a.host or a.ip}"]
 
     def row(label: str, value: str, indent: int = 16) -> None:
-        lines.extend(textwrap.wrap(value, max(width, 40), initial_indent=f"  {label:<14}"[:indent].ljust(indent),
+        lines.extend(textwrap.wrap(value, max(width, 40), initial_indent=f"  {label}".ljust(indent),
                                    subsequent_indent=" " * (indent + 2), break_long_words=False,
                                    break_on_hyphens=False) or [f"  {label}"])
 
@@ -136,6 +135,6 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         doc = {"viewer": args.viewer, "results": [attribution_to_dict(a) for a in results], "datasets": datasets}
         write_output(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", args.output)
     else:
-        width = shutil.get_terminal_size((80, 24)).columns if args.output is None else 120
+        width = output_width(args.output)
         write_output(visible("".join(_render_attribution(a, width) for a in results)), args.output)
     return status

@@ -86,7 +86,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
         from datatrail.report.terminal import render_terminal
 
         report = saved.app
-        write_output(terminal_text(lambda console: render_terminal(report, console), out is None), out)
+        write_output(terminal_text(lambda console: render_terminal(report, console), out), out)
         return EXIT_OK
     from datatrail.report.renderers import DOCUMENT_FORMATS
 
@@ -105,7 +105,7 @@ def _capture(saved: SavedReport, fmt: str, out: Path | None, err: Errors) -> int
             for capture in captures:
                 render_capture_terminal(capture, console)
 
-        write_output(terminal_text(draw, out is None), out)
+        write_output(terminal_text(draw, out), out)
         return EXIT_OK
     if fmt not in CAPTURE_FORMATS:
         err.print(f"datatrail: error: --format {fmt} is for app reports — a capture report renders as "

@@ -28,7 +28,6 @@ __all__ = ["HarEntry", "HarPostData", "HarReader", "sniff_har", "read_har", "Har
 _BOM = b"\xef\xbb\xbf"
 SNIFF_BYTES = 1 << 20
 """Bytes ``sniff_har`` looks at: a HAR's ``"log"`` key is near its start."""
-_SNIFF = SNIFF_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +125,7 @@ class HarReader:
     Memory grows with the largest entry, never with the file. Iterating raises
     UnsupportedInput when the stream is no HAR log, and CorruptInput when it is
     damaged before its first entry; damage after that ends the entries with a
-    ``har.damaged`` diagnostic. ``read`` counts the entries met, ``usable`` those
-    yielded; ``kind`` is ``har`` or ``zhar`` once iteration has begun.
+    ``har.damaged`` diagnostic. ``read`` counts the entries met, ``usable`` those yielded.
     """
 
     def __init__(self, stream: Readable, log: DiagnosticLog, location: str, limits: HarLimits = HarLimits()) -> None:
@@ -137,55 +135,58 @@ class HarReader:
         self._limits = limits
         self.read = 0
         self.usable = 0
-        self.kind = "har"
 
     def __iter__(self) -> Iterator[HarEntry]:
         location, log, limits = self._location, self._log, self._limits
-        head = self._stream.read(_SNIFF)
+        head = self._stream.read(SNIFF_BYTES)
         kind = sniff_har(head)
         if kind is None:
             raise UnsupportedInput(f"{location}: not a HAR log")
-        self.kind = kind
         source: Readable = _Replay(head, self._stream)
         if kind == "zhar":
             source = _Inflating(source, limits.max_inflated, location)
         doc = JsonStream(source)
-        found = False
         try:
-            if doc.peek() != "{":
-                doc.value()  # valid JSON that is not an object, or damage
-                raise UnsupportedInput(f"{location}: JSON without a HAR log.entries list")
-            for key in doc.members():
-                if key != "log" or doc.peek() != "{":
-                    doc.value()
-                    continue
-                for name in doc.members():
-                    if name != "entries" or doc.peek() != "[" or found:
-                        doc.value()
-                        continue
-                    found = True
-                    for raw in doc.elements():
-                        if self.read >= limits.max_entries:
-                            log.add("har.entry-limit", f"more than {limits.max_entries} entries; only the first "
-                                    f"{limits.max_entries} read", location)
-                            return
-                        entry = _entry(self.read, raw)
-                        self.read += 1
-                        if isinstance(entry, str):
-                            log.add("har.bad-entry", entry, f"{location}#entry{self.read - 1}")
-                        else:
-                            self.usable += 1
-                            yield entry
-            if doc.peek():
-                raise JsonDamaged("text after the log", doc.offset)
+            for raw in _raw_entries(doc, location):
+                if self.read >= limits.max_entries:
+                    log.add("har.entry-limit", f"more than {limits.max_entries} entries; only the first "
+                            f"{limits.max_entries} read", location)
+                    return
+                entry = _entry(self.read, raw)
+                self.read += 1
+                if isinstance(entry, str):
+                    log.add("har.bad-entry", entry, f"{location}#entry{self.read - 1}")
+                else:
+                    self.usable += 1
+                    yield entry
         except JsonDamaged as exc:
             if not self.read:
                 raise CorruptInput(f"{location}: HAR is not valid JSON: {str(exc)[:120]} (character {exc.offset})") from exc
             log.add("har.damaged", f"HAR is not valid JSON ({str(exc)[:80]} at character {exc.offset}); the "
                     f"{self.read} entries before the damage were read", location)
-            return
-        if not found:
-            raise UnsupportedInput(f"{location}: JSON without a HAR log.entries list")
+
+
+def _raw_entries(doc: JsonStream, location: str) -> Iterator[Any]:
+    """Each value of the document's first ``log.entries`` array, every other member skipped; then the
+    rest of the document, to its end. UnsupportedInput when there is no such array."""
+    if doc.peek() != "{":
+        doc.value()  # valid JSON that is not an object, or damage
+        raise UnsupportedInput(f"{location}: JSON without a HAR log.entries list")
+    found = False
+    for key in doc.members():
+        if key != "log" or doc.peek() != "{":
+            doc.value()
+            continue
+        for name in doc.members():
+            if name == "entries" and doc.peek() == "[" and not found:
+                found = True
+                yield from doc.elements()
+            else:
+                doc.value()
+    if doc.peek():
+        raise JsonDamaged("text after the log", doc.offset)
+    if not found:
+        raise UnsupportedInput(f"{location}: JSON without a HAR log.entries list")
 
 
 def read_har(data: bytes, log: DiagnosticLog, location: str, limits: HarLimits = HarLimits()) -> list[HarEntry]:
