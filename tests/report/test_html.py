@@ -86,7 +86,8 @@ def test_static_verdicts_never_claim_that_data_was_sent(name: str, corpus_report
 def test_us_hosts_get_the_conditional_adequacy_note(corpus_reports: dict[Path, Any]) -> None:
     v = verdict(_report(BLOOD, corpus_reports))
     assert v.level == "conditional"
-    assert v.headline.startswith("Names 33 hosts, none run by a company under a state-access law")
+    # 32: its support.google.com/…/answer/… link is a documentation page, a reference.
+    assert v.headline.startswith("Names 32 hosts, none run by a company under a state-access law")
     assert "EU-US Data Privacy Framework" in v.headline
 
 

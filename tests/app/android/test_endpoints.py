@@ -429,7 +429,7 @@ def test_public_api() -> None:
     assert sorted(hosts.__all__) == sorted([
         "CodeNames", "HostVerdict", "bare_name_problem", "check_host", "host_syntax", "registrable_domain", "version_like_ip",
     ])
-    assert sorted(strings.__all__) == sorted(["Hint", "MAX_CONTEXT", "PartyJudge", "StringScan", "endpoints_in_strings"])
+    assert sorted(strings.__all__) == sorted(["Hint", "MAX_CONTEXT", "NETWORK_SCHEMES", "PartyJudge", "StringScan", "endpoints_in_strings"])
     assert sorted(model.__all__) == sorted([
         "AppLink", "DomainGroup", "Endpoint", "EndpointReport", "EndpointSource", "Party", "Rejection",
     ])

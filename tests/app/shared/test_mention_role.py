@@ -8,6 +8,7 @@ from datatrail.app.shared.mention_role import (
     ENDPOINT,
     REFERENCE,
     comment_line,
+    documentation_page,
     identifier_holder,
     is_stronger,
     role_in_text,
@@ -74,3 +75,20 @@ def test_identity_provider_constants_are_identifiers_only_in_their_class() -> No
     assert identifier_holder("https://www.facebook.com", [holder, "com.example.app.Share"], defined) is None
     assert identifier_holder("https://www.facebook.com", [], set().__contains__) is None
     assert identifier_holder("https://graph.facebook.com", [], defined) is None
+
+
+@pytest.mark.parametrize(("host", "path", "page"), [
+    ("support.google.com", "/dfp_premium/answer/7160685#push", True),
+    ("ask.dcloud.net.cn", "/article/282", True),
+    ("manual.sensorsdata.cn", "/sa/latest/flutter-22257963.html", True),
+    ("dev.voicecloud.cn", "/msc/help.html", True),
+    ("www.example.com", "/docs/user-guide.pdf", True),
+    ("support.example.com", "", False),  # a bare host names no page
+    ("support.example.com", "/", False),
+    ("help.example.com", "/api/v2/ticket", False),  # an API under a help host
+    ("docs.example.com", "/api.json", False),
+    ("api.example.com", "/v1/help", False),  # no document file, no documentation host
+    ("www.example.com", "/helper.js", False),
+])
+def test_documentation_pages(host: str, path: str, page: bool) -> None:
+    assert documentation_page(host, path) is page

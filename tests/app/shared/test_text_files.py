@@ -56,3 +56,39 @@ def test_one_endpoint_use_outweighs_references() -> None:
     hosts = _scan({"assets/a.js": '// https://api.example-app.com\nvar u = "https://api.example-app.com/x";'})
     api = hosts["api.example-app.com"]
     assert api.role == "endpoint" and {s.role for s in api.sources} == {"endpoint", "reference"}
+
+
+def test_strings_a_script_hands_to_people() -> None:
+    """What a script logs, shows in a dialog, opens in the system browser or styles for the
+    console is for people; the same text given to another call is judged as a constant."""
+    script = (
+        'console.log("Powered by " + name + " - http://www.banner-lib.com/");\n'
+        'var banner = ["%c lib %c http://styled.banner-lib.com/", "color: red"];\n'
+        'window.alert("Open https://alert.example-app.com now");\n'
+        'plus.runtime.openURL("http://browser.example-app.com");\n'
+        'fetch("https://api.example-app.com/feed"); load(console.log, "https://load.example-app.com/x");\n'
+    )
+    page = "<html><body><li onclick=\"plus.runtime.openURL('http://www.handler-site.com');\">About</li></body></html>"
+    roles = {h: (e.role, e.role_reason) for h, e in _scan({"assets/www/app.js": script, "assets/www/about.html": page}).items()}
+    assert roles["www.banner-lib.com"] == ("reference", "logged to the console (console.log)")
+    assert roles["styled.banner-lib.com"] == ("reference", "console output (a string styled with %c)")
+    assert roles["alert.example-app.com"][0] == "reference"
+    assert roles["browser.example-app.com"] == ("reference", "opened for people in the system browser (plus.runtime.openURL)")
+    assert roles["www.handler-site.com"] == roles["browser.example-app.com"]  # an onclick handler is lexed as a script
+    assert roles["api.example-app.com"][0] == "endpoint"
+    assert roles["load.example-app.com"][0] == "endpoint"  # given to load(), not to console.log
+
+
+def test_documentation_pages_are_references() -> None:
+    script = ('var help = "https://support.example-vendor.com/sdk/answer/7160685#push";\n'
+              'var manual = "https://manual.example-vendor.cn/sa/latest/flutter-22257963.html";\n'
+              'var file = "http://dev.example-speech.cn/msc/help.html";\n'
+              'var api = "https://support.example-vendor.com/api/v1/tickets";\n'
+              'var root = "https://help.example-vendor.com";\n'
+              'var page = "https://www.example-vendor.com/download/help/app.apk";\n')
+    roles = {h: e.role for h, e in _scan({"assets/www/app.js": script}).items()}
+    assert roles["manual.example-vendor.cn"] == roles["dev.example-speech.cn"] == "reference"
+    # One endpoint use is enough: the help centre's API keeps support.example-vendor.com an endpoint.
+    assert roles["support.example-vendor.com"] == "endpoint"
+    assert roles["help.example-vendor.com"] == "endpoint"  # a bare host: not a page
+    assert roles["www.example-vendor.com"] == "endpoint"

@@ -49,3 +49,10 @@ def test_lines_and_elements() -> None:
 def test_hostile_markup_never_raises() -> None:
     for page in ("<", "<<<<>>>>", "<script>" + "a" * 10_000, "<!--", "<a href='", "&#xffffffff;", "\0" * 100):
         assert isinstance(html_pieces(page), list)
+
+
+def test_event_handlers_are_scripts() -> None:
+    pieces = html_pieces("<li onclick=\"plus.runtime.openURL('http://a.example.com')\" title=\"t.example.com\">x</li>")
+    kinds = {p.text: (p.kind, p.where) for p in pieces}
+    assert kinds["plus.runtime.openURL('http://a.example.com')"] == ("script", "<li onclick>")
+    assert kinds["t.example.com"] == ("attr", "<li title>")

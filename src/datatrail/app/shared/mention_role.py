@@ -17,7 +17,10 @@ from __future__ import annotations
 import re
 from typing import Callable, Final, NamedTuple
 
-__all__ = ["ENDPOINT", "REFERENCE", "RoleHint", "role_in_text", "comment_line", "role_of_resource_entry", "is_stronger", "identifier_holder"]
+__all__ = [
+    "ENDPOINT", "REFERENCE", "RoleHint", "role_in_text", "comment_line", "role_of_resource_entry", "is_stronger",
+    "identifier_holder", "documentation_page",
+]
 
 ENDPOINT: Final = "endpoint"
 REFERENCE: Final = "reference"
@@ -63,6 +66,27 @@ _PEOPLE_LINK_WORDS: Final = frozenset({
 """Words in a resource entry's name that say it holds a link for people to open, or text shown
 to them (an input field's hint)."""
 _NAME_WORDS: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+_DOC_HOST_LABELS: Final = frozenset({"support", "help", "docs", "doc", "manual", "manuals", "wiki", "faq", "kb", "ask"})
+"""First labels of hosts that serve pages for people to read: a help centre, a manual, a wiki,
+a Q&A site (``support.google.com``, ``manual.sensorsdata.cn``, ``ask.dcloud.net.cn``)."""
+_DOC_FILE: Final = re.compile(
+    r"(?:^|[/_\-])(?:help|faq|faqs|readme|license|licence|manual|guide|tutorial|docs?|changelog)[\w\-]*\.(?:html?|md|pdf|txt)$", re.I)
+"""A document's file name: ``help.html``, ``faq.htm``, ``README.md``, ``user-guide.pdf``."""
+
+
+def documentation_page(host: str, path: str) -> bool:
+    """Whether a URL (``host`` and what follows it) is a page of documentation for people to
+    read - a help centre's article, a manual's page, a help file - and so never what the code
+    fetches for itself. A bare host, or any path with an ``api`` segment, is not."""
+    page = path.split("?", 1)[0].split("#", 1)[0]
+    segments = [seg for seg in page.split("/") if seg]
+    if not segments or any(seg.lower() in ("api", "apis") or seg.lower().startswith("api.") for seg in segments):
+        return False
+    if host.split(".", 1)[0].lower() in _DOC_HOST_LABELS:
+        return True
+    return _DOC_FILE.search(segments[-1]) is not None
 
 
 def role_of_resource_entry(entry: str) -> RoleHint | None:

@@ -50,12 +50,12 @@ from itertools import accumulate
 from typing import Callable, Final, Iterable, Sequence
 
 from datatrail.app.shared.hosts import CodeNames, HostVerdict, bare_name_problem, host_syntax, registrable_domain, version_like_ip
-from datatrail.app.shared.mention_role import ENDPOINT, REFERENCE, RoleHint, is_stronger, role_in_text
+from datatrail.app.shared.mention_role import ENDPOINT, REFERENCE, RoleHint, documentation_page, is_stronger, role_in_text
 from datatrail.model.endpoint import Endpoint, EndpointReport, EndpointSource, Rejection
 
-__all__ = ["StringScan", "PartyJudge", "MAX_CONTEXT", "Hint", "endpoints_in_strings"]
+__all__ = ["StringScan", "PartyJudge", "MAX_CONTEXT", "NETWORK_SCHEMES", "Hint", "endpoints_in_strings"]
 
-_NETWORK_SCHEMES: Final = frozenset({
+NETWORK_SCHEMES: Final = frozenset({
     "http", "https", "ws", "wss", "ftp", "ftps", "sftp", "rtmp", "rtmps", "rtmpt", "rtsp", "rtsps",
     "mqtt", "mqtts", "tcp", "udp", "ssl", "tls", "grpc", "grpcs", "quic", "smtp", "smtps",
     "imap", "imaps", "pop3", "pop3s", "xmpp", "irc", "ircs", "ldap", "ldaps", "git", "socks", "socks5",
@@ -105,6 +105,7 @@ _MAX_LINES: Final = 200_000
 _SEP: Final = "\n"
 
 _STORE_PAGE: Final = RoleHint(REFERENCE, "a store or social page, opened for people")
+_DOC_PAGE: Final = RoleHint(REFERENCE, "a documentation page (a help centre, a manual, a help file), for people to read")
 _QUERY_VALUE: Final = re.compile(r"[?&][A-Za-z0-9_.\-]{1,40}=$")
 """A bare host right after ``?name=`` or ``&name=``: a value a request carries (a domain it
 reports), not the server it goes to."""
@@ -273,7 +274,7 @@ class StringScan:
         scheme = m.group("scheme")
         if scheme is not None:
             scheme = scheme.lower()
-            if scheme not in _NETWORK_SCHEMES:
+            if scheme not in NETWORK_SCHEMES:
                 return
             host_text, _port = _split_authority(m.group("auth"))
             if not host_text.startswith("["):
@@ -287,6 +288,8 @@ class StringScan:
                 return
             if key.startswith(_PEOPLE_URL_PREFIXES) and known is None:
                 known = _STORE_PAGE
+            if known is None and documentation_page(host_text, m.group("rest") or ""):
+                known = _DOC_PAGE
             self._add(host_text, locate(index), _clip(s, start, end), owner(index) if owner else None,
                       strong=True, url=url, scheme=scheme, role=known or role_in_text(s, start, end, url=True))
             return

@@ -3,8 +3,8 @@ JavaScript lexer, pages by the HTML tokenizer, style sheets by CSS's tokens, con
 line with comments told apart, and documents (``.txt``, ``.md``) as text for people.
 
 Each format says what it can of a mention's role (see ``datatrail.app.shared.mention_role``):
-a script's comment, a page's ``<a href>`` or text, a style sheet's selector are references; a
-script's string literal, a page's ``<script src>``, a style sheet's ``url()`` are judged by the
+a script's comment, a page's ``<a href>`` or text, a style sheet's selector, a string a script
+logs, shows in a dialog or opens in the system browser are references; another string literal, a page's ``<script src>``, a style sheet's ``url()`` are judged by the
 text around the mention, like any string constant.
 """
 
@@ -16,7 +16,8 @@ from datatrail.app.shared.mention_role import ENDPOINT, REFERENCE, RoleHint, com
 from datatrail.app.shared.strings import StringScan
 from datatrail.formats.common.csslex import css_pieces
 from datatrail.formats.common.htmlscan import HtmlPiece, html_pieces
-from datatrail.formats.common.jslex import js_pieces
+from datatrail.formats.common.jslex import JsScript
+from datatrail.knowledge.script_sinks import CONSOLE_STYLING, people_call
 
 __all__ = ["scan_text_file", "SCRIPT_EXTENSIONS", "PAGE_EXTENSIONS", "STYLE_EXTENSIONS", "DOCUMENT_EXTENSIONS"]
 
@@ -26,6 +27,7 @@ STYLE_EXTENSIONS: Final = frozenset({"css"})
 DOCUMENT_EXTENSIONS: Final = frozenset({"txt", "md", "markdown", "rst"})
 
 _SCRIPT_COMMENT: Final = RoleHint(REFERENCE, "in a script comment")
+_CONSOLE_TEXT: Final = RoleHint(REFERENCE, "console output (a string styled with %c)")
 _PAGE_LINK: Final = RoleHint(REFERENCE, "a link on a bundled page, for people to follow")
 _PAGE_TEXT: Final = RoleHint(REFERENCE, "in a bundled page's text")
 _PAGE_COMMENT: Final = RoleHint(REFERENCE, "in a bundled page's comment")
@@ -41,12 +43,27 @@ def _extension(name: str) -> str:
     return name.rsplit("/", 1)[-1].rpartition(".")[2].lower()
 
 
+def _script_hint(script: JsScript, i: int) -> RoleHint | None:
+    """A comment is a reference; so is a literal given to a call that hands it to people (the
+    console, a dialog, the system browser) or styled for the console. Other literals are judged
+    by their text."""
+    piece = script.pieces[i]
+    if piece.kind == "comment":
+        return _SCRIPT_COMMENT
+    if CONSOLE_STYLING in piece.text:
+        return _CONSOLE_TEXT
+    callee = script.call_of(i)
+    reason = people_call(callee) if callee else None
+    return RoleHint(REFERENCE, reason) if reason else None
+
+
 def _script(scan: StringScan, text: str, location: str, line_offset: int = 0) -> None:
-    pieces = list(js_pieces(text))
+    script = JsScript(text)
+    pieces = script.pieces
     scan.strings(
         [p.text for p in pieces],
         lambda i: f"{location}:{pieces[i].line + line_offset}",
-        hint=lambda i: _SCRIPT_COMMENT if pieces[i].kind == "comment" else None,
+        hint=lambda i: _script_hint(script, i),
     )
 
 

@@ -1,6 +1,7 @@
 """The parts of an HTML page a scan for host names tells apart, found by the HTML tokenizer
 (Python's ``html.parser``): URLs the page loads, links for people to follow, other attribute
-values, text, comments, and the bodies of scripts and style sheets (for their own lexers).
+values, text, comments, and the bodies of scripts, event handlers and style sheets (for their
+own lexers).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class HtmlPiece:
     kind: HtmlKind
     """``load``: a URL the page fetches (``script src``, ``img src``, ``link rel=stylesheet``,
     ``form action``); ``link``: a URL for people to follow (``a href``); ``attr``: another attribute
-    value; ``text``; ``comment``; ``script`` / ``style``: an element's body, for its own lexer."""
+    value; ``text``; ``comment``; ``script`` / ``style``: an element's body or an event handler
+    attribute (``onclick``), for its own lexer."""
     text: str
     line: int
     """1-based line where the piece starts."""
@@ -60,7 +62,9 @@ class _Collector(HTMLParser):
                 continue
             where = f"<{tag} {name}>"
             loads = _LOADS.get(name, frozenset())
-            if loads is None or tag in loads or (tag == "link" and name == "href" and _LINK_LOADS.intersection(rel)):
+            if name.startswith("on"):  # an event handler: a script, for the script lexer
+                self._add("script", value, where)
+            elif loads is None or tag in loads or (tag == "link" and name == "href" and _LINK_LOADS.intersection(rel)):
                 self._add("load", value, where)
             elif name == "href":
                 self._add("link", value, where)

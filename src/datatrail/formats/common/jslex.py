@@ -16,11 +16,12 @@ names care (``\\/``, ``\\xNN``, ``\\uNNNN``, ``\\u{…}``).
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Iterator, Literal
 
-__all__ = ["JsPiece", "js_pieces"]
+__all__ = ["JsPiece", "JsScript", "js_pieces"]
 
 PieceKind = Literal["string", "template", "comment"]
 
@@ -32,6 +33,11 @@ class JsPiece:
     """The literal's value (escapes decoded) or the comment's text, without delimiters."""
     line: int
     """1-based line where the piece starts."""
+    start: int = field(default=-1, compare=False)
+    """Offset of the token in the source (its opening quote, ``//``, or the template part's
+    first character)."""
+    end: int = field(default=-1, compare=False)
+    """Offset just after the token."""
 
 
 _PLAIN: Final = re.compile(r"[^\"'`/]+")
@@ -97,8 +103,9 @@ class _Lines:
         return self.line
 
 
-def js_pieces(src: str) -> Iterator[JsPiece]:
-    """Every string literal, template text part and comment of ``src``, in source order."""
+def js_pieces(src: str, regexes: list[tuple[int, int]] | None = None) -> Iterator[JsPiece]:
+    """Every string literal, template text part and comment of ``src``, in source order; the
+    spans of regular-expression literals go to ``regexes`` when given."""
     n = len(src)
     lines = _Lines(src)
     depths: list[int] = []
@@ -110,7 +117,7 @@ def js_pieces(src: str) -> Iterator[JsPiece]:
         m = _TEMPLATE_TEXT.match(src, start)
         assert m is not None  # the pattern matches the empty string
         if m.group(1):
-            yield JsPiece("template", _unescape(m.group(1)), lines.at(start))
+            yield JsPiece("template", _unescape(m.group(1)), lines.at(start), start, m.end(1))
         pos = m.end()
         if m.group(2) == "${":
             depths.append(0)
@@ -124,7 +131,7 @@ def js_pieces(src: str) -> Iterator[JsPiece]:
         if c == '"' or c == "'":
             s = _STRING[c].match(src, pos)
             assert s is not None
-            yield JsPiece("string", _unescape(s.group(1)), lines.at(pos))
+            yield JsPiece("string", _unescape(s.group(1)), lines.at(pos), pos, s.end())
             pos = s.end()
         elif c == "`":
             yield from template_text(pos + 1)
@@ -143,14 +150,120 @@ def js_pieces(src: str) -> Iterator[JsPiece]:
             if nxt == "/":
                 line_end = _LINE_END.search(src, pos)
                 end = n if line_end is None else line_end.start()
-                yield JsPiece("comment", src[pos + 2 : end], lines.at(pos))
+                yield JsPiece("comment", src[pos + 2 : end], lines.at(pos), pos, end)
                 pos = end
             elif nxt == "*":
                 end = src.find("*/", pos + 2)
                 stop = n if end < 0 else end
-                yield JsPiece("comment", src[pos + 2 : stop], lines.at(pos))
+                yield JsPiece("comment", src[pos + 2 : stop], lines.at(pos), pos, n if end < 0 else end + 2)
                 pos = n if end < 0 else end + 2
             elif _regex_allowed(src, pos) and (r := _REGEX.match(src, pos)) is not None:
+                if regexes is not None:
+                    regexes.append((pos, r.end()))
                 pos = r.end()
             else:
                 pos += 1
+
+
+_CALL_WINDOW: Final = 4000
+"""Characters looked back from a literal for the call it is an argument of."""
+_CALLEE: Final = re.compile(r"[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*\s*$")
+_NOT_CALLS: Final = frozenset({"if", "while", "for", "switch", "catch", "with", "function"})
+"""Words before a ``(`` that opens a condition or a function's parameters, not a call."""
+_BEFORE_GROUPING: Final = frozenset({
+    "return", "typeof", "void", "delete", "in", "of", "instanceof", "case", "do", "else", "throw", "yield",
+    "await", "new",
+})
+"""Words before a ``(`` that opens a parenthesised expression."""
+_SPACE: Final = " \t\r\n\u00a0\ufeff"
+_GROUPING: Final = "("
+"""Said of a ``(`` that groups an expression rather than calling."""
+
+
+class JsScript:
+    """A script's pieces (:func:`js_pieces`) and, for each literal, the call it is an argument of."""
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        regexes: list[tuple[int, int]] = []
+        self.pieces = list(js_pieces(src, regexes))
+        spans = sorted([(p.start, p.end) for p in self.pieces] + regexes)
+        self._starts = [a for a, _ in spans]
+        self._ends = [b for _, b in spans]
+
+    def call_of(self, index: int) -> str | None:
+        """The dotted name of the call whose arguments hold piece ``index`` - directly, or in an
+        expression of them (``console.log("x " + v)``, ``f(a, c ? "x" : y)``) - read back from
+        it over the tokens between; None inside an array or object literal, a function body, a
+        condition, a statement of its own, or when the callee is not a name (``f()("x")``). A
+        method called on something not a name keeps its dotted tail after a ``.``
+        (``$(x).css("display")`` is ``.css``)."""
+        piece = self.pieces[index]
+        if piece.kind == "comment" or piece.start < 0:
+            return None
+        src, starts, ends = self.src, self._starts, self._ends
+        k = bisect.bisect_left(starts, piece.start) - 1
+        depth = {")": 0, "]": 0, "}": 0}
+        i = piece.start - 1
+        stop = max(0, piece.start - _CALL_WINDOW)
+        while i >= stop:
+            while k >= 0 and ends[k] > i:  # inside a literal, comment or regex: skip it whole
+                if starts[k] <= i:
+                    i = starts[k] - 1
+                k -= 1
+            if i < stop:
+                break
+            c = src[i]
+            if c in ")]}":
+                depth[c] += 1
+            elif c == "(":
+                if depth[")"] == 0:
+                    callee = self._callee(i)
+                    if callee is not _GROUPING:
+                        return callee
+                else:
+                    depth[")"] -= 1
+            elif c == "[":
+                if depth["]"] == 0:
+                    return None
+                depth["]"] -= 1
+            elif c == "{":
+                if depth["}"] == 0:
+                    return None
+                depth["}"] -= 1
+            elif c == ";" and not any(depth.values()):
+                return None
+            i -= 1
+        return None
+
+    def _callee(self, paren: int) -> str | None:
+        """The call a ``(`` opens; :data:`_GROUPING` for a parenthesised expression (look further
+        out); None for a condition, a function's parameters, or a callee that is not a name."""
+        src = self.src
+        lo = max(0, paren - 200)
+        k = bisect.bisect_left(self._ends, paren) - 1  # a comment or literal just before: not part of it
+        if k >= 0 and self._ends[k] > lo:
+            lo = self._ends[k]
+        m = _CALLEE.search(src, lo, paren)
+        if m is None:
+            j = paren - 1
+            while j >= lo and src[j] in _SPACE:
+                j -= 1
+            return None if j >= lo and src[j] in ")]" else _GROUPING
+        name = re.sub(r"\s+", "", m.group(0))
+        last = name.rsplit(".", 1)[-1]
+        if last in _NOT_CALLS:
+            return None
+        if last in _BEFORE_GROUPING:
+            return _GROUPING
+        j = m.start() - 1
+        while j >= lo and src[j] in _SPACE:
+            j -= 1
+        before = src[j] if j >= lo else ""
+        if before == ".":  # a method of something not a name: a call's result, an index
+            return "." + name
+        if before and (before.isalnum() or before in "_$"):
+            word = _LAST_WORD.search(src, max(lo, j - 16), j + 1)
+            if word is not None and word.group(1) == "function":
+                return None  # function f(a = "x"): a parameter's default
+        return name
