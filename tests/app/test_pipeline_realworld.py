@@ -21,16 +21,21 @@ from tests.support.realworld import TruthApp, locate, truth_apps
 
 APPS = truth_apps()
 
-ENDPOINT_PRECISION = 0.935
+ENDPOINT_PRECISION = 0.955
 ENDPOINT_RECALL = 0.96
-"""Floors under the figures measured. On the 34 apps a checkout has (committed and
-../shared/realworld): precision 94.1% (160 of 170 reported endpoints real), recall 98.2% (160 of
-163); with the 23 kept outside too, 95.5% (555/581) and 96.7% (555/574). Before the bytecode flow
-walk (app/android/string_use.py) they were 87.0% / 98.2% and 88.7% / 97.6%. The issue asks for
-98% / 95%. What keeps precision below: URLs whose fate the walk cannot see (an Intent's extra, an
-array of UI texts, a list a public SDK method returns), values in bundled JSON and pages, and
-hosts only compared in an app that contacts their domain (kept as endpoints on purpose, see
-app/android/destinations.py)."""
+"""Floors under the figures measured on the 34 apps a checkout has (committed and
+../shared/realworld): precision 95.8% (160 of 167 reported endpoints real), recall 98.2% (160 of
+163). Before the bytecode flow walk (app/android/string_use.py) they were 87.0% / 98.2%."""
+
+GOAL_PRECISION = 0.98
+GOAL_RECALL = 0.95
+"""Issue 20's bar, held when the whole truth set is here (the 23 apps kept outside too): 98.1%
+(557 of 568) and 97.0% (557 of 574). What keeps the last false endpoints: a host sent as a value
+in an SDK's messages (Mi Push's XMPP domain "xiaomi.com"), a placeholder a constructor passes on
+(Countly's "http://count.ly" with "not a key"), a URL a local devtools server writes into its
+JSON (Stetho), values in bundled JSON and scripts (a sample update manifest's APK URL, a
+TexturePacker atlas's "app" credit, an ad's click target, an error reporter's "furl"), and a
+LAME homepage in a native library."""
 
 KNOWN_NOT_HOSTS = frozenset({
     "branch-testbed.apk: jom.tencent.mm",  # a package name with a typo, under Myanmar's .mm
@@ -115,6 +120,13 @@ def test_the_truth_set_has_its_apps() -> None:
 def test_endpoint_precision_and_recall(tally: Tally) -> None:
     assert tally.precision >= ENDPOINT_PRECISION, tally.false_positive
     assert tally.recall >= ENDPOINT_RECALL, tally.false_negative
+
+
+def test_the_issues_bar_on_the_whole_truth_set(tally: Tally) -> None:
+    if tally.absent:
+        pytest.skip(f"{len(tally.absent)} truth-set apps are not here (see tests/data/realworld/SOURCES.md)")
+    assert tally.precision >= GOAL_PRECISION, tally.false_positive
+    assert tally.recall >= GOAL_RECALL, tally.false_negative
 
 
 def test_no_destination_or_reference_is_not_a_host(tally: Tally) -> None:

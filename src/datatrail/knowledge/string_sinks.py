@@ -15,7 +15,7 @@ from typing import Final
 
 __all__ = [
     "BUILDERS", "CONTAINERS", "WRAPPERS", "PEOPLE", "LOG_CLASSES", "COMPARES", "LOOKS", "FILE_NAMES", "CONTENT",
-    "is_exception_class", "is_log_call",
+    "is_exception_class", "is_log_call", "KEYED_PEOPLE", "AUTHORITIES", "SCHEMES", "APPENDS",
 ]
 
 _SB = ("Ljava/lang/StringBuilder;", "Ljava/lang/StringBuffer;")
@@ -76,7 +76,9 @@ PEOPLE: Final = frozenset([
     ("Landroid/view/View;", "setContentDescription"),
     ("Ljava/io/PrintStream;", "println"), ("Ljava/io/PrintStream;", "print"), ("Ljava/io/PrintStream;", "printf"),
     ("Ljava/io/PrintWriter;", "println"), ("Ljava/io/PrintWriter;", "print"),
-])
+    ("Landroid/content/Intent;", "createChooser"),
+] + [(c, m) for c in ("Landroidx/core/app/ShareCompat$IntentBuilder;", "Landroid/support/v4/app/ShareCompat$IntentBuilder;")
+     for m in ("setText", "setHtmlText", "setSubject", "setChooserTitle")])
 """Calls whose string ends with a person: an app to view it (a browser, a store), the screen,
 a notification, the console."""
 
@@ -147,6 +149,27 @@ CONTENT: Final = frozenset(
 )
 """SDK setters whose URL is content for another app or for people to open (a share's link, a
 profile's page or picture), not a server the SDK connects to."""
+
+
+_SHARED_TEXT: Final = frozenset({
+    "android.intent.extra.TEXT", "android.intent.extra.HTML_TEXT", "android.intent.extra.SUBJECT",
+    "android.intent.extra.TITLE",
+})
+"""Intent extras a share carries for people: the text, its subject, a chooser's title."""
+
+KEYED_PEOPLE: Final = {
+    ("Landroid/content/Intent;", "putExtra"): (2, 1, _SHARED_TEXT),
+}
+"""Calls whose value (argument position, the first) is for people when the key (the second
+position) is one of these constants: ``putExtra(Intent.EXTRA_TEXT, link)`` shares a link with
+whichever app the user picks; under another key the value may go anywhere."""
+
+AUTHORITIES: Final = frozenset([("Landroid/net/Uri$Builder;", "authority"), ("Landroid/net/Uri$Builder;", "encodedAuthority")])
+"""Calls that make a string a URI's authority: a host only when the URI's scheme names a server."""
+SCHEMES: Final = frozenset([("Landroid/net/Uri$Builder;", "scheme")])
+"""Calls that set the scheme of the URI a builder makes."""
+APPENDS: Final = frozenset([(c, m) for c in _SB for m in ("append", "<init>")])
+"""Calls that add text at the end of what a string builder holds (``<init>`` with its first text)."""
 
 
 def is_exception_class(descriptor: str) -> bool:

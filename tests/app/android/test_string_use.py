@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from datatrail.app.android.load import load_android
-from datatrail.app.android.string_use import FATE_REASONS, Fate, string_fates
+from datatrail.app.android.string_use import FATE_REASONS, Fate, _Callers, _Follower, _Node, string_fates
 from datatrail.app.pipeline import scan_file
 from datatrail.model.report import Report
 from tests.support.realworld import HERE, locate, present_apks, truth_apps
@@ -112,3 +112,52 @@ def test_urls_the_code_fetches_stay_endpoints() -> None:
         report = scan_file(apk)
         demoted = {d.endpoint.host for d in report.references}
         assert not kept & demoted, apk
+
+
+def test_a_link_shared_as_an_intents_text_is_a_reference() -> None:
+    # ShareHelper.Share: putExtra(Intent.EXTRA_TEXT, chapterLink) on an ACTION_SEND intent.
+    assert _reference("bhagavadgita-release.apk", "floydpink.github.io") == FATE_REASONS[Fate.PEOPLE]
+
+
+def test_the_authority_of_an_identifier_uri_is_a_reference() -> None:
+    # Google Analytics: new Uri.Builder().scheme("uri").authority("google-analytics.com") names
+    # the tracker's transport; the hosts it sends hits to stay endpoints.
+    assert _reference("insecurebankv2-release.apk", "google-analytics.com") == FATE_REASONS[Fate.IDENTIFIER]
+    hosts = {d.endpoint.host for d in _report("insecurebankv2-release.apk").destinations}
+    assert "ssl.google-analytics.com" in hosts
+
+
+def test_a_host_appended_after_another_urls_path_is_inside_it() -> None:
+    # ShareSDK's Tumblr: "https://api.tumblr.com/v2/blog/" + name + ".tumblr.com/followers".
+    assert _reference("mob-sharesdk-demo.apk", "tumblr.com") == FATE_REASONS[Fate.INSIDE]
+    assert "api.tumblr.com" in {d.endpoint.host for d in _report("mob-sharesdk-demo.apk").destinations}
+
+
+def test_a_whole_url_compared_is_a_reference_even_when_its_domain_is_contacted() -> None:
+    # Tencent X5: the WebView intercepts http://debugtbs.qq.com (its debug page); the app
+    # contacts other qq.com hosts, but a whole URL compared is one it recognises.
+    assert _reference("microblog.apk", "debugtbs.qq.com") == FATE_REASONS[Fate.COMPARED]
+
+
+def _follower_with(edges: dict[str, list[str]], direct: dict[str, Fate], unexpanded: frozenset[str] = frozenset()) -> _Follower:
+    follower = object.__new__(_Follower)
+    keys = {name: _Callers("Lx;", name) for name in {*edges, *(c for cs in edges.values() for c in cs)}}
+    follower.nodes = {keys[n]: _Node(direct.get(n, Fate.NOWHERE), [keys[c] for c in edges.get(n, [])], n not in unexpanded)
+                      for n in keys}
+    follower._fates = {}
+    follower.keys = keys  # type: ignore[attr-defined]
+    return follower
+
+
+def test_a_value_going_round_a_cycle_leaves_it_only_where_it_leads_out() -> None:
+    # a -> b -> a (a recursive helper), b -> c, which hands it to people: the cycle says people.
+    f = _follower_with({"a": ["b"], "b": ["a", "c"]}, {"c": Fate.PEOPLE})
+    assert f.fate(f.keys["a"]) is Fate.PEOPLE and f.fate(f.keys["b"]) is Fate.PEOPLE
+    # A node beyond the depth (never expanded) is unknown: fetched, for every node reaching it.
+    f = _follower_with({"a": ["b"], "b": ["a", "c"], "c": ["d"]}, {"c": Fate.PEOPLE}, frozenset({"d"}))
+    assert f.fate(f.keys["a"]) is Fate.FETCHED
+    # Two cycles one after the other: the first takes the second's fate, not the reverse.
+    f = _follower_with({"a": ["b"], "b": ["a", "c"], "c": ["d"], "d": ["c"]}, {"a": Fate.COMPARED, "d": Fate.CONTENT})
+    assert f.fate(f.keys["a"]) is Fate.CONTENT and f.fate(f.keys["c"]) is Fate.CONTENT
+    f = _follower_with({"a": ["b"], "b": ["a"], "c": ["a"]}, {"a": Fate.COMPARED, "c": Fate.PEOPLE})
+    assert f.fate(f.keys["a"]) is Fate.COMPARED and f.fate(f.keys["c"]) is Fate.PEOPLE

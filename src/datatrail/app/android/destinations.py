@@ -63,6 +63,17 @@ def _dex_site(source: EndpointSource) -> tuple[str, int] | None:
     return (m["dex"], int(m["index"])) if m else None
 
 
+def _url_pattern(text: str) -> bool:
+    """A string that matches URLs rather than names one: a domain suffix (``.example.com``) or a
+    URL prefix with a path (``http://host/down/``). Code comparing URLs it handles with such a
+    pattern loads them (a WebView's allowed sites, an ad's click, a download): unlike a whole
+    host compared (the APN in use, a redirect's target), the host stays an endpoint."""
+    text = text.strip()
+    if text.startswith(".") and "/" not in text:
+        return True
+    scheme, sep, rest = text.partition("://")
+    return bool(sep) and scheme.isalpha() and rest.partition("/")[2].strip("/") != ""
+
 def _demoted(endpoint: Endpoint, users: dict[tuple[str, int], list[str]], defined: Callable[[str], bool],
              fates: dict[tuple[str, int], Fate]) -> Endpoint | None:
     """The endpoint as a reference when every endpoint use of it is a known identifier constant,
@@ -76,7 +87,7 @@ def _demoted(endpoint: Endpoint, users: dict[tuple[str, int], list[str]], define
         reason = identifier_holder(source.context, _source_classes(source, users), defined)
         if reason is None:
             fate = fates.get(_dex_site(source) or ("", -1), Fate.FETCHED)
-            if fate is Fate.FETCHED or fate is Fate.NOWHERE:
+            if fate is Fate.FETCHED or fate is Fate.NOWHERE or fate is Fate.COMPARED and _url_pattern(source.context):
                 return endpoint
             if fate is Fate.FILE:
                 files += 1
@@ -119,13 +130,16 @@ def build_destinations(
                 continue
             endpoint = kept
         judged.append(endpoint)
-    # A host only compared, in an app that contacts its domain, is most likely checked on the
-    # URLs the code fetches (an SDK testing that an upload URL is on "qq.com", an ad click's host):
-    # it stays an endpoint. Alone in its domain, it is a name the code recognises.
+    # A host name only compared, in an app that contacts its domain, is most likely checked on
+    # the URLs the code fetches (an SDK testing that an upload URL is on "qq.com", an ad click's
+    # host): it stays an endpoint. Alone in its domain, it is a name the code recognises; and a
+    # whole URL compared is one the code recognises when asked to load it (a debug page a
+    # WebView intercepts), whatever else the app contacts.
     fetched_domains = {e.registrable_domain for e in judged if e.is_endpoint and e.registrable_domain}
     compared = FATE_REASONS[Fate.COMPARED]
     originals = {e.host: e for e in endpoints}
-    judged = [originals[e.host] if (not e.is_endpoint and e.role_reason == compared and e.registrable_domain in fetched_domains)
+    judged = [originals[e.host] if (not e.is_endpoint and e.role_reason == compared and e.registrable_domain in fetched_domains
+                                    and not any("://" in s.context for s in originals[e.host].sources if s.role == "endpoint"))
               else e for e in judged]
     for endpoint in judged:
         classes = [c for s in endpoint.sources for c in _source_classes(s, users)]

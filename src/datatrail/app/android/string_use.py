@@ -5,30 +5,50 @@ bytecode flow walk (``formats.android.dex_flow``): through branches, string buil
 wrappers, into the app's own helper methods, back to the callers of a method that returns it,
 and to the readers of a field that stores it (five levels at most). Where it ends decides:
 
-- opened with an Intent, shown on screen, logged, an exception's message: **for people**;
+- opened with an Intent, shared as an Intent's text, shown on screen, logged, an exception's
+  message: **for people**;
 - the content of a share or a link an SDK builds (``ShareParams.setUrl``): **content**;
 - only compared with other text (``equals``, ``startsWith``, a list's ``contains``): the code
   **recognises** the host, it does not connect to it;
+- appended to a builder that already holds a URL up to its path (``"https://api.x.com/v2/" +
+  name + ".x.com/post"``): **inside** that URL, whose host is the one contacted;
+- the authority of a URI whose constant scheme names no server (``uri://google-analytics.com``):
+  an **identifier**;
 - the name of a file (``new File(dir, "x5.tbs.org")``): **not a host** at all;
 - anywhere else - a network API, an SDK's configuration, a call the walk cannot follow, an
   array, a cut walk: **maybe fetched**, and the host stays an endpoint.
 
-A string is a reference only when every site that says anything says one of the first three;
+A string is a reference only when every site that says anything says one of the first five;
 one "maybe fetched" site keeps it an endpoint. Sites that send it nowhere (``length()``) say
 nothing.
 """
 
 from __future__ import annotations
 
+import re
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Final
 
 from datatrail.app.android.artifact import AndroidArtifact
+from datatrail.app.shared.strings import NETWORK_SCHEMES
 from datatrail.formats.android.dex import DexFile
-from datatrail.formats.android.dex_code import CodeRefs, MethodCode, class_parents
-from datatrail.formats.android.dex_flow import CALL, CARRY_RECEIVER, CARRY_RESULT, FIELD, RETURN, loaded_register, walk_from
+from datatrail.formats.android.dex_code import CodeRefs, MethodCode, class_parent_table, class_parents
+from datatrail.formats.android.dex_flow import (
+    CALL,
+    CARRY_RECEIVER,
+    CARRY_RESULT,
+    FIELD,
+    RETURN,
+    MethodGraphs,
+    constant_argument,
+    loaded_register,
+    receiver_constant,
+    receiver_constants,
+    walk_from,
+)
 from datatrail.knowledge import string_sinks as sinks
 from datatrail.model.report import APP_KINDS
 
@@ -40,10 +60,12 @@ class Fate(IntEnum):
 
     NOWHERE = 0
     FILE = 1
-    COMPARED = 2
-    CONTENT = 3
-    PEOPLE = 4
-    FETCHED = 5
+    INSIDE = 2
+    IDENTIFIER = 3
+    COMPARED = 4
+    CONTENT = 5
+    PEOPLE = 6
+    FETCHED = 7
     """May reach the network: the endpoint reading stands."""
 
 
@@ -51,8 +73,17 @@ FATE_REASONS: Final = {
     Fate.PEOPLE: "handed to people, not fetched: opened with an Intent, shown on screen or logged",
     Fate.CONTENT: "content handed on (a share's or a link's URL, a profile's page), not fetched by this app",
     Fate.COMPARED: "only compared with other text: the code recognises it, it does not connect to it",
+    Fate.INSIDE: "inside another URL's path or query, after its host: that host is the one contacted",
+    Fate.IDENTIFIER: "the authority of an identifier URI (a scheme that names no server), not an address",
     Fate.FILE: "a file name, not a host",
 }
+
+_U16: Final = struct.Struct("<H")
+_U32: Final = struct.Struct("<I")
+_URL_START: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+"""A string that starts a URL of its own."""
+_URL_UP_TO_PATH: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s]+[/?#]")
+"""A URL whose host is closed by a path, query or fragment: what is appended after it is not its host."""
 
 _DEPTH: Final = 5
 """Levels of following: into a helper, back to a caller, to a field's readers (a listener's
@@ -77,6 +108,10 @@ class _Dex:
     refs: CodeRefs
     carry_memo: dict[int, int] = field(default_factory=dict)
     ref_memo: dict[int, tuple[str, str]] = field(default_factory=dict)
+    graphs: MethodGraphs = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.graphs = MethodGraphs(self.refs, self.carry)
 
     def method(self, idx: int) -> tuple[str, str]:
         ref = self.ref_memo.get(idx)
@@ -159,6 +194,8 @@ class _Follower:
         """A whole app: no code outside it calls its methods, but the platform's."""
         self._defining: dict[str, tuple[int, int]] | None = None
         self._lineages: dict[str, tuple[list[str], bool]] = {}
+        self._subclasses: dict[str, list[str]] | None = None
+        self._families: dict[str, list[str]] = {}
         self._fates: dict[_Key, Fate] = {}
 
     def defining(self, descriptor: str) -> tuple[int, int] | None:
@@ -199,6 +236,36 @@ class _Follower:
             k += 1
         self._lineages[descriptor] = (out, own)
         return out, own
+
+    def family(self, descriptor: str) -> list[str]:
+        """The class, its superclasses and interfaces, and every class of the app under it: a
+        call can name a method, and a read a field, through any of them (``LSub;->getUrl`` for a
+        method ``Base`` defines, ``Base;->getUrl`` running ``Sub``'s override)."""
+        known = self._families.get(descriptor)
+        if known is not None:
+            return known
+        if self._subclasses is None:
+            children: dict[str, list[str]] = {}
+            for d, dx in enumerate(self.dexes):
+                for i, (desc, (sup, interfaces)) in enumerate(zip(dx.dex.class_descriptors(), class_parent_table(dx.dex))):
+                    if self.defining(desc) != (d, i):
+                        continue
+                    if sup:
+                        children.setdefault(sup, []).append(desc)
+                    for parent in interfaces:
+                        children.setdefault(parent, []).append(desc)
+            self._subclasses = children
+        out = list(self.lineage(descriptor)[0])
+        seen = set(out)
+        todo = [descriptor]
+        while todo and len(out) < 256:
+            for child in self._subclasses.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    out.append(child)
+                    todo.append(child)
+        self._families[descriptor] = out
+        return out
 
     # ------------------------------------------------------------- growing
 
@@ -250,11 +317,29 @@ class _Follower:
 
     def _expand_walk(self, key: _Walk, node: _Node) -> None:
         dx = self.dexes[key.dex]
+        fragment = self._fragment(dx, key)
+
+        def stop(target: int, position: int, at: int) -> bool:
+            """A host the builder makes no address of: an identifier URI's authority, or a
+            fragment appended after another URL's host."""
+            if position != 1:
+                return False
+            ref = dx.method(target)
+            if ref in sinks.AUTHORITIES:
+                return self._authority(dx, key, at) is not None
+            return fragment and ref in sinks.APPENDS and self._inside(dx, key, at) is not None
+
         uses = walk_from(dx.refs, key.pc, key.start, key.end, key.registers, dx.carry,
-                         step_over=key.step_over, returned=key.returned)
+                         step_over=key.step_over, returned=key.returned, stop=stop, graphs=dx.graphs)
         for u in uses:
             if u.kind == CALL:
                 fate = self._call(dx, u.target)
+                if fate is None and u.position >= 0:
+                    fate = self._keyed(dx, key, u.target, u.position, u.at)
+                if fate is None and u.position == 1 and dx.method(u.target) in sinks.AUTHORITIES:
+                    fate = self._authority(dx, key, u.at)
+                if fate is None and fragment and u.position == 1 and dx.method(u.target) in sinks.APPENDS:
+                    fate = self._inside(dx, key, u.at)
                 if fate is None:
                     node.children.append(_Into(key.dex, u.target, u.position))
                 else:
@@ -291,6 +376,44 @@ class _Follower:
             return Fate.NOWHERE
         return None
 
+    def _keyed(self, dx: _Dex, walk: _Walk, target: int, position: int, at: int) -> Fate | None:
+        """People, when the call takes the value under a key that says so (a share's text)."""
+        keyed = sinks.KEYED_PEOPLE.get(dx.method(target))
+        if keyed is None or keyed[0] != position:
+            return None
+        index = constant_argument(dx.refs, walk.start, walk.end, at, keyed[1], dx.graphs)
+        if index is not None and index < dx.dex.string_count and dx.dex.string(index) in keyed[2]:
+            return Fate.PEOPLE
+        return None
+
+    def _authority(self, dx: _Dex, walk: _Walk, at: int) -> Fate | None:
+        """An identifier, when the host is the authority of a URI built with a constant scheme
+        that names no server (``new Uri.Builder().scheme("uri").authority("google-analytics.com")``)."""
+        index = receiver_constant(dx.refs, walk.start, walk.end, at, lambda m: dx.method(m) in sinks.SCHEMES, dx.carry,
+                                  dx.graphs)
+        if index is not None and index < dx.dex.string_count and dx.dex.string(index).lower() not in NETWORK_SCHEMES:
+            return Fate.IDENTIFIER
+        return None
+
+    @staticmethod
+    def _fragment(dx: _Dex, walk: _Walk) -> bool:
+        """Whether the walk is of a constant string that does not start a URL (``.x.com/post``):
+        only such a piece can continue a URL a builder already holds."""
+        buf = dx.dex.buffer
+        if not walk.step_over or walk.returned or buf[walk.pc] not in (0x1A, 0x1B):
+            return False
+        index = _U16.unpack_from(buf, walk.pc + 2)[0] if buf[walk.pc] == 0x1A else _U32.unpack_from(buf, walk.pc + 2)[0]
+        return index < dx.dex.string_count and _URL_START.match(dx.dex.string(index)) is None
+
+    def _inside(self, dx: _Dex, walk: _Walk, at: int) -> Fate | None:
+        """Inside another URL, when the builder the host is appended to already holds a URL up
+        to its path (``"https://api.tumblr.com/v2/blog/" + name + ".tumblr.com/followers"``)."""
+        for index in receiver_constants(dx.refs, walk.start, walk.end, at, lambda m: dx.method(m) in sinks.APPENDS, dx.carry,
+                                        dx.graphs):
+            if index < dx.dex.string_count and _URL_UP_TO_PATH.match(dx.dex.string(index)):
+                return Fate.INSIDE
+        return None
+
     def _look_up(self, calls: list[_Into], searches: list[_Search]) -> dict[_Key, list[_Walk] | None]:
         """The walks each lookup node starts - the callee's code, the callers of a method, the
         readers of a field - with one search of each file's code for all of them. None: an
@@ -309,11 +432,8 @@ class _Follower:
                 wanted_methods.setdefault(ref[0], set()).add(ref[1])
                 elsewhere.append((call, ref))
         for key in searches:
-            if isinstance(key, _Callers):
-                for c in self.lineage(key.cls)[0]:
-                    wanted_methods.setdefault(c, set()).add(key.name)
-            else:
-                wanted_fields.setdefault(key.cls, set()).add(key.name)
+            for c in self.family(key.cls):
+                (wanted_methods if isinstance(key, _Callers) else wanted_fields).setdefault(c, set()).add(key.name)
         if not (wanted_methods or wanted_fields):
             return out
         for d, dx in enumerate(self.dexes):
@@ -346,13 +466,14 @@ class _Follower:
             for key in searches:
                 found: list[_Walk] = []
                 if isinstance(key, _Callers):
-                    for c in self.lineage(key.cls)[0]:
+                    for c in self.family(key.cls):
                         for idx in defined.get((c, key.name), []):
                             found.extend(_Walk(d, s.pos, s.start, s.end, frozenset(), True, True)
                                          for s in sites.get((1, idx), []))
                 else:  # the search found only object reads
+                    family = set(self.family(key.cls))
                     for idx, ref in fields.items():
-                        if ref == (key.cls, key.name):
+                        if ref[1] == key.name and ref[0] in family:
                             found.extend(_Walk(d, s.pos, s.start, s.end, frozenset([loaded_register(buf, s.pos)]), True)
                                          for s in sites.get((4, idx), []))
                 prior = out.get(key, [])
@@ -391,21 +512,63 @@ class _Follower:
     # ------------------------------------------------------------ judging
 
     def fate(self, key: _Key) -> Fate:
+        """The strongest fate of any node the key reaches: a value that goes round a cycle (a
+        recursive helper, a getter that calls itself) leaves it only where some node of it
+        leads out. A node not expanded (beyond the depth or the budget) is unknown: fetched."""
         done = self._fates.get(key)
         if done is not None:
             return done
-        node = self.nodes.get(key)
-        if node is None or not node.expanded:
-            return Fate.FETCHED  # beyond the depth or the budget: unknown
-        self._fates[key] = Fate.FETCHED  # a cycle meets itself as "unknown"
-        fate = node.direct
-        for child in node.children:
-            if fate is Fate.FETCHED:
-                break
-            fate = max(fate, self.fate(child))
-        self._fates[key] = fate
-        return fate
+        # Tarjan's strongly connected components, iteratively; a component's fate is its own
+        # nodes' strongest and that of the components it leads to, which finish before it.
+        order: dict[_Key, int] = {}
+        low: dict[_Key, int] = {}
+        stack: list[_Key] = []
+        on_stack: set[_Key] = set()
+        work: list[tuple[_Key, int]] = [(key, 0)]
+        while work:
+            k, i = work.pop()
+            if i == 0:
+                order[k] = low[k] = len(order)
+                stack.append(k)
+                on_stack.add(k)
+            children = self._children(k)
+            if i < len(children):
+                work.append((k, i + 1))
+                c = children[i]
+                if c in self._fates:
+                    continue
+                if c not in order:
+                    work.append((c, 0))
+                elif c in on_stack:
+                    low[k] = min(low[k], order[c])
+                continue
+            for c in children:
+                if c in on_stack and c not in self._fates:
+                    low[k] = min(low[k], low[c])
+            if low[k] != order[k]:
+                continue
+            members: list[_Key] = []
+            while True:
+                m = stack.pop()
+                on_stack.discard(m)
+                members.append(m)
+                if m == k:
+                    break
+            fate = Fate.NOWHERE
+            inside = set(members)
+            for m in members:
+                node = self.nodes.get(m)
+                fate = max(fate, node.direct if node is not None and node.expanded else Fate.FETCHED)
+                for c in self._children(m):
+                    if c not in inside:
+                        fate = max(fate, self._fates[c])
+            for m in members:
+                self._fates[m] = fate
+        return self._fates[key]
 
+    def _children(self, key: _Key) -> list[_Key]:
+        node = self.nodes.get(key)
+        return node.children if node is not None and node.expanded else []
 
 def string_fates(art: AndroidArtifact, groups: Iterable[Iterable[tuple[str, int]]]) -> dict[tuple[str, int], Fate]:
     """Per (dex name, string index): where the string goes from every site that loads it, the

@@ -44,7 +44,7 @@ from datatrail.formats.android.dex import HEADER_SIZE, DexFile
 from datatrail.formats.common.buffer import Buffer
 from datatrail.model.diagnostic import Level
 
-__all__ = ["CodeRefs", "CodeScan", "INSTRUCTION_WIDTH", "MethodCode", "Site", "Users", "class_parents", "superclass_descriptors"]
+__all__ = ["CodeRefs", "CodeScan", "INSTRUCTION_WIDTH", "MethodCode", "Site", "Users", "class_parents", "class_parent_table", "nop_width", "superclass_descriptors"]
 
 Users = dict[int, list[tuple[str, str]]]
 """Target index -> ``[(class descriptor, method name)]`` of the code using it."""
@@ -163,6 +163,28 @@ def _u16_alternatives(indexes: Iterable[int]) -> bytes:
 
 def _u32_alternatives(indexes: Iterable[int]) -> bytes:
     return b"|".join(b"".join(b"\\x%02x" % b for b in _U32.pack(i)) for i in sorted(set(indexes)))
+
+
+def nop_width(buf: Buffer, pc: int, end: int) -> int:
+    """Width in bytes of the code unit at ``pc`` whose opcode is 0: a ``nop`` (2), or a switch or
+    array-data payload sized from its header; -1 when it runs past ``end``."""
+    if pc + 2 > end:
+        return -1
+    ident = buf[pc + 1]
+    if ident == 0 or ident > 3:
+        return 2
+    # The smallest payload header is 4 bytes (sparse-switch), the largest 8.
+    if pc + (8 if ident == 3 else 4) > end:
+        return -1
+    if ident == 1:  # packed-switch-payload: ident, size, first_key, targets[size]
+        w = 8 + 4 * int(_U16.unpack_from(buf, pc + 2)[0])
+    elif ident == 2:  # sparse-switch-payload: ident, size, keys[size], targets[size]
+        w = 4 + 8 * int(_U16.unpack_from(buf, pc + 2)[0])
+    else:  # fill-array-data-payload: ident, element_width, size (u32), data
+        elem = int(_U16.unpack_from(buf, pc + 2)[0])
+        count = int(_U32.unpack_from(buf, pc + 4)[0])
+        w = 8 + 2 * ((elem * count + 1) // 2)
+    return w if pc + w <= end else -1
 
 
 class Site(NamedTuple):
@@ -646,29 +668,9 @@ class CodeRefs:
 
     def _nop_width(self, pc: int, end: int) -> int:
         """Width of the code unit at ``pc`` with opcode 0: nop or a payload; -1 if cut off."""
-        if pc + 2 > end:
-            return -1
-        ident = self._buf[pc + 1]
-        if ident == 0 or ident > 3:
-            return 2
-        buf = self._buf
-        # The smallest payload header is 4 bytes (sparse-switch), the largest 8.
-        if pc + (8 if ident == 3 else 4) > end:
+        w = nop_width(self._buf, pc, end)
+        if w < 0 and pc + 2 <= end:
             self._walk_stops += 1
-            return -1
-        if ident == 1:  # packed-switch-payload: ident, size, first_key, targets[size]
-            size = int(_U16.unpack_from(buf, pc + 2)[0])
-            w = 8 + 4 * size
-        elif ident == 2:  # sparse-switch-payload: ident, size, keys[size], targets[size]
-            size = int(_U16.unpack_from(buf, pc + 2)[0])
-            w = 4 + 8 * size
-        else:  # fill-array-data-payload: ident, element_width, size (u32), data
-            elem = int(_U16.unpack_from(buf, pc + 2)[0])
-            count = int(_U32.unpack_from(buf, pc + 4)[0])
-            w = 8 + 2 * ((elem * count + 1) // 2)
-        if pc + w > end:
-            self._walk_stops += 1
-            return -1
         return w
 
     def _report_walk(self) -> None:
@@ -1140,3 +1142,25 @@ def class_parents(dex: DexFile, class_def: int) -> tuple[str | None, tuple[str, 
         if n <= 0xFFFF and at + 4 + 2 * n <= size:
             names = tuple(types[i] for i in struct.unpack_from(f"<{n}H", buf, at + 4) if i < ntypes)
     return (types[sup] if sup < ntypes else None), names
+
+
+def class_parent_table(dex: DexFile) -> list[tuple[str | None, tuple[str, ...]]]:
+    """:func:`class_parents` of every class_def, in class_def order, read in one pass over the
+    class_defs table (a subclass index over a large app is built from it)."""
+    buf: Buffer = dex.buffer
+    size = len(buf)
+    count = dex.class_def_count
+    off = int(_U32.unpack_from(buf, _CLASS_DEFS_OFF)[0])
+    if count <= 0 or off + 32 * count > size:
+        return [class_parents(dex, i) for i in range(count)]
+    types = dex.type_names()
+    ntypes = len(types)
+    out: list[tuple[str | None, tuple[str, ...]]] = []
+    for _cls, _flags, sup, at, *_rest in struct.iter_unpack("<8I", bytes(buf[off:off + 32 * count])):
+        names: tuple[str, ...] = ()
+        if at and at + 4 <= size:
+            n = int(_U32.unpack_from(buf, at)[0])
+            if n <= 0xFFFF and at + 4 + 2 * n <= size:
+                names = tuple(types[i] for i in struct.unpack_from(f"<{n}H", buf, at + 4) if i < ntypes)
+        out.append(((types[sup] if sup < ntypes else None), names))
+    return out
