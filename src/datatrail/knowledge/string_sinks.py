@@ -15,7 +15,7 @@ from typing import Final
 
 __all__ = [
     "BUILDERS", "CONTAINERS", "WRAPPERS", "PEOPLE", "LOG_CLASSES", "COMPARES", "LOOKS", "FILE_NAMES", "CONTENT",
-    "is_exception_class", "is_log_call", "KEYED_PEOPLE", "AUTHORITIES", "SCHEMES", "APPENDS",
+    "is_exception_class", "is_log_call", "KEYED_PEOPLE", "AUTHORITIES", "SCHEMES", "APPENDS", "REPLACES",
 ]
 
 _SB = ("Ljava/lang/StringBuilder;", "Ljava/lang/StringBuffer;")
@@ -169,6 +169,8 @@ AUTHORITIES: Final = frozenset([("Landroid/net/Uri$Builder;", "authority"), ("La
 SCHEMES: Final = frozenset([("Landroid/net/Uri$Builder;", "scheme")])
 """Calls that set the scheme of the URI a builder makes."""
 APPENDS: Final = frozenset([(c, m) for c in _SB for m in ("append", "<init>")])
+REPLACES: Final = frozenset([("Ljava/lang/String;", "replace")])
+"""Calls that replace literal text in their receiver (not a regular expression)."""
 """Calls that add text at the end of what a string builder holds (``<init>`` with its first text)."""
 
 

@@ -161,3 +161,11 @@ def test_a_value_going_round_a_cycle_leaves_it_only_where_it_leads_out() -> None
     assert f.fate(f.keys["a"]) is Fate.CONTENT and f.fate(f.keys["c"]) is Fate.CONTENT
     f = _follower_with({"a": ["b"], "b": ["a"], "c": ["a"]}, {"a": Fate.COMPARED, "c": Fate.PEOPLE})
     assert f.fate(f.keys["a"]) is Fate.COMPARED and f.fate(f.keys["c"]) is Fate.PEOPLE
+
+
+def test_a_host_rewritten_before_use_is_not_a_host() -> None:
+    # Deezer's SDK: "live.com/".replace(".com", ".deezer.com") - the code uses live.deezer.com.
+    report = _report("nuance-32-release.apk")
+    named = {d.endpoint.host for d in report.destinations} | {d.endpoint.host for d in report.references}
+    assert "live.com" not in named
+    assert "api.deezer.com" in {d.endpoint.host for d in report.destinations}

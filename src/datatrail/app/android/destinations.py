@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from datatrail.app.android.artifact import AndroidArtifact
 from datatrail.app.android.ownership import Ownership
-from datatrail.app.android.string_use import FATE_REASONS, Fate, string_fates
+from datatrail.app.android.string_use import FATE_REASONS, NOT_HOSTS, Fate, string_fates
 from datatrail.app.shared.destinations import as_reference, destination
 from datatrail.app.shared.mention_role import identifier_holder
 from datatrail.model.endpoint import Endpoint, EndpointSource
@@ -89,7 +89,7 @@ def _demoted(endpoint: Endpoint, users: dict[tuple[str, int], list[str]], define
             fate = fates.get(_dex_site(source) or ("", -1), Fate.FETCHED)
             if fate is Fate.FETCHED or fate is Fate.NOWHERE or fate is Fate.COMPARED and _url_pattern(source.context):
                 return endpoint
-            if fate is Fate.FILE:
+            if fate in NOT_HOSTS:
                 files += 1
                 continue
             reason = FATE_REASONS[fate]

@@ -52,7 +52,7 @@ from datatrail.formats.android.dex_flow import (
 from datatrail.knowledge import string_sinks as sinks
 from datatrail.model.report import APP_KINDS
 
-__all__ = ["Fate", "FATE_REASONS", "string_fates"]
+__all__ = ["Fate", "FATE_REASONS", "NOT_HOSTS", "string_fates"]
 
 
 class Fate(IntEnum):
@@ -60,12 +60,13 @@ class Fate(IntEnum):
 
     NOWHERE = 0
     FILE = 1
-    INSIDE = 2
-    IDENTIFIER = 3
-    COMPARED = 4
-    CONTENT = 5
-    PEOPLE = 6
-    FETCHED = 7
+    REWRITTEN = 2
+    INSIDE = 3
+    IDENTIFIER = 4
+    COMPARED = 5
+    CONTENT = 6
+    PEOPLE = 7
+    FETCHED = 8
     """May reach the network: the endpoint reading stands."""
 
 
@@ -76,11 +77,17 @@ FATE_REASONS: Final = {
     Fate.INSIDE: "inside another URL's path or query, after its host: that host is the one contacted",
     Fate.IDENTIFIER: "the authority of an identifier URI (a scheme that names no server), not an address",
     Fate.FILE: "a file name, not a host",
+    Fate.REWRITTEN: "rewritten before any use (String.replace on its host name): not the host the code uses",
 }
+
+NOT_HOSTS: Final = frozenset({Fate.FILE, Fate.REWRITTEN})
+"""Fates that say the string is no host at all: neither a destination nor a reference."""
 
 _U16: Final = struct.Struct("<H")
 _U32: Final = struct.Struct("<I")
 _URL_START: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+_HOST_PART: Final = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*://)?([^/?#\s]*)")
+"""A URL's or a bare host's authority: what a replacement must touch to rewrite the host."""
 """A string that starts a URL of its own."""
 _URL_UP_TO_PATH: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s]+[/?#]")
 """A URL whose host is closed by a path, query or fragment: what is appended after it is not its host."""
@@ -246,10 +253,12 @@ class _Follower:
             return known
         if self._subclasses is None:
             children: dict[str, list[str]] = {}
-            for d, dx in enumerate(self.dexes):
-                for i, (desc, (sup, interfaces)) in enumerate(zip(dx.dex.class_descriptors(), class_parent_table(dx.dex))):
-                    if self.defining(desc) != (d, i):
+            met: set[str] = set()
+            for dx in self.dexes:
+                for desc, (sup, interfaces) in zip(dx.dex.class_descriptors(), class_parent_table(dx.dex)):
+                    if desc in met:  # defined again in a later file: the first one counts
                         continue
+                    met.add(desc)
                     if sup:
                         children.setdefault(sup, []).append(desc)
                     for parent in interfaces:
@@ -317,17 +326,19 @@ class _Follower:
 
     def _expand_walk(self, key: _Walk, node: _Node) -> None:
         dx = self.dexes[key.dex]
-        fragment = self._fragment(dx, key)
+        loaded = self._loaded(dx, key)
 
         def stop(target: int, position: int, at: int) -> bool:
-            """A host the builder makes no address of: an identifier URI's authority, or a
-            fragment appended after another URL's host."""
+            """A host the call makes no address of: rewritten by a replace(), made an identifier
+            URI's authority, or a piece appended after another URL's host."""
+            ref = dx.method(target)
+            if position == 0:
+                return loaded is not None and ref in sinks.REPLACES and self._rewritten(dx, key, loaded, at)
             if position != 1:
                 return False
-            ref = dx.method(target)
             if ref in sinks.AUTHORITIES:
                 return self._authority(dx, key, at) is not None
-            return fragment and ref in sinks.APPENDS and self._inside(dx, key, at) is not None
+            return self._piece(loaded) and ref in sinks.APPENDS and self._inside(dx, key, at) is not None
 
         uses = walk_from(dx.refs, key.pc, key.start, key.end, key.registers, dx.carry,
                          step_over=key.step_over, returned=key.returned, stop=stop, graphs=dx.graphs)
@@ -338,8 +349,11 @@ class _Follower:
                     fate = self._keyed(dx, key, u.target, u.position, u.at)
                 if fate is None and u.position == 1 and dx.method(u.target) in sinks.AUTHORITIES:
                     fate = self._authority(dx, key, u.at)
-                if fate is None and fragment and u.position == 1 and dx.method(u.target) in sinks.APPENDS:
+                if fate is None and self._piece(loaded) and u.position == 1 and dx.method(u.target) in sinks.APPENDS:
                     fate = self._inside(dx, key, u.at)
+                if (fate is None and loaded is not None and u.position == 0 and dx.method(u.target) in sinks.REPLACES
+                        and self._rewritten(dx, key, loaded, u.at)):
+                    fate = Fate.REWRITTEN
                 if fate is None:
                     node.children.append(_Into(key.dex, u.target, u.position))
                 else:
@@ -396,14 +410,31 @@ class _Follower:
         return None
 
     @staticmethod
-    def _fragment(dx: _Dex, walk: _Walk) -> bool:
-        """Whether the walk is of a constant string that does not start a URL (``.x.com/post``):
-        only such a piece can continue a URL a builder already holds."""
+    def _loaded(dx: _Dex, walk: _Walk) -> str | None:
+        """The constant string a site's walk follows (the ``const-string`` it starts at), or None
+        for a walk of a parameter, a field or a call's result."""
         buf = dx.dex.buffer
         if not walk.step_over or walk.returned or buf[walk.pc] not in (0x1A, 0x1B):
-            return False
+            return None
         index = _U16.unpack_from(buf, walk.pc + 2)[0] if buf[walk.pc] == 0x1A else _U32.unpack_from(buf, walk.pc + 2)[0]
-        return index < dx.dex.string_count and _URL_START.match(dx.dex.string(index)) is None
+        return dx.dex.string(index) if index < dx.dex.string_count else None
+
+    @staticmethod
+    def _piece(loaded: str | None) -> bool:
+        """A constant that does not start a URL (``.x.com/post``): only such a piece can continue
+        a URL a builder already holds."""
+        return bool(loaded) and _URL_START.match(loaded or "") is None
+
+    def _rewritten(self, dx: _Dex, walk: _Walk, text: str, at: int) -> bool:
+        """Whether ``text.replace(a, b)`` at ``at``, with constants ``a`` and ``b``, changes its
+        host name (``"live.com/".replace(".com", ".deezer.com")``): the host is never used."""
+        old = constant_argument(dx.refs, walk.start, walk.end, at, 1, dx.graphs)
+        new = constant_argument(dx.refs, walk.start, walk.end, at, 2, dx.graphs)
+        if old is None or new is None or old >= dx.dex.string_count or new >= dx.dex.string_count:
+            return False
+        target, replacement = dx.dex.string(old), dx.dex.string(new)
+        host = _HOST_PART.match(text)
+        return bool(target) and target != replacement and host is not None and target in host.group(1)
 
     def _inside(self, dx: _Dex, walk: _Walk, at: int) -> Fate | None:
         """Inside another URL, when the builder the host is appended to already holds a URL up
