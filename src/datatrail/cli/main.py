@@ -19,6 +19,7 @@ from typing import NoReturn, Sequence
 
 from datatrail import __version__
 from datatrail.cli.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, Errors, OutputError, Parser
+from datatrail.errors import DatatrailError
 
 __all__ = ["main", "run", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT", "COMMANDS"]
 
@@ -52,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
+        if args.command != "data" and not _packs_readable(err):
+            return EXIT_INPUT
         result: int = commands[args.command].run(args, err)
         return result
     except KeyboardInterrupt:
@@ -64,6 +67,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         err.print(f"datatrail: error: {where}{exc.strerror or exc}")
         return EXIT_INPUT
+
+
+def _packs_readable(err: Errors) -> bool:
+    """The user's data packs load (a damaged one is said once, here, with how to remove it,
+    rather than failing every app of a scan)."""
+    from datatrail.knowledge import packs
+
+    try:
+        packs.installed_packs()
+    except DatatrailError as exc:
+        err.print(f"datatrail: error: {exc}")
+        return False
+    return True
 
 
 def run() -> NoReturn:

@@ -19,7 +19,7 @@ import dataclasses
 from typing import Any
 
 from datatrail.knowledge import asn as asn_db
-from datatrail.knowledge import geo, jurisdictions, orgs
+from datatrail.knowledge import geo, jurisdictions, orgs, packs
 from datatrail.model.attribution import Attribution, Fact, Flag
 
 __all__ = ["attribute", "attribute_host", "attribute_ip", "attribution_to_dict", "preload_host_tables"]
@@ -62,22 +62,28 @@ class _Builder:
         if text not in self.caveats:
             self.caveats.append(text)
 
-    def set_organisation(self, org: orgs.Organisation, basis: str, dataset_fact: str) -> None:
-        top = orgs.top_parent(org)
-        home, operations = orgs.home_countries(org)
+    def set_organisation(self, org: orgs.Organisation, basis: str, dataset_fact: str, dataset: str = _ORGS) -> None:
+        home: str | None
+        if dataset == _ORGS:
+            top = orgs.top_parent(org)
+            home, operations = orgs.home_countries(org)
+        else:  # a data pack's organisation stands alone, its country maybe unknown
+            top, home, operations = org, org.country, ()
         self.fields.update(
             organisation=org.name, organisation_id=org.id, organisation_country=org.country,
             parent=None if top is org else top.name, parent_id=None if top is org else top.id,
             org_country=home, operations_countries=operations, org_source=org.source, org_basis=basis,
         )
-        self.fact(dataset_fact, _ORGS)
+        self.fact(dataset_fact, dataset)
         chain = f"{org.name} ({org.country or 'country not recorded'})"
         if top is not org:
             chain += f", part of {top.name} ({home})"
-        self.fact(f"organisation {chain}; source: {org.source}", _ORGS)
+        self.fact(f"organisation {chain}; source: {org.source}", dataset)
         for note in (org.note, top.note):
             if note is not None:
                 self.caveat(note)
+        if home is None:
+            return
         self.add_flags(home, "organisation home country")
         if org.country is not None and org.country != home:
             self.add_flags(org.country, "organisation country")
@@ -192,13 +198,20 @@ def attribute_host(host: str, viewer: str = "eu") -> Attribution:
             b.caveat(f"{match.matched} is a hosting/cloud/CDN platform of {match.organisation.name}: "
                      "the customer whose host this is is not known")
 
+    # Only where datatrail's own table is silent: a data pack the user installed.
+    match_pack = packs.match_domain(name) if match is None else None
+    if match_pack is not None:
+        b.fields.update(matched_domain=match_pack.matched, service=match_pack.tracker)
+        what = f" ({match_pack.tracker}{', ' + match_pack.category if match_pack.category else ''})" if match_pack.tracker else ""
+        b.set_organisation(match_pack.organisation, "domain (data pack)",
+                           f"{match_pack.matched} is operated by {match_pack.organisation.name}{what}", match_pack.pack.name)
     cctld = jurisdictions.cctld_country(name)
     b.fields["cctld_country"] = cctld
     if cctld is not None:
         b.fact(f"ccTLD .{name.rsplit('.', 1)[-1]} -> {cctld} ({geo.country_name(cctld)}); ccTLD, weak evidence", _JUR)
-        if match is None:
+        if match is None and match_pack is None:
             b.add_flags(cctld, "ccTLD")
-    if match is None:
+    if match is None and match_pack is None:
         b.caveat("organisation not in datatrail's table; attribute the addresses it resolves to (attribute_ip) "
                  "for the server's country and network")
     return b.build()

@@ -1,11 +1,12 @@
-"""Every offline dataset a scan used, with version, source, license and sha256."""
+"""Every offline dataset a scan used, with version, source, license and sha256: the ones datatrail
+ships, then the data packs the user installed (each with its own licence)."""
 
 from __future__ import annotations
 
 from functools import cache
 
 from datatrail.formats.android import attrs as android_attrs
-from datatrail.knowledge import api_access, sdks
+from datatrail.knowledge import api_access, packs, sdks
 from datatrail.knowledge.geo import attribution_dataset_info
 from datatrail.knowledge.permissions import dataset_info
 from datatrail.model.report import DatasetRef
@@ -13,8 +14,14 @@ from datatrail.model.report import DatasetRef
 __all__ = ["dataset_refs"]
 
 
-@cache
 def dataset_refs() -> tuple[DatasetRef, ...]:
+    return _shipped() + tuple(
+        DatasetRef(name=p.name, version=p.installed, source=p.source, license=p.license, sha256=p.sha256, date=p.installed)
+        for p in packs.installed_packs())
+
+
+@cache
+def _shipped() -> tuple[DatasetRef, ...]:
     refs = [
         DatasetRef(
             name=d["name"], version=d.get("version", ""), source=d.get("source", ""),

@@ -1,0 +1,193 @@
+"""Check datatrail's organisation table, merge researched entries into it, and summarise it.
+
+Development-time only. The table is ``src/datatrail/knowledge/data/orgs.json``; every fact in it
+is compiled by hand from public sources (companies' sites and filings, registries,
+encyclopaedia articles), each organisation naming its own.
+
+    .venv/bin/python tools/orgs_table.py check              # the table's integrity tests, then the summary
+    .venv/bin/python tools/orgs_table.py summary            # organisations by home country, domains by kind
+    .venv/bin/python tools/orgs_table.py merge PART.json    # add {"new": {id: org}, "add_domains": {id: [d]}}
+
+``merge`` refuses an entry that would break the table (an unknown parent, a country that is no
+ISO 3166-1 code, a domain another organisation claims, a missing source) and says why; the
+table's version and date move to today. ``check`` runs tests/knowledge/test_orgs.py (the same
+checks CI runs) and prints the summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLE = ROOT / "src" / "datatrail" / "knowledge" / "data" / "orgs.json"
+sys.path.insert(0, str(ROOT / "src"))
+
+from datatrail.knowledge import orgs  # noqa: E402
+from datatrail.knowledge.geo import is_country_code  # noqa: E402
+
+
+def _load() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(TABLE.read_text(encoding="utf-8"))
+    return doc
+
+
+def _claimed(doc: dict[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for org_id, org in doc["organisations"].items():
+        for domain in [*org.get("domains", ()), *org.get("hosting", ())]:
+            out[domain] = org_id
+    return out
+
+
+def _problems(org_id: str, org: dict[str, Any], ids: set[str], claimed: dict[str, str]) -> list[str]:
+    out = []
+    if not org_id.replace("_", "").isalnum() or org_id != org_id.lower():
+        out.append("the id is not lowercase letters, digits and _")
+    if not str(org.get("name", "")).strip():
+        out.append("no name")
+    country = org.get("country")
+    if country is not None and not is_country_code(country):
+        out.append(f"country {country!r} is no ISO 3166-1 alpha-2 code")
+    if country is None and org.get("parent") is None:
+        out.append("neither a country nor a parent")
+    if org.get("parent") is not None and org["parent"] not in ids:
+        out.append(f"unknown parent {org['parent']!r}")
+    if not str(org.get("source", "")).strip():
+        out.append("no source")
+    for code in org.get("operations", ()):
+        if not is_country_code(code):
+            out.append(f"operations country {code!r} is no ISO code")
+    for domain in [*org.get("domains", ()), *org.get("hosting", ())]:
+        host = orgs.normalise_host(domain)
+        if host != domain or orgs.registrable_domain(domain) is None:
+            out.append(f"{domain!r} is not a normalised host under a public suffix")
+        elif claimed.get(domain, org_id) != org_id:
+            out.append(f"{domain} is claimed by {claimed[domain]}")
+    return out
+
+
+def _edited(text: str, doc: dict[str, Any], incoming: dict[str, Any], add_domains: dict[str, list[str]]) -> str:
+    """The table's text with the accepted entries put in by hand's way: the file is laid out for
+    people (one organisation to a line or a few), so it is edited, not rewritten. New
+    organisations go at the end of the organisations object, one to a line; added domains at the
+    head of their organisation's "domains" list; version and date move to today."""
+    table = doc["organisations"]
+    lines = text.split("\n")
+    for org_id, domains in add_domains.items():
+        wanted = [d for d in domains if d in table.get(org_id, {}).get("domains", ())]
+        if not wanted:
+            continue
+        start = next(i for i, line in enumerate(lines) if line.startswith(f'  {json.dumps(org_id)}: {{'))
+        for i in range(start, len(lines)):
+            if '"domains": [' in lines[i]:
+                have = set(json.loads("{" + lines[i].split('"domains": [', 1)[1].split("]", 1)[0].join(['"d": [', "]"]) + "}")["d"])
+                fresh = [d for d in wanted if d not in have]
+                if fresh:
+                    lines[i] = lines[i].replace('"domains": [', '"domains": [' + "".join(json.dumps(d) + ", " for d in fresh), 1)
+                break
+    close = next(i for i, line in enumerate(lines) if line == " }," and any(x.startswith('  "') for x in lines[i - 1:i]) and
+                 any(line2.startswith(' "organisations"') for line2 in lines[:i]) and not any(
+                     line3.startswith(' "asns"') for line3 in lines[:i]))
+    added = [org_id for org_id in incoming if org_id in table]
+    if added:
+        if not lines[close - 1].endswith(","):
+            lines[close - 1] += ","
+        new_lines = [f"  {json.dumps(org_id)}: {json.dumps(table[org_id], ensure_ascii=False)}," for org_id in added]
+        new_lines[-1] = new_lines[-1][:-1]
+        lines[close:close] = new_lines
+    today = dt.date.today().isoformat()
+    out = "\n".join(lines)
+    out = out.replace(f'"version": {json.dumps(doc["version"])}', f'"version": {json.dumps(today.replace("-", "."))}', 1)
+    return out.replace(f'"date": {json.dumps(doc["date"])}', f'"date": {json.dumps(today)}', 1)
+
+
+def merge(part: Path) -> int:
+    doc = _load()
+    new = json.loads(part.read_text(encoding="utf-8"))
+    table = doc["organisations"]
+    claimed = _claimed(doc)
+    added = extended = 0
+    refused: list[str] = []
+    incoming = dict(new.get("new", {}))
+    ids = set(table) | set(incoming)
+    for org_id, org in incoming.items():
+        if org_id in table:
+            refused.append(f"{org_id}: the id exists already (use add_domains)")
+            continue
+        problems = _problems(org_id, org, ids, claimed)
+        if problems:
+            refused.append(f"{org_id}: " + "; ".join(problems))
+            continue
+        keep = {k: org[k] for k in ("name", "country", "parent", "operations", "source", "note", "domains", "hosting", "services")
+                if org.get(k) not in (None, [], {}) or k in ("country", "parent")}
+        table[org_id] = keep
+        for domain in [*keep.get("domains", ()), *keep.get("hosting", ())]:
+            claimed[domain] = org_id
+        added += 1
+    for org_id, domains in new.get("add_domains", {}).items():
+        if org_id not in table:
+            refused.append(f"{org_id}: no such organisation to add domains to")
+            continue
+        for domain in domains:
+            problems = _problems(org_id, {**table[org_id], "domains": [domain], "hosting": []}, set(table), claimed)
+            if problems:
+                refused.append(f"{org_id} + {domain}: " + "; ".join(problems))
+                continue
+            if domain not in table[org_id].setdefault("domains", []):
+                table[org_id]["domains"].append(domain)
+                claimed[domain] = org_id
+                extended += 1
+    TABLE.write_text(_edited(TABLE.read_text(encoding="utf-8"), doc, incoming, new.get("add_domains", {})), encoding="utf-8")
+    json.loads(TABLE.read_text(encoding="utf-8"))  # still JSON
+    print(f"merged {part}: {added} organisations added, {extended} domains added to existing ones")
+    for line in refused:
+        print("  refused:", line)
+    return 1 if refused else 0
+
+
+def summary() -> None:
+    doc = _load()
+    table = doc["organisations"]
+
+    def home(org_id: str) -> str:
+        seen = set()
+        while table[org_id].get("parent") and org_id not in seen:
+            seen.add(org_id)
+            org_id = table[org_id]["parent"]
+        return str(table[org_id].get("country"))
+
+    by_country = collections.Counter(home(o) for o in table)
+    domains = sum(len(o.get("domains", ())) for o in table.values())
+    hosting = sum(len(o.get("hosting", ())) for o in table.values())
+    groups = sum(1 for o in table.values() if not o.get("parent"))
+    print(f"{doc['name']} {doc['version']} ({doc['date']}): {len(table)} organisations in {groups} groups, "
+          f"{domains} operated domains, {hosting} hosting/CDN domains, {len(doc.get('asns', {}))} AS numbers")
+    print("organisations by home country: " + ", ".join(f"{c} {n}" for c, n in by_country.most_common()))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=("check", "summary", "merge"))
+    parser.add_argument("part", nargs="?", type=Path, help="merge: the JSON of researched entries")
+    args = parser.parse_args()
+    if args.command == "merge":
+        if args.part is None:
+            parser.error("merge needs the file of entries")
+        return merge(args.part)
+    if args.command == "check":
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q", str(ROOT / "tests" / "knowledge" / "test_orgs.py")], cwd=ROOT)
+        if run.returncode:
+            return run.returncode
+    summary()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
