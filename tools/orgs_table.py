@@ -7,6 +7,7 @@ encyclopaedia articles), each organisation naming its own.
     .venv/bin/python tools/orgs_table.py check              # the table's integrity tests, then the summary
     .venv/bin/python tools/orgs_table.py summary            # organisations by home country, domains by kind
     .venv/bin/python tools/orgs_table.py merge PART.json    # add {"new": {id: org}, "add_domains": {id: [d]}}
+    .venv/bin/python tools/orgs_table.py sources            # after a hand edit: the sha256 in SOURCES
 
 ``merge`` refuses an entry that would break the table (an unknown parent, a country that is no
 ISO 3166-1 code, a domain another organisation claims, a missing source) and says why; the
@@ -19,7 +20,9 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -125,7 +128,7 @@ def merge(part: Path) -> int:
         if problems:
             refused.append(f"{org_id}: " + "; ".join(problems))
             continue
-        keep = {k: org[k] for k in ("name", "country", "parent", "operations", "source", "note", "domains", "hosting", "services")
+        keep = {k: org[k] for k in ("name", "country", "parent", "since", "operations", "source", "note", "domains", "hosting", "services")
                 if org.get(k) not in (None, [], {}) or k in ("country", "parent")}
         table[org_id] = keep
         for domain in [*keep.get("domains", ()), *keep.get("hosting", ())]:
@@ -146,10 +149,23 @@ def merge(part: Path) -> int:
                 extended += 1
     TABLE.write_text(_edited(TABLE.read_text(encoding="utf-8"), doc, incoming, new.get("add_domains", {})), encoding="utf-8")
     json.loads(TABLE.read_text(encoding="utf-8"))  # still JSON
+    refresh_sources()
     print(f"merged {part}: {added} organisations added, {extended} domains added to existing ones")
     for line in refused:
         print("  refused:", line)
     return 1 if refused else 0
+
+
+def refresh_sources() -> None:
+    """Put the table's sha256 and today's date in knowledge/data/SOURCES (after any edit)."""
+    sources = TABLE.parent / "SOURCES"
+    text = sources.read_text(encoding="utf-8")
+    head, sep, rest = text.partition("file: orgs.json\n")
+    entry, blank, tail = rest.partition("\n\n")
+    digest = hashlib.sha256(TABLE.read_bytes()).hexdigest()
+    entry = re.sub(r"^sha256: [0-9a-f]{64}$", f"sha256: {digest}", entry, flags=re.M)
+    entry = re.sub(r"^date generated: .*$", f"date generated: {dt.date.today().isoformat()}", entry, flags=re.M)
+    sources.write_text(head + sep + entry + blank + tail, encoding="utf-8")
 
 
 def summary() -> None:
@@ -174,13 +190,16 @@ def summary() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=("check", "summary", "merge"))
+    parser.add_argument("command", choices=("check", "summary", "merge", "sources"))
     parser.add_argument("part", nargs="?", type=Path, help="merge: the JSON of researched entries")
     args = parser.parse_args()
     if args.command == "merge":
         if args.part is None:
             parser.error("merge needs the file of entries")
         return merge(args.part)
+    if args.command == "sources":
+        refresh_sources()
+        return 0
     if args.command == "check":
         run = subprocess.run([sys.executable, "-m", "pytest", "-q", str(ROOT / "tests" / "knowledge" / "test_orgs.py")], cwd=ROOT)
         if run.returncode:

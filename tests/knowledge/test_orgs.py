@@ -72,7 +72,7 @@ def test_every_organisation_says_where_its_facts_come_from() -> None:
         assert org["name"].strip(), org_id
         assert len(org["source"]) >= 10, org_id
         assert org.get("domains") or org.get("hosting"), org_id
-        assert set(org) <= {"name", "country", "parent", "operations", "source", "note", "domains", "hosting", "services"}
+        assert set(org) <= {"name", "country", "parent", "since", "operations", "source", "note", "domains", "hosting", "services"}
 
 
 def test_domains_are_normalised_and_registrable() -> None:
@@ -307,3 +307,21 @@ def test_networks_and_anycast_prefixes() -> None:
     dns6 = anycast_prefix(ip_address("2606:4700:4700::1111"))
     assert dns6 is not None and dns6.organisation.id == "cloudflare"
     assert anycast_prefix(ip_address("8.8.9.1")) is None
+
+
+def test_since_is_a_past_year_under_a_parent() -> None:
+    import datetime
+
+    dated = {k: v for k, v in _doc()["organisations"].items() if "since" in v}
+    assert {"tapjoy", "ironsource", "fyber", "flurry"} <= set(dated)
+    for org_id, raw in dated.items():
+        assert raw["parent"] is not None, org_id
+        assert raw["since"].isdigit() and 1990 <= int(raw["since"]) <= datetime.date.today().year, org_id
+
+
+def test_an_acquisition_says_the_current_owner_and_since_when() -> None:
+    from datatrail.knowledge.attribution import attribute_host
+
+    hit = attribute_host("ws.tapjoyads.com")
+    assert hit.organisation == "Tapjoy, Inc." and hit.parent == "Unity Software Inc."
+    assert any("part of Unity Software Inc. (US) since 2022" in f.fact for f in hit.evidence)

@@ -77,7 +77,7 @@ class _Builder:
         self.fact(dataset_fact, dataset)
         chain = f"{org.name} ({org.country or 'country not recorded'})"
         if top is not org:
-            chain += f", part of {top.name} ({home})"
+            chain += f", part of {top.name} ({home})" + (f" since {org.since}" if org.since else "")
         self.fact(f"organisation {chain}; source: {org.source}", dataset)
         for note in (org.note, top.note):
             if note is not None:

@@ -17,6 +17,9 @@ Data semantics (also in the file's "fields"):
 * an organisation's ``country`` is where it is headquartered; ``parent`` is its owner;
   the *home country* of an organisation is its top parent's country, the law that reaches
   the group wherever its servers are ("a Tencent server in Hong Kong is still Tencent's");
+* ``since`` is when an organisation came under its current parent (acquisitions move domains:
+  MoPub from Twitter to AppLovin, Tapjoy to ironSource and then Unity); reports say the current
+  owner;
 * ``operations`` lists other countries where a group's main operations are, when those
   differ from its declared headquarters (PDD Holdings: Ireland; Pinduoduo: China);
 * a *hosting* domain (``amazonaws.com``, ``myqcloud.com``) is a platform run for customers:
@@ -70,6 +73,8 @@ class Organisation(NamedTuple):
     """Other countries of the group's main operations, when they differ from its headquarters."""
     source: str
     note: str | None
+    since: str | None = None
+    """When it came under its current parent (a year: "2022"), where the table knows it."""
 
 
 class DomainMatch(NamedTuple):
@@ -121,6 +126,7 @@ def _build(doc: Mapping[str, Any], sha256: str) -> _Table:
         orgs[org_id] = Organisation(
             id=org_id, name=str(raw["name"]), country=_opt(raw.get("country")), parent=_opt(raw.get("parent")),
             operations=tuple(str(c) for c in raw.get("operations", ())), source=str(raw["source"]), note=_opt(raw.get("note")),
+            since=_opt(raw.get("since")),
         )
         for key, hosting in [(d, False) for d in raw.get("domains", ())] + [(d, True) for d in raw.get("hosting", ())]:
             if key in domains:
