@@ -128,7 +128,7 @@ def test_shipped_inputs_reach_workers_that_cannot_read_them(apps: list[Path], tm
 
 
 def test_cluster_usage_errors() -> None:
-    assert "needs --out" in _cli("x.apk", "--cluster", "local:2").stderr
+    assert "needs --out DIR (where the reports and tables go) or --database URL" in _cli("x.apk", "--cluster", "local:2").stderr
     bad = _cli("x.apk", "--cluster", "http://nope", "--out", "/tmp/x")
     assert bad.returncode == 2 and "local:N" in bad.stderr
     assert _cli("x.apk", "--out", "/tmp/x").returncode == 2
@@ -152,6 +152,40 @@ def test_a_corpus_scan_fills_the_service_store(apps: list[Path], tmp_path: Path,
                 assert version_report(conn, rows[report.stem]) == report.read_text()  # what serve would return
             total, _ = list_apps(conn, AppFilter(), 50, 0)
             assert total == len({json.loads(p.read_text())["app"]["package"] for p in (out / "reports").rglob("*.json")})
+    finally:
+        store.engine.dispose()
+
+
+def test_the_store_alone_is_the_index_a_rerun_skips_by(apps: list[Path], tmp_path: Path, database: str) -> None:
+    """--database without --out: the reports go to the store with the tool's run key; a rerun
+    skips every input whose bytes have a report of that key, and scans what is new or changed."""
+    from datatrail.cluster.output import run_key
+    from datatrail.store import open_store
+    from datatrail.store.queries import version_report
+    from datatrail.store.tables import versions
+
+    first = _cli(*map(str, apps[:4]), "--cluster", "local:2", "--database", database, "--no-progress")
+    assert first.returncode == 0, first.stderr
+    assert "4 analysed, 0 failed, 0 skipped of 4" in first.stderr and "4 recorded in the store" in first.stderr
+    store = open_store(database, tmp_path / "store")
+    try:
+        with store.begin() as conn:
+            rows = list(conn.execute(versions.select()))
+            assert len(rows) == 4 and {r.run_key for r in rows} == {run_key()}
+            local = _local(apps[:1])[str(apps[0])]
+            stored = next(r for r in rows if r.sha256 == local["inputs"][0]["sha256"])  # type: ignore[index]
+            doc = json.loads(version_report(conn, stored.id) or "{}")
+            assert {k: v for k, v in doc.items() if k not in VOLATILE} == local
+        again = _cli(*map(str, apps[:6]), "--cluster", "local:2", "--database", database, "--no-progress")
+        assert again.returncode == 0, again.stderr
+        assert "2 analysed, 0 failed, 4 skipped of 6" in again.stderr and "2 recorded in the store" in again.stderr
+        with store.begin() as conn:
+            # A report made by another tool or datasets is scanned again.
+            conn.execute(versions.update().where(versions.c.sha256 == stored.sha256).values(run_key="older-tool"))
+        third = _cli(*map(str, apps[:6]), "--cluster", "local:1", "--database", database, "--no-progress")
+        assert "1 analysed, 0 failed, 5 skipped of 6" in third.stderr, third.stderr
+        with store.begin() as conn:
+            assert len(list(conn.execute(versions.select()))) == 6
     finally:
         store.engine.dispose()
 

@@ -16,20 +16,39 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from distributed import Client, as_completed
 
-from datatrail.cluster.output import CorpusOutput
+from datatrail.cluster.output import Seen
 from datatrail.cluster.task import Item, Scanned, scan_items
 from datatrail.errors import InputError
 from datatrail.formats.common.regular import open_regular
 
-__all__ = ["ClusterSummary", "scan_on_cluster", "BATCH", "WINDOW_PER_WORKER"]
+__all__ = ["ClusterSummary", "Output", "scan_on_cluster", "BATCH", "WINDOW_PER_WORKER"]
 
 BATCH = 4
 """Inputs per task: enough to spread the scheduler's per-task cost, few enough to balance."""
 WINDOW_PER_WORKER = 3
 """Tasks in flight per worker: each has the next one queued while it works."""
+
+
+class Output(Protocol):
+    """Where a corpus scan's results go: a folder (``cluster.output.CorpusOutput``) or the store
+    alone (``cluster.store_output.StoreOutput``); each knows what earlier runs did."""
+
+    tabled: set[str]
+
+    def done_before(self, path: Path) -> Seen | None: ...
+
+    def has_report(self, sha256: str) -> bool: ...
+
+    def add(self, path: Path, status: str, text: str | None, error: str | None, *, sha256: str | None = None,
+            rows: dict[str, list[dict[str, Any]]] | None = None) -> str | None: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -45,7 +64,7 @@ class ClusterSummary:
 Progress = Callable[[ClusterSummary], None]
 
 
-def _batches(paths: Sequence[Path], out: CorpusOutput, summary: ClusterSummary, ship: bool) -> Iterator[list[Item]]:
+def _batches(paths: Sequence[Path], out: Output, summary: ClusterSummary, ship: bool) -> Iterator[list[Item]]:
     batch: list[Item] = []
     for index, path in enumerate(paths):
         if out.done_before(path) is not None:
@@ -75,7 +94,7 @@ Recorded = Callable[[str, str], object]
 """Called with (sha256, report text) for each report written, after ``out`` has it (``--database``)."""
 
 
-def scan_on_cluster(client: Client, paths: Sequence[Path], out: CorpusOutput, *, timeout: float | None = 600.0,
+def scan_on_cluster(client: Client, paths: Sequence[Path], out: Output, *, timeout: float | None = 600.0,
                     ship: bool = False, progress: Progress | None = None, also: Recorded | None = None) -> ClusterSummary:
     """Scan every path on the cluster into ``out`` (and hand each new report to ``also``); returns the counts."""
     summary = ClusterSummary(total=len(paths))
@@ -119,7 +138,7 @@ def _take(batches: Iterator[list[Item]], n: int) -> Iterable[list[Item]]:
         yield batch
 
 
-def _record(results: list[Scanned], paths: Sequence[Path], out: CorpusOutput, summary: ClusterSummary,
+def _record(results: list[Scanned], paths: Sequence[Path], out: Output, summary: ClusterSummary,
             also: Recorded | None) -> None:
     for r in results:
         path = paths[r.index]

@@ -8,6 +8,7 @@ import json
 import time
 from pathlib import Path
 
+from datatrail.cluster.output import run_key
 from datatrail.store import Store, open_store
 from datatrail.store.catalogue import record_report
 
@@ -17,6 +18,7 @@ __all__ = ["StoreSink"]
 class StoreSink:
     def __init__(self, database: str, scratch: Path) -> None:
         self.store: Store = open_store(database, scratch)
+        self.key = run_key()
         self.recorded = 0
 
     def add(self, sha256: str, text: str) -> int:
@@ -24,7 +26,7 @@ class StoreSink:
         doc = json.loads(text)
         size = int((doc.get("inputs") or [{}])[0].get("size") or 0)
         with self.store.begin() as conn:
-            version = record_report(conn, sha256, size, doc, text, time.time())
+            version = record_report(conn, sha256, size, doc, text, time.time(), self.key)
         self.recorded += 1
         return version
 

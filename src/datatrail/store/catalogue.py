@@ -73,8 +73,10 @@ def _rows(version_id: int, doc: dict[str, Any]) -> dict[Any, list[dict[str, Any]
             version_permissions: permissions, version_findings: findings}
 
 
-def record_report(conn: Connection, sha256: str, size: int, doc: dict[str, Any], text: str, now: float) -> int:
-    """Store the report ``text`` (parsed as ``doc``) of the file ``sha256``; returns its version id."""
+def record_report(conn: Connection, sha256: str, size: int, doc: dict[str, Any], text: str, now: float,
+                  run_key: str | None = None) -> int:
+    """Store the report ``text`` (parsed as ``doc``) of the file ``sha256``, made by the tool and
+    datasets ``run_key`` names when given; returns its version id."""
     app = doc.get("app") or {}
     platform = _platform(doc)
     package = app.get("package") or f"unnamed:{sha256[:16]}"
@@ -91,6 +93,7 @@ def record_report(conn: Connection, sha256: str, size: int, doc: dict[str, Any],
         "worst_severity": max((SEVERITY_RANKS.get(f["severity"], 0) for f in doc.get("findings", [])), default=-1),
         "complete": int(bool((doc.get("completeness") or {}).get("complete", True))),
         "scanned_at": now,
+        "run_key": run_key,
     }
     existing = conn.execute(select(versions.c.id).where(versions.c.sha256 == sha256)).first()
     if existing is None:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 __all__ = ["upgrade", "HEAD"]
 
-HEAD = "0004"
+HEAD = "0005"
 """The newest migration: what ``upgrade`` brings every store to."""
 
 

@@ -69,6 +69,8 @@ versions = Table(
     Column("worst_severity", Integer, nullable=False),
     Column("complete", Integer, nullable=False),
     Column("scanned_at", Float, nullable=False),
+    Column("run_key", String(32)),
+    # Tool version and dataset digests that made the report (cluster.output.run_key), when known.
 )
 
 reports = Table(

@@ -1,4 +1,4 @@
-"""``datatrail scan INPUTS --cluster local:N|tcp://HOST:PORT --out DIR``: a corpus on Dask.
+"""``datatrail scan INPUTS --cluster local:N|tcp://HOST:PORT --out DIR | --database URL``: a corpus on Dask.
 
 Inputs are folders (searched like a local scan), files, or ``.txt`` lists of paths (one per line,
 ``#`` comments; paths on a filesystem the workers share, unless ``--ship`` sends the bytes).
@@ -7,7 +7,9 @@ Inputs are folders (searched like a local scan), files, or ``.txt`` lists of pat
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,8 +30,9 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
                        help="with --cluster: where the reports (reports/, by sha256), the Parquet tables (tables/) and the "
                        "index go; a second run into the same DIR skips what is done")
     group.add_argument("--database", metavar="URL",
-                       help="with --cluster: also record every report in the service's store at URL (what `datatrail serve "
-                       "--database URL` reads); the index that makes reruns skip stays in --out")
+                       help="with --cluster: record every report in the service's store at URL (what `datatrail serve "
+                       "--database URL` reads), with --out or instead of it; without --out the store is the index a rerun "
+                       "skips by (the same bytes scanned by the same tool and datasets)")
     group.add_argument("--ship", action="store_true",
                        help="with --cluster: send each input's bytes to the workers (for clusters without a shared filesystem)")
 
@@ -51,8 +54,8 @@ def expand_lists(files: list[Path], err: Errors) -> list[Path] | None:
 
 
 def run_cluster(args: argparse.Namespace, err: Errors) -> int:
-    if args.out is None:
-        err.print("datatrail: error: --cluster needs --out DIR (where the reports and tables go)")
+    if args.out is None and args.database is None:
+        err.print("datatrail: error: --cluster needs --out DIR (where the reports and tables go) or --database URL (the store)")
         return EXIT_USAGE
     if args.output is not None or args.format != "terminal":
         err.print("datatrail: error: --cluster writes to --out DIR; -o and --format do not apply")
@@ -60,7 +63,7 @@ def run_cluster(args: argparse.Namespace, err: Errors) -> int:
     try:
         from datatrail.cluster.connect import ClusterSpecError, connect, parse_spec
         from datatrail.cluster.output import CorpusOutput
-        from datatrail.cluster.run import scan_on_cluster
+        from datatrail.cluster.run import Output, scan_on_cluster
     except ImportError as exc:
         err.print(f"datatrail: error: --cluster needs the [cluster] extra: pip install 'datatrail[cluster]' ({exc.name} is missing)")
         return EXIT_USAGE
@@ -82,18 +85,29 @@ def run_cluster(args: argparse.Namespace, err: Errors) -> int:
     for note in found.notes():
         err.print(note)
     paths = [item.path for item in found.inputs]
-    out = CorpusOutput(args.out)
+    out: Output
     sink = None
+    scratch = None
+    if args.out is not None:
+        out = CorpusOutput(args.out)
     if args.database:
         try:
-            from datatrail.cluster.store_sink import StoreSink
+            if args.out is None:  # the store alone: it is also the index reruns skip by
+                from datatrail.cluster.store_output import StoreOutput
 
-            sink = StoreSink(args.database, args.out / "store")
+                scratch = Path(tempfile.mkdtemp(prefix="datatrail-store-"))
+                out = StoreOutput(args.database, scratch)
+            else:
+                from datatrail.cluster.store_sink import StoreSink
+
+                sink = StoreSink(args.database, args.out / "store")
         except ImportError as exc:
             err.print(f"datatrail: error: --database needs the [serve] extra too: pip install 'datatrail[serve,cluster]' ({exc.name})")
             return EXIT_USAGE
         except Exception as exc:  # noqa: BLE001 - a URL the database driver refuses, a server that does not answer
             err.print(f"datatrail: error: --database: cannot open the store: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
             return EXIT_INPUT
     started = time.perf_counter()
     progress = None
@@ -125,13 +139,18 @@ def run_cluster(args: argparse.Namespace, err: Errors) -> int:
         out.close()
         if sink is not None:
             sink.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     for _path, reason in summary.failures[:20]:
         err.print(reason)  # each names its input, as a local scan's do
     if len(summary.failures) > 20:
-        err.print(f"… {len(summary.failures) - 20} more failures (see {args.out / 'index.jsonl'})")
+        where = f" (see {args.out / 'index.jsonl'})" if args.out is not None else ""
+        err.print(f"… {len(summary.failures) - 20} more failures{where}")
     elapsed = time.perf_counter() - started
     rate = summary.analysed * 60 / elapsed if elapsed > 0 else 0.0
-    stored = f"; {sink.recorded} recorded in the store" if sink is not None else ""
+    recorded = sink.recorded if sink is not None else getattr(out, "recorded", None)
+    stored = f"{recorded} recorded in the store" if recorded is not None else ""
+    where = f"reports and tables in {args.out}" + (f"; {stored}" if stored else "") if args.out is not None else stored
     err.print(f"datatrail: {summary.analysed} analysed, {summary.failed} failed, {summary.skipped} skipped of {summary.total} "
-              f"in {elapsed:.1f} s ({rate:.0f} apps/min); reports and tables in {args.out}{stored}")
+              f"in {elapsed:.1f} s ({rate:.0f} apps/min); {where}")
     return EXIT_INPUT if summary.failed or status else EXIT_OK
