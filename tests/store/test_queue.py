@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import threading
 import time
 from pathlib import Path
@@ -86,4 +87,21 @@ def test_same_bytes_same_job_unless_rescan(database: str, tmp_path: Path) -> Non
     rescan, created_rescan = store.submit(stored, "a.apk", rescan=True)
     assert created_rescan and rescan.id != job.id
     assert DONE not in {job.status, rescan.status}
+    store.engine.dispose()
+
+
+def test_a_finished_job_keeps_the_key_of_the_tool_that_made_its_report(database: str, tmp_path: Path) -> None:
+    """So a corpus scan into the same store (--database alone) skips what the service scanned."""
+    from datatrail.knowledge.datasets import scan_key
+    from datatrail.store.tables import versions
+
+    store = _store(database, tmp_path)
+    job_id = _submit(store, b"PK\x03\x04 an app")
+    (job,) = store.claim("worker", 1, 60)
+    report = {"schema_version": "1.4", "inputs": [{"path": "app.apk", "sha256": job.sha256, "size": 14, "kind": "apk"}],
+              "app": {"package": "com.example.app"}, "findings": []}
+    assert store.finish(job, "worker", json.dumps(report), 0.1)
+    with store.begin() as conn:
+        (row,) = conn.execute(versions.select())
+    assert row.sha256 == job.sha256 and row.run_key == scan_key() and store.job(job_id) is not None
     store.engine.dispose()

@@ -27,9 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from datatrail.cluster.tables import SCHEMAS, rows_of
-from datatrail.knowledge.datasets import dataset_refs
-from datatrail.knowledge.ios_usage import ios_dataset_ref
-from datatrail.version import __version__
+from datatrail.knowledge.datasets import scan_key
 
 __all__ = ["CorpusOutput", "Seen", "run_key", "FLUSH_ROWS"]
 
@@ -41,9 +39,8 @@ FLUSH_INPUTS = 100
 
 def run_key() -> str:
     """This tool's version and the digests of every knowledge dataset: what makes two reports of
-    the same bytes the same."""
-    parts = [__version__, *sorted(f"{r.name}={r.sha256}" for r in (*dataset_refs(), ios_dataset_ref()))]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    the same bytes the same (``knowledge.datasets.scan_key``)."""
+    return scan_key()
 
 
 @dataclass(frozen=True, slots=True)

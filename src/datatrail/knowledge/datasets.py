@@ -3,6 +3,7 @@ ships, then the data packs the user installed (each with its own licence)."""
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 
 from datatrail.formats.android import attrs as android_attrs
@@ -11,7 +12,7 @@ from datatrail.knowledge.geo import attribution_dataset_info
 from datatrail.knowledge.permissions import dataset_info
 from datatrail.model.report import DatasetRef
 
-__all__ = ["dataset_refs"]
+__all__ = ["dataset_refs", "scan_key"]
 
 
 def dataset_refs() -> tuple[DatasetRef, ...]:
@@ -37,3 +38,14 @@ def _shipped() -> tuple[DatasetRef, ...]:
             seen.add(d["name"])
             refs.append(DatasetRef(**{k: d.get(k, "") for k in ("name", "version", "source", "license", "sha256", "date")}))
     return tuple(refs)
+
+
+def scan_key() -> str:
+    """This tool's version and the digests of every dataset it reads (the data packs installed
+    too): what makes two reports of the same bytes the same. Stored with each report a corpus
+    scan or the service records, so a rerun can tell what it need not scan again."""
+    from datatrail.knowledge.ios_usage import ios_dataset_ref
+    from datatrail.version import __version__
+
+    parts = [__version__, *sorted(f"{r.name}={r.sha256}" for r in (*dataset_refs(), ios_dataset_ref()))]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]

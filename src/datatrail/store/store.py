@@ -11,6 +11,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
+from datatrail.knowledge.datasets import scan_key
 from datatrail.store import queue
 from datatrail.store.blobs import Blobs, StoredFile, base_name, safe_suffix
 from datatrail.store.catalogue import is_capture_document, record_capture, record_report
@@ -133,7 +134,7 @@ class Store:
             if is_capture_document(doc):
                 record_capture(conn, job.sha256, int(size), doc, report_text, now)
                 return queue.finish(conn, job.id, owner, None, seconds, now)
-            version_id = record_report(conn, job.sha256, int(size), doc, report_text, now)
+            version_id = record_report(conn, job.sha256, int(size), doc, report_text, now, scan_key())
             return queue.finish(conn, job.id, owner, version_id, seconds, now)
 
     def fail(self, job: queue.Job, owner: str, error: str, seconds: float) -> bool:
