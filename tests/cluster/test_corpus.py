@@ -100,3 +100,29 @@ def test_the_command_in_every_format(corpus: tuple[Path, dict[str, dict[str, obj
     assert not [a for t, a in doc.tags if t in ("script", "img", "link") and "http" in str(a.get("src") or a.get("href") or "")]
     missing = run(str(tmp_path))
     assert missing.returncode == 3 and "no corpus tables" in missing.stderr
+
+
+def test_permission_and_data_figures_are_the_reports_counted(corpus: tuple[Path, dict[str, dict[str, object]]]) -> None:
+    root, docs = corpus
+    f = corpus_figures(root)
+    latest = _latest(docs)
+    permissions: dict[str, set[str]] = defaultdict(set)
+    categories: dict[str, set[str]] = defaultdict(set)
+    by_sdks: dict[str, set[str]] = defaultdict(set)
+    for sha, d in latest.items():
+        for p in d.get("permissions", []):  # type: ignore[attr-defined]
+            if p.get("protection_level") == "dangerous":
+                permissions[p["name"].removeprefix("android.permission.")].add(sha)
+        for a in d.get("data_access", []):  # type: ignore[attr-defined]
+            if a.get("permission_requested") is False:
+                continue
+            sdk = any(o.get("kind") == "sdk" for o in a.get("owners", []))
+            for c in a.get("data_categories", []):
+                categories[c].add(sha)
+                if sdk:
+                    by_sdks[c].add(sha)
+    expected = sorted(((k, len(v)) for k, v in permissions.items()), key=lambda kv: (-kv[1], kv[0]))[:len(f["apps_by_dangerous_permission"])]
+    assert [(k, v["apps"]) for k, v in f["apps_by_dangerous_permission"].items()] == expected and expected
+    assert {k: (v["apps"], v["by_sdks"]) for k, v in f["apps_by_data_category"].items()} == {
+        k: (len(v), len(by_sdks[k])) for k, v in categories.items()}
+    assert f["apps_by_data_category"] and all(0 < v["share"] <= 1 for v in f["apps_by_data_category"].values())

@@ -112,6 +112,28 @@ def corpus_figures(root: Path) -> dict[str, Any]:
         for country, shas in sorted(carriers.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     }
 
+    # Across every app: the dangerous permissions asked for, and what the code can read - the
+    # app's own code and its SDKs' apart - where the app asks for the permission that needs.
+    permission_apps: dict[str, set[str]] = defaultdict(set)
+    for sha, names in dangerous.items():
+        if sha in latest:
+            for name in names:
+                permission_apps[name].add(sha)
+    category_apps: dict[str, set[str]] = defaultdict(set)
+    category_by_sdks: dict[str, set[str]] = defaultdict(set)
+    for a in access:
+        if a["sha256"] not in latest or a["permission_requested"] is False:
+            continue
+        by_sdk = any(str(o).startswith("sdk:") for o in a["owners"] or [])
+        for category in a["data_categories"] or []:
+            category_apps[category].add(a["sha256"])
+            if by_sdk:
+                category_by_sdks[category].add(a["sha256"])
+    data_categories = {
+        category: {"apps": len(shas), "share": round(len(shas) / apps, 4), "by_sdks": len(category_by_sdks[category])}
+        for category, shas in sorted(category_apps.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    }
+
     changes = []
     sdk_sets: dict[str, dict[str, str]] = defaultdict(dict)
     for r in sdks:
@@ -134,6 +156,8 @@ def corpus_figures(root: Path) -> dict[str, Any]:
         "top_sdks": share(sdk_counts, _TOP),
         "state_access": {"apps": len(flagged), "share": round(len(flagged) / apps, 4), "items": flagged},
         "by_sdk_vendor_country": by_vendor_country,
+        "apps_by_dangerous_permission": share(Counter({k: len(v) for k, v in permission_apps.items()}), _TOP),
+        "apps_by_data_category": data_categories,
         "version_changes": changes,
     }
 

@@ -52,6 +52,8 @@ def _terminal(f: dict[str, object]) -> str:
         f"  destination countries: {top('apps_by_destination_country')}",
         f"  organisations in most apps: {top('top_organisations', 5)}",
         f"  apps naming servers a state-access law reaches: {state['apps']} ({100 * state['share']:.0f}%)",
+        f"  dangerous permissions asked for: {top('apps_by_dangerous_permission', 5)}",
+        f"  what the code can read (permission asked for): {top('apps_by_data_category', 5)}",
     ]
     return "\n".join(lines) + "\n"
 

@@ -70,6 +70,13 @@ def corpus_to_html(figures: dict[str, Any], report_base: str = "") -> str:
         section("state-access", f"Apps whose data can reach a party under a state-access law ({flagged['apps']})",
                 _table(["App (its report)", "Organisations", "Countries", "Hosts"], flagged_rows) if flagged_rows
                 else el("p", "None.", class_="empty")),
+        section("permissions", "Dangerous permissions apps ask for",
+                bars(_counts(figures.get("apps_by_dangerous_permission", {})), "Apps asking for each dangerous permission", total=apps)),
+        section("data-access", "What apps' code can read",
+                join([bars(_counts(figures.get("apps_by_data_category", {})),
+                           "Apps whose code reads each kind of data, with the permission it needs asked for", total=apps),
+                      el("p", "From the API calls in the code (the app's own and its SDKs'), where the app asks for the "
+                              "permission the call needs; a call that cannot succeed is not counted.", class_="note")])),
         section("by-vendor-country", "What SDK code from each country can read",
                 _table(["Vendor country", "Apps", "Data categories its SDKs' code reads (API uses)", "Dangerous permissions of those apps"],
                        by_country_rows) if by_country_rows else el("p", "No SDK of known country.", class_="empty")),
