@@ -184,6 +184,22 @@ def test_hostile_strings_stay_inert_in_the_browser(corpus_reports: dict[Path, An
     assert loaded.console == "" or "Content Security Policy" not in loaded.console
 
 
+def test_a_hostile_apps_own_page_stays_inert_in_the_browser(tmp_path: Path) -> None:
+    """An APK whose label carries <script>, an <img onerror> and terminal escapes, scanned to its
+    page by the command line and opened in Chromium: nothing of it became an element, nothing was
+    requested, the page's policy was never violated, and the label shows as text."""
+    from datatrail.cli.main import main
+    from tests.support.hostile_apps import hostile_apk
+
+    page = tmp_path / "hostile.html"
+    assert main(["scan", str(hostile_apk(tmp_path)), "--format", "html", "-o", str(page), "--accept-partial"]) in (0, 1)
+    loaded = load(page.read_text(encoding="utf-8"), "hostile-apk", height=900)
+    assert loaded.page_requests == []
+    assert "<img" not in loaded.dom and "<script>alert" not in loaded.dom and "<script>x" not in loaded.dom
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in loaded.dom and "[U+001B]" in loaded.dom
+    assert "Content Security Policy" not in loaded.console
+
+
 def test_the_request_detector_sees_a_page_that_does_make_requests() -> None:
     control = (
         '<!DOCTYPE html><html><head><link rel="stylesheet" href="https://datatrail-canary.invalid/a.css"></head>'

@@ -11,15 +11,10 @@ import pytest
 
 from datatrail.cli.main import main
 from datatrail.report.visible import visible, visible_tree
-from tests.support.dex_factory import build_dex
-from tests.support.factories import Elem, build_apk
+from tests.support.hostile_apps import HOSTILE, hostile_apk, hostile_ipa
+from tests.support.hostile_apps import RAW as _RAW
 from tests.support.html_pages import Parsed
-from tests.support.ipa_factory import build_ipa
 from tests.support.official_schemas import cyclonedx_validator, errors_of, sarif_validator
-
-HOSTILE = ("[bold red]X[/] [link=https://evil.example]click[/link] \x1b]0;pwn\x07 \x1b[2J \x9b31m "
-           "<script>alert(1)</script> \"><img src=x onerror=alert(1)> javascript:alert(1) \u202eevil\u202c z\x00z")
-_RAW = ("\x1b", "\x07", "\x00", "\x9b", "\u202e", "\u202c")
 
 
 def test_visible_writes_controls_out_and_keeps_the_rest() -> None:
@@ -46,21 +41,7 @@ def test_visible_tree_rebuilds_only_what_changed() -> None:
     assert out.same is same and visible_tree(same) is same
 
 
-def _hostile_apk(tmp_path: Path) -> Path:
-    app = Elem("application", {"android:allowBackup": True, "android:label": HOSTILE, "android:debuggable": True})
-    dex = build_dex(["Lcom/example/hostile/Main;"], extra_strings=("https://evil.example/\x1b[2J<script>x</script>",))
-    path = tmp_path / "hostile.apk"
-    path.write_bytes(build_apk("com.example.hostile", permissions=("android.permission.INTERNET",),
-                               files={"classes.dex": dex}, application=app))
-    return path
-
-
-def _hostile_ipa(tmp_path: Path) -> Path:
-    return build_ipa(tmp_path / "hostile.ipa", {"CFBundleDisplayName": HOSTILE, "CFBundleName": HOSTILE,
-                                                "NSCameraUsageDescription": HOSTILE})
-
-
-@pytest.mark.parametrize("build", [_hostile_apk, _hostile_ipa], ids=["apk", "ipa"])
+@pytest.mark.parametrize("build", [hostile_apk, hostile_ipa], ids=["apk", "ipa"])
 def test_every_renderer_keeps_hostile_strings_inert(build: object, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     app = build(tmp_path)  # type: ignore[operator]
