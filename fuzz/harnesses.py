@@ -119,6 +119,39 @@ def _dex(data: bytes) -> object:
     return names
 
 
+def _dex_flow(data: bytes) -> object:
+    """The bytecode flow walk over every string site of a file: the walk, the control-flow graph
+    and try blocks it builds, and the questions of where an argument or a receiver came from."""
+    from datatrail.formats.android.dex import DexFile
+    from datatrail.formats.android.dex_code import CodeRefs
+    from datatrail.formats.android.dex_flow import (
+        MethodGraphs,
+        constant_argument,
+        loaded_register,
+        receiver_constant,
+        receiver_constants,
+        try_blocks,
+        walk_from,
+    )
+
+    dex = DexFile(data, "classes.dex", _log())  # type: ignore[arg-type]
+    refs = CodeRefs(dex)
+    graphs = MethodGraphs(refs, lambda m: 3 if m % 3 == 0 else (1 if m % 3 == 1 else 0))
+    uses = 0
+    for (_kind, _index), sites in refs.sites(strings=range(min(dex.string_count, 64))).items():
+        for site in sites[:8]:
+            try_blocks(dex.buffer, site.start, site.end)
+            found = walk_from(refs, site.pos, site.start, site.end, frozenset([loaded_register(dex.buffer, site.pos)]),
+                              graphs.carry, step_over=True, stop=lambda t, _p, _a: t % 5 == 0, graphs=graphs)
+            for use in found:
+                if use.at >= 0:
+                    constant_argument(refs, site.start, site.end, use.at, 1, graphs)
+                    receiver_constant(refs, site.start, site.end, use.at, lambda m: m % 2 == 0, graphs.carry, graphs)
+                    receiver_constants(refs, site.start, site.end, use.at, lambda m: True, graphs.carry, graphs)
+            uses += len(found)
+    return uses
+
+
 def _classfile(data: bytes) -> object:
     from datatrail.formats.android.classfile import parse_class
 
@@ -267,6 +300,7 @@ HARNESSES: dict[str, Harness] = {h.name: h for h in (
     Harness("arsc", _arsc, _allowed(), _APKS, ("resources.arsc",)),
     Harness("aab-manifest", _aab_manifest, _allowed(), ("apk/*/*.aab",), ("AndroidManifest.xml",)),
     Harness("dex", _dex, _allowed(), ("apk/*/*.dex",) + _APKS, (".dex",), max_len=1 << 17),
+    Harness("dexflow", _dex_flow, _allowed(), ("apk/*/*.dex",) + _APKS, (".dex",), max_len=1 << 16),
     Harness("classfile", _classfile, _allowed(), ("apk/*/*.jar", "sdk/*/*/*.jar", "sdk/*/*.jar"), (".class",)),
     Harness("elf", _elf, _allowed(), _APKS + ("sdk/*/*/*.aar",), (".so",)),
     Harness("x509", _x509, _allowed(), _APKS, (".RSA",)),
