@@ -327,33 +327,26 @@ class _Follower:
     def _expand_walk(self, key: _Walk, node: _Node) -> None:
         dx = self.dexes[key.dex]
         loaded = self._loaded(dx, key)
+        made: dict[tuple[int, int, int], Fate] = {}
 
         def stop(target: int, position: int, at: int) -> bool:
-            """A host the call makes no address of: rewritten by a replace(), made an identifier
-            URI's authority, or a piece appended after another URL's host."""
-            ref = dx.method(target)
-            if position == 0:
-                return loaded is not None and ref in sinks.REPLACES and self._rewritten(dx, key, loaded, at)
-            if position != 1:
-                return False
-            if ref in sinks.AUTHORITIES:
-                return self._authority(dx, key, at) is not None
-            return self._piece(loaded) and ref in sinks.APPENDS and self._inside(dx, key, at) is not None
+            """A builder or wrapper call that makes no address of the host - it rewrites it
+            (``replace``), makes it an identifier URI's authority, or appends it after another
+            URL's host: the walk stops there, with that fate."""
+            fate = self._made_of(dx, key, loaded, dx.method(target), position, at)
+            if fate is not None:
+                made[(target, position, at)] = fate
+            return fate is not None
 
         uses = walk_from(dx.refs, key.pc, key.start, key.end, key.registers, dx.carry,
                          step_over=key.step_over, returned=key.returned, stop=stop, graphs=dx.graphs)
         for u in uses:
             if u.kind == CALL:
-                fate = self._call(dx, u.target)
+                fate = made.get((u.target, u.position, u.at))
+                if fate is None:
+                    fate = self._call(dx, u.target)
                 if fate is None and u.position >= 0:
                     fate = self._keyed(dx, key, u.target, u.position, u.at)
-                if fate is None and u.position == 1 and dx.method(u.target) in sinks.AUTHORITIES:
-                    fate = self._authority(dx, key, u.at)
-                if fate is None and self._piece(loaded) and u.position == 1 and dx.method(u.target) in sinks.APPENDS:
-                    fate = self._inside(dx, key, u.at)
-                if (fate is None and loaded is not None and u.position == 0 and dx.method(u.target) in sinks.REPLACES
-                        and self._rewritten(dx, key, loaded, u.at)):
-                    fate = Fate.REWRITTEN
                 if fate is None:
                     node.children.append(_Into(key.dex, u.target, u.position))
                 else:
@@ -418,6 +411,20 @@ class _Follower:
             return None
         index = _U16.unpack_from(buf, walk.pc + 2)[0] if buf[walk.pc] == 0x1A else _U32.unpack_from(buf, walk.pc + 2)[0]
         return dx.dex.string(index) if index < dx.dex.string_count else None
+
+    def _made_of(self, dx: _Dex, walk: _Walk, loaded: str | None, ref: tuple[str, str], position: int, at: int) -> Fate | None:
+        """What a carrying call makes of the value, when that is no address: REWRITTEN, an
+        IDENTIFIER's authority, or INSIDE another URL; None when the call just carries it."""
+        if position == 0:
+            rewritten = loaded is not None and ref in sinks.REPLACES and self._rewritten(dx, walk, loaded, at)
+            return Fate.REWRITTEN if rewritten else None
+        if position != 1:
+            return None
+        if ref in sinks.AUTHORITIES:
+            return self._authority(dx, walk, at)
+        if ref in sinks.APPENDS and self._piece(loaded):
+            return self._inside(dx, walk, at)
+        return None
 
     @staticmethod
     def _piece(loaded: str | None) -> bool:
