@@ -35,7 +35,7 @@ def test_public_api() -> None:
     assert sorted(orgs.__all__) == sorted([
         "Organisation", "DomainMatch", "NetworkInfo", "AnycastPrefix", "normalise_host", "special_use_domain",
         "registrable_domain", "organisation", "top_parent", "home_countries", "match_domain", "network",
-        "anycast_prefix", "dataset_info",
+        "anycast_prefix", "dataset_info", "table_size",
     ])
 
 
@@ -325,3 +325,14 @@ def test_an_acquisition_says_the_current_owner_and_since_when() -> None:
     hit = attribute_host("ws.tapjoyads.com")
     assert hit.organisation == "Tapjoy, Inc." and hit.parent == "Unity Software Inc."
     assert any("part of Unity Software Inc. (US) since 2022" in f.fact for f in hit.evidence)
+
+
+def test_the_table_says_its_size() -> None:
+    from datatrail.knowledge.orgs import table_size
+
+    doc = _doc()
+    orgs_n = len(doc["organisations"])
+    domains = sum(len(o.get("domains", ())) for o in doc["organisations"].values())
+    hosting = sum(len(o.get("hosting", ())) for o in doc["organisations"].values())
+    assert table_size() == (f"{orgs_n} organisations, {domains} domains and {hosting} hosting domains, "
+                            f"{len(doc['asns'])} AS numbers")

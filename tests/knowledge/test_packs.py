@@ -5,6 +5,7 @@ so in every fact, and is listed with its licence; the command line shows the lic
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,6 +108,7 @@ def test_the_command_line_shows_the_licence_and_needs_it_accepted(home: Path, ca
     assert main(["data"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "data packs (installed by you" in out and "CC BY-NC-SA 4.0" in out
+    assert re.search(r"^  size     \d+ organisations, \d+ domains", out, re.M)  # datatrail's own table
     assert main(["data", "--format", "json"]) == EXIT_OK
     rows = json.loads(capsys.readouterr().out)
     assert [r["name"] for r in rows if r.get("pack")] == ["ghostery-trackerdb"]

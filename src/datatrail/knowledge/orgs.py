@@ -53,6 +53,7 @@ __all__ = [
     "network",
     "anycast_prefix",
     "dataset_info",
+    "table_size",
 ]
 
 _FILE = "orgs.json"
@@ -265,3 +266,11 @@ def anycast_prefix(ip: IPv4Address | IPv6Address) -> AnycastPrefix | None:
 def dataset_info() -> list[dict[str, str]]:
     """Provenance of the organisation table and the Public Suffix List snapshot."""
     return [dict(_table().meta), dict(psl.dataset_info())]
+
+
+def table_size() -> str:
+    """How much the organisation table holds, in words (``datatrail data`` shows it)."""
+    table = _table()
+    hosting = sum(1 for e in table.domains.values() if e.hosting)
+    return (f"{len(table.orgs)} organisations, {len(table.domains) - hosting} domains and {hosting} hosting domains, "
+            f"{len(table.networks)} AS numbers")

@@ -136,6 +136,11 @@ def _list(args: argparse.Namespace, err: Errors) -> int:
                  world_map_dataset()]
         rows += [d for d in extra if d["name"] not in names]
         rows += [_pack_row(p) for p in installed]
+        from datatrail.knowledge.orgs import table_size
+
+        for row in rows:
+            if row["name"] == "datatrail-orgs":
+                row["size"] = table_size()
     except DatatrailError as exc:
         err.print(f"datatrail: error: {exc}")
         return EXIT_INPUT
@@ -145,7 +150,8 @@ def _list(args: argparse.Namespace, err: Errors) -> int:
     shipped = [r for r in rows if not r.get("pack")]
     text = "".join(
         f"{row['name']}  {row['version']}  {row['date'] or 'no date'}\n"
-        f"  license  {row['license']}\n  source   {row['source']}\n  sha256   {row['sha256'] or '-'}\n\n"
+        + (f"  size     {row['size']}\n" if row.get("size") else "")
+        + f"  license  {row['license']}\n  source   {row['source']}\n  sha256   {row['sha256'] or '-'}\n\n"
         for row in shipped)
     where = packs.data_dir() / "packs"
     if installed:
