@@ -97,11 +97,14 @@ def test_data_json(capsys: pytest.CaptureFixture[str]) -> None:
     rows = json.loads(capsys.readouterr().out)
     names = [r["name"] for r in rows]
     assert len(names) == len(set(names))
+    assert "organisations" in next(r for r in rows if r["name"] == "datatrail-orgs")["size"]
     assert {"aosp-permissions", "permission-categories", "android-attrs", "dbip-country-lite", "iptocc-rir",
             "ip-location-db-asn", "datatrail-orgs", "datatrail-jurisdictions", "public-suffix-list",
             "iso-3166-countries", "world-map"} <= set(names)  # world-map: the HTML map, listed in the README too
     for row in rows:
-        assert set(row) == DATASET_FIELDS
+        # Every row has the dataset fields; datatrail's organisation table says its size too, and
+        # data packs (none here) what they hold.
+        assert DATASET_FIELDS <= set(row) and set(row) - DATASET_FIELDS <= {"size", "pack", "format", "organisations", "domains", "path"}
         assert re.fullmatch(r"[0-9a-f]{64}", row["sha256"]), row["name"]
         assert row["license"] and row["version"]
 
