@@ -85,19 +85,18 @@ def _edited(text: str, doc: dict[str, Any], incoming: dict[str, Any], add_domain
     lines = text.split("\n")
     for org_id, domains in add_domains.items():
         wanted = [d for d in domains if d in table.get(org_id, {}).get("domains", ())]
-        if not wanted:
+        start = next((i for i, line in enumerate(lines) if line.startswith(f'  {json.dumps(org_id)}: {{')), None)
+        if not wanted or start is None:
             continue
-        start = next(i for i, line in enumerate(lines) if line.startswith(f'  {json.dumps(org_id)}: {{'))
         for i in range(start, len(lines)):
-            if '"domains": [' in lines[i]:
-                have = set(json.loads("{" + lines[i].split('"domains": [', 1)[1].split("]", 1)[0].join(['"d": [', "]"]) + "}")["d"])
-                fresh = [d for d in wanted if d not in have]
+            listed = re.search(r'"domains": \[([^\]]*)\]', lines[i])
+            if listed:
+                fresh = [d for d in wanted if d not in json.loads(f"[{listed.group(1)}]")]
                 if fresh:
                     lines[i] = lines[i].replace('"domains": [', '"domains": [' + "".join(json.dumps(d) + ", " for d in fresh), 1)
                 break
-    close = next(i for i, line in enumerate(lines) if line == " }," and any(x.startswith('  "') for x in lines[i - 1:i]) and
-                 any(line2.startswith(' "organisations"') for line2 in lines[:i]) and not any(
-                     line3.startswith(' "asns"') for line3 in lines[:i]))
+    opened = lines.index(' "organisations": {')
+    close = lines.index(" },", opened)
     added = [org_id for org_id in incoming if org_id in table]
     if added:
         if not lines[close - 1].endswith(","):

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from datatrail.cluster.output import Seen, run_key
+from datatrail.errors import InputError
 from datatrail.formats.common.regular import open_regular
 from datatrail.store import Store, open_store
 from datatrail.store.catalogue import record_report
@@ -30,7 +31,7 @@ def _sha256(path: Path) -> str | None:
         with open_regular(path) as fh:
             while chunk := fh.read(_CHUNK):
                 digest.update(chunk)
-    except Exception:  # noqa: BLE001 - unreadable here: the worker says why, as a local scan would
+    except (OSError, InputError):  # unreadable here: the worker says why, as a local scan would
         return None
     return digest.hexdigest()
 

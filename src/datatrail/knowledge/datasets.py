@@ -9,8 +9,10 @@ from functools import cache
 from datatrail.formats.android import attrs as android_attrs
 from datatrail.knowledge import api_access, packs, sdks
 from datatrail.knowledge.geo import attribution_dataset_info
+from datatrail.knowledge.ios_usage import ios_dataset_ref
 from datatrail.knowledge.permissions import dataset_info
 from datatrail.model.report import DatasetRef
+from datatrail.version import __version__
 
 __all__ = ["dataset_refs", "scan_key"]
 
@@ -44,8 +46,5 @@ def scan_key() -> str:
     """This tool's version and the digests of every dataset it reads (the data packs installed
     too): what makes two reports of the same bytes the same. Stored with each report a corpus
     scan or the service records, so a rerun can tell what it need not scan again."""
-    from datatrail.knowledge.ios_usage import ios_dataset_ref
-    from datatrail.version import __version__
-
     parts = [__version__, *sorted(f"{r.name}={r.sha256}" for r in (*dataset_refs(), ios_dataset_ref()))]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]

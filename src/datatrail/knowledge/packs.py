@@ -29,7 +29,7 @@ from datatrail.errors import DatatrailError
 from datatrail.knowledge import geo, orgs
 
 __all__ = [
-    "PackInfo", "PackMatch", "PackError", "data_dir", "read_pack_file", "licence_of", "install", "remove",
+    "PackFile", "PackInfo", "PackMatch", "PackError", "data_dir", "read_pack_file", "licence_of", "install", "remove",
     "installed_packs", "match_domain", "reset",
 ]
 
@@ -62,6 +62,16 @@ class PackInfo(NamedTuple):
     organisations: int
     domains: int
     path: Path
+
+
+class PackFile(NamedTuple):
+    """A dataset file read and checked, ready to install (its licence to show first)."""
+
+    path: Path
+    format: str
+    table: dict[str, Any]
+    """The normalised table: organisations and domains."""
+    sha256: str
 
 
 class PackMatch(NamedTuple):
@@ -125,8 +135,8 @@ def _trackerdb(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {"organisations": {k: v for k, v in organisations.items() if k in used}, "domains": domains}
 
 
-def read_pack_file(path: Path) -> tuple[str, dict[str, Any], str]:
-    """(format, normalised table, sha256) of a dataset file; PackError when it is none datatrail reads."""
+def read_pack_file(path: Path) -> PackFile:
+    """The dataset file read, checked and normalised; PackError when it is none datatrail reads."""
     try:
         size = path.stat().st_size
         if not path.is_file():
@@ -144,7 +154,7 @@ def read_pack_file(path: Path) -> tuple[str, dict[str, Any], str]:
         raise PackError(f"{path}: not a dataset datatrail knows (a JSON object is expected)")
     if "organizations" in doc and "patterns" in doc:
         try:
-            return TRACKERDB, _trackerdb(doc), hashlib.sha256(data).hexdigest()
+            return PackFile(path, TRACKERDB, _trackerdb(doc), hashlib.sha256(data).hexdigest())
         except PackError as exc:
             raise PackError(f"{path}: {exc}") from exc
     raise PackError(f"{path}: not a dataset datatrail knows; it reads Ghostery's TrackerDB (dist/trackerdb.json)")
@@ -155,15 +165,16 @@ def licence_of(fmt: str) -> str:
     return _LICENCES[fmt]
 
 
-def install(path: Path, name: str | None = None) -> PackInfo:
-    """Check ``path`` and install it as the pack ``name`` (default: its format's name), replacing
-    one of that name. PackError when the file is not a dataset datatrail reads, or the data
-    directory cannot be written."""
+def install(source: Path | PackFile, name: str | None = None) -> PackInfo:
+    """Install a dataset file (a path, or one :func:`read_pack_file` has read already) as the pack
+    ``name`` (default: its format's name), replacing one of that name. PackError when the file is
+    not a dataset datatrail reads, or the data directory cannot be written."""
     import datetime
     import shutil
     import tempfile
 
-    fmt, table, sha256 = read_pack_file(path)
+    pack = source if isinstance(source, PackFile) else read_pack_file(source)
+    path, fmt, table, sha256 = pack
     name = name or fmt
     if not _NAME.match(name):
         raise PackError(f"{name!r} is not a pack name (lowercase letters, digits, '.', '_' and '-')")

@@ -86,9 +86,9 @@ NOT_HOSTS: Final = frozenset({Fate.FILE, Fate.REWRITTEN})
 _U16: Final = struct.Struct("<H")
 _U32: Final = struct.Struct("<I")
 _URL_START: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+"""A string that starts a URL of its own."""
 _HOST_PART: Final = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*://)?([^/?#\s]*)")
 """A URL's or a bare host's authority: what a replacement must touch to rewrite the host."""
-"""A string that starts a URL of its own."""
 _URL_UP_TO_PATH: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s]+[/?#]")
 """A URL whose host is closed by a path, query or fragment: what is appended after it is not its host."""
 
@@ -430,7 +430,7 @@ class _Follower:
     def _piece(loaded: str | None) -> bool:
         """A constant that does not start a URL (``.x.com/post``): only such a piece can continue
         a URL a builder already holds."""
-        return bool(loaded) and _URL_START.match(loaded or "") is None
+        return loaded is not None and loaded != "" and _URL_START.match(loaded) is None
 
     def _rewritten(self, dx: _Dex, walk: _Walk, text: str, at: int) -> bool:
         """Whether ``text.replace(a, b)`` at ``at``, with constants ``a`` and ``b``, changes its

@@ -7,10 +7,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors, Parser, write_output
 from datatrail.errors import DatatrailError
+
+if TYPE_CHECKING:
+    from datatrail.knowledge.packs import PackInfo
 
 __all__ = ["NAME", "register", "run"]
 
@@ -63,12 +66,12 @@ def _add(args: argparse.Namespace, err: Errors) -> int:
         return EXIT_USAGE
     path = Path(args.target)
     try:
-        fmt, _table, _sha = packs.read_pack_file(path)
+        pack = packs.read_pack_file(path)
     except DatatrailError as exc:
         err.print(f"datatrail: error: {exc}")
         return EXIT_INPUT
-    licence = packs.licence_of(fmt)
-    sys.stderr.write(f"{path} is {fmt}, licensed {licence}.\n"
+    licence = packs.licence_of(pack.format)
+    sys.stderr.write(f"{path} is {pack.format}, licensed {licence}.\n"
                      "It is installed for you alone and never shipped; reports that use it will say so.\n")
     if not args.yes:
         if not sys.stdin.isatty():
@@ -80,7 +83,7 @@ def _add(args: argparse.Namespace, err: Errors) -> int:
             err.print("datatrail: not installed")
             return EXIT_USAGE
     try:
-        info = packs.install(path, args.name)
+        info = packs.install(pack, args.name)
     except DatatrailError as exc:
         err.print(f"datatrail: error: {exc}")
         return EXIT_INPUT
@@ -109,7 +112,7 @@ def _remove(args: argparse.Namespace, err: Errors) -> int:
     return EXIT_OK
 
 
-def _pack_row(info: Any) -> dict[str, Any]:
+def _pack_row(info: PackInfo) -> dict[str, Any]:
     return {"name": info.name, "version": info.installed, "source": info.source, "license": info.license,
             "sha256": info.sha256, "date": info.installed, "pack": True, "format": info.format,
             "organisations": info.organisations, "domains": info.domains, "path": str(info.path)}
@@ -120,6 +123,7 @@ def _list(args: argparse.Namespace, err: Errors) -> int:
     from datatrail.knowledge.datafile import read_data_file
     from datatrail.knowledge.datasets import dataset_refs
     from datatrail.knowledge.geo import attribution_dataset_info
+    from datatrail.knowledge.orgs import table_size
     from datatrail.labels.taxonomy import dataset_info as label_taxonomy_info
     from datatrail.report.html.worldmap import world_map_dataset
 
@@ -136,8 +140,6 @@ def _list(args: argparse.Namespace, err: Errors) -> int:
                  world_map_dataset()]
         rows += [d for d in extra if d["name"] not in names]
         rows += [_pack_row(p) for p in installed]
-        from datatrail.knowledge.orgs import table_size
-
         for row in rows:
             if row["name"] == "datatrail-orgs":
                 row["size"] = table_size()

@@ -44,7 +44,7 @@ from datatrail.formats.android.dex import HEADER_SIZE, DexFile
 from datatrail.formats.common.buffer import Buffer
 from datatrail.model.diagnostic import Level
 
-__all__ = ["CodeRefs", "CodeScan", "INSTRUCTION_WIDTH", "MethodCode", "Site", "Users", "class_parents", "class_parent_table", "nop_width", "superclass_descriptors"]
+__all__ = ["CodeRefs", "CodeScan", "INSTRUCTION_WIDTH", "MethodCode", "Site", "Users", "class_parents", "class_parent_table", "nop_width", "read_leb128", "superclass_descriptors"]
 
 Users = dict[int, list[tuple[str, str]]]
 """Target index -> ``[(class descriptor, method name)]`` of the code using it."""
@@ -317,6 +317,16 @@ def _uleb(buf: Buffer, p: int) -> tuple[int, int]:
             return value, p
         shift += 7
     raise ValueError("ULEB128 longer than five bytes")
+
+
+def read_leb128(buf: Buffer, p: int, *, signed: bool = False) -> tuple[int, int]:
+    """(S|U)LEB128 at ``p``: (value, next position). ValueError past five bytes, IndexError past
+    the buffer."""
+    value, after = _uleb(buf, p)
+    bits = 7 * (after - p)
+    if signed and value >> (bits - 1) & 1:
+        value -= 1 << bits
+    return value, after
 
 
 class CodeRefs:

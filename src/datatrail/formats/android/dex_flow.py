@@ -24,7 +24,7 @@ import struct
 from collections.abc import Callable
 from typing import Final, NamedTuple
 
-from datatrail.formats.android.dex_code import INSTRUCTION_WIDTH, CodeRefs, nop_width
+from datatrail.formats.android.dex_code import INSTRUCTION_WIDTH, CodeRefs, nop_width, read_leb128
 from datatrail.formats.common.buffer import Buffer
 
 __all__ = ["Use", "MethodGraphs", "constant_argument", "receiver_constant", "receiver_constants", "try_blocks", "loaded_register", "CALL", "RETURN", "FIELD", "ARRAY", "CUT", "CARRY_RESULT", "CARRY_RECEIVER", "Carry", "walk_from"]
@@ -115,6 +115,7 @@ def loaded_register(buf: Buffer, pc: int) -> int:
     ``sget-object`` write vAA, ``iget-object`` vA; where a walk of what it loaded starts."""
     return buf[pc + 1] & 0xF if buf[pc] == 0x54 else buf[pc + 1]
 
+
 _OBJECT_WRITES_A: Final = frozenset([0x54])  # iget-object vA
 _OBJECT_WRITES_AA: Final = frozenset([0x0D, 0x46, 0x62])  # move-exception, aget-object, sget-object
 _ORIGIN_STEPS: Final = 2000
@@ -132,23 +133,6 @@ _HANDLER_EDGES: Final = 200_000
 origins; past it the method's answers are "not created here"."""
 
 
-def _leb(buf: Buffer, p: int, limit: int, signed: bool) -> tuple[int, int]:
-    """A (s|u)leb128 of at most five bytes at ``p``: (value, the offset after it)."""
-    value = shift = 0
-    for _ in range(5):
-        if p >= limit:
-            raise ValueError("cut")
-        b = buf[p]
-        p += 1
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            if signed and b & 0x40:
-                value -= 1 << shift
-            return value, p
-    raise ValueError("too long")
-
-
 def try_blocks(buf: Buffer, start: int, end: int) -> list[tuple[int, int, list[int]]] | None:
     """The method's try blocks as (first byte, end byte, handler entries) over the instructions
     at ``[start, end)``, read from the code item's ``tries`` and handler list after them; None
@@ -158,32 +142,32 @@ def try_blocks(buf: Buffer, start: int, end: int) -> list[tuple[int, int, list[i
     tries = _U16.unpack_from(buf, start - 10)[0]  # registers, ins, outs, tries_size
     if not tries:
         return []
-    size = len(buf)
     at = end + (2 if (end - start) % 4 else 0)  # tries start 4-byte aligned
     table = at + 8 * tries
-    if table > size:
+    if table > len(buf):
         return None
     out: list[tuple[int, int, list[int]]] = []
     entries = 0
     try:
         for k in range(tries):
             first_unit, count, handler_off = struct.unpack_from("<IHH", buf, at + 8 * k)
-            pairs, p = _leb(buf, table + handler_off, size, signed=True)
+            pairs, p = read_leb128(buf, table + handler_off, signed=True)
             entries += abs(pairs) + 1
             if entries > _HANDLER_ENTRIES:
                 return None
             targets: list[int] = []
             for _ in range(abs(pairs)):
-                _type, p = _leb(buf, p, size, signed=False)
-                addr, p = _leb(buf, p, size, signed=False)
+                _type, p = read_leb128(buf, p)
+                addr, p = read_leb128(buf, p)
                 targets.append(start + 2 * addr)
             if pairs <= 0:  # a catch-all follows
-                addr, p = _leb(buf, p, size, signed=False)
+                addr, p = read_leb128(buf, p)
                 targets.append(start + 2 * addr)
             out.append((start + 2 * first_unit, start + 2 * (first_unit + count), targets))
-    except (ValueError, struct.error):
+    except (ValueError, IndexError, struct.error):
         return None
     return out
+
 
 Judge = Callable[[int, int], "bool | tuple[int, int] | None"]
 """What one instruction says of a value looked for back from a use: see :meth:`_Origins.back`."""
@@ -206,13 +190,13 @@ def _writes(buf: Buffer, q: int, r: int) -> bool:
     op = buf[q]
     return op in _WRITES_AA and buf[q + 1] == r or op in _WRITES_A and buf[q + 1] & 0xF == r or _copy_source(buf, q, r) is not None
 
+
 class _Origins:
     """Where the object a register holds at an instruction came from, looking back along every
     path to it: whether the method created it itself (``new-instance``, ``new-array``,
     ``filled-new-array``, or a carrying call's result: what ``append`` returns is the builder it
-    was called on). A parameter, a field, an array's element, what another call returns, an
-    exception handler's entry (exception edges are not followed) or a search over budget is
-    "not created here"."""
+    was called on). A parameter, a field, an array's element, what another call returns, or a
+    search over budget is "not created here". The graph has the try blocks' exception edges."""
 
     def __init__(self, buf: Buffer, start: int, end: int, carry: Carry, budget: list[int] | None = None) -> None:
         self.buf, self.start, self.end, self.carry = buf, start, end, carry
@@ -368,6 +352,7 @@ class _Origins:
             return False  # a field's, an array's, an exception
         return True if _writes(buf, q, r) else None  # a number or a constant: no container on this path
 
+
 class MethodGraphs:
     """The control-flow graphs of one file's methods, built once each, for the questions of
     where a value came from (:func:`constant_argument`, :func:`receiver_constant`,
@@ -448,6 +433,7 @@ def _receiver_setters(refs: CodeRefs, start: int, end: int, at: int, setter: Cal
         return (not last) if _writes(buf, q, r) else None
 
     return found if origins.back(at, regs[0], judge, entry_settles=not last) else None
+
 
 def receiver_constant(refs: CodeRefs, start: int, end: int, at: int, setter: Callable[[int], bool],
                       carry: Carry, graphs: MethodGraphs | None = None) -> int | None:
