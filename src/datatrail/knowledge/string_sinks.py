@@ -15,7 +15,7 @@ from typing import Final
 
 __all__ = [
     "BUILDERS", "CONTAINERS", "WRAPPERS", "PEOPLE", "LOG_CLASSES", "COMPARES", "LOOKS", "FILE_NAMES", "CONTENT",
-    "is_exception_class", "is_log_call", "KEYED_PEOPLE", "AUTHORITIES", "SCHEMES", "APPENDS", "REPLACES",
+    "is_exception_class", "is_log_call", "KEYED_PEOPLE", "NAME_SOURCES", "AUTHORITIES", "SCHEMES", "APPENDS", "REPLACES",
 ]
 
 _SB = ("Ljava/lang/StringBuilder;", "Ljava/lang/StringBuffer;")
@@ -105,6 +105,14 @@ COMPARES: Final = frozenset(
 )
 """Calls that only compare the string with another: the code recognises a host (the one a
 redirect goes to, the APN in use), it does not connect to it."""
+
+NAME_SOURCES: Final = frozenset({
+    # The extra information of the active network: on a mobile network, its access point's
+    # name (APN), such as "cmwap" or "epc.tmobile.com", which is no host the code contacts.
+    ("Landroid/net/NetworkInfo;", "getExtraInfo"),
+})
+"""Calls returning names that are not hosts even when they have a host's shape: a constant
+only compared with what they return is such a name too."""
 
 LOOKS: Final = frozenset(
     [("Ljava/lang/String;", m) for m in ("length", "isEmpty", "hashCode", "charAt", "codePointAt", "toCharArray")]

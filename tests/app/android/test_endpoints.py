@@ -487,3 +487,19 @@ def test_native_libraries_in_config_splits_are_scanned(tmp_path: Path) -> None:
     (dest,) = [d for d in scanned.destinations if d.endpoint.host == "api.split-native.cn"]
     assert dest.endpoint.sources[0].location == source.location
     assert dest.attribution.query == "api.split-native.cn"
+
+
+def test_a_field_of_a_record_in_a_message_is_no_host() -> None:
+    # Countly's demo: "user.org" is one of user.name, user.email, user.phone, user.username.
+    template = "{} will be cast to String"
+    family = [template.format(f"user.{k}") for k in ("org", "name", "email", "phone", "username")]
+    report = endpoints_in_strings(family)
+    assert [e.host for e in report.endpoints] == []
+    assert "user.org" in {x for r in report.rejected if r.reason == "member-name" for x in r.examples}
+    # Alone, or beside other hosts, it stays what it was.
+    assert hosts(template.format("user.org")) == ["user.org"]
+    assert hosts(*(template.format(f"user.{k}") for k in ("org", "net", "com"))) == ["user.com", "user.net", "user.org"]
+    # A URL names a host whatever its neighbours.
+    assert "user.org" in hosts("see https://user.org/x", *family)
+    # A whole string is no record's field: "api.example.cn" beside property keys stays.
+    assert hosts("api.example.cn", "api.example.key", "api.example.secret", "api.example.token") == ["api.example.cn"]

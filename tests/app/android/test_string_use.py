@@ -169,3 +169,26 @@ def test_a_host_rewritten_before_use_is_not_a_host() -> None:
     named = {d.endpoint.host for d in report.destinations} | {d.endpoint.host for d in report.references}
     assert "live.com" not in named
     assert "api.deezer.com" in {d.endpoint.host for d in report.destinations}
+
+
+def _named(name: str) -> set[str]:
+    report = _report(name)
+    return {d.endpoint.host for d in report.destinations} | {d.endpoint.host for d in report.references}
+
+
+def test_a_host_compared_with_the_access_points_name_is_a_name() -> None:
+    # Tencent's open SDK: getActiveNetworkInfo().getExtraInfo().toLowerCase().startsWith("epc.tmobile.com"),
+    # beside "cmwap", "cmnet", "uniwap": APN names - neither a destination nor a reference.
+    assert "epc.tmobile.com" not in _named("xpush-xg-demo.apk")
+
+
+def test_a_host_given_where_the_code_gives_package_names_is_a_name() -> None:
+    # Branch's SharingHelper.SHARE_WITH enum: FACEBOOK("com.facebook.katana"), …, WECHAT("jom.tencent.mm").
+    named = _named("branch-testbed.apk")
+    assert "jom.tencent.mm" not in named
+    assert {"api2.branch.io", "cdn.branch.io"} <= {d.endpoint.host for d in _report("branch-testbed.apk").destinations}
+
+
+def test_a_field_named_in_a_log_message_is_no_host() -> None:
+    # Countly: "user.org will be cast to String", beside "user.email …", "user.phone …".
+    assert "user.org" not in _named("countly-sample.apk")

@@ -25,9 +25,11 @@ from datatrail.formats.android.dex_flow import (
     FIELD,
     RETURN,
     Use,
+    argument_sources,
     constant_argument,
     receiver_constant,
     receiver_constants,
+    sibling_constants,
     try_blocks,
     walk_from,
 )
@@ -425,3 +427,53 @@ def test_try_blocks_of_hand_made_code() -> None:
     many = bytes([1]) + bytes([60]) + bytes([1, 0]) * 60
     blob, start, end = _code_item(u16(0x0E), [(0, 1, 1)] * 4000, many)
     assert try_blocks(blob, start, end) is None
+
+
+NETINFO = "Landroid/net/NetworkInfo;"
+STRING = "Ljava/lang/String;"
+SDK = "Lcom/other/Sdk;"
+
+
+def test_the_call_a_compared_value_came_from() -> None:
+    def fn(ix: Index) -> bytes:
+        # 0 v0 = v2.getExtraInfo(); 4 v0 = v0.toLowerCase(); 8 const-string v1 HOST; 10 v0.startsWith(v1)
+        # 13 if-eqz v3 +3 -> 16; 15 v0 = v3 (the parameter); 16 v0.startsWith(v1)
+        return (virtual(ix.m(NETINFO, "getExtraInfo"), 2) + move_result_object(0) + virtual(ix.m(STRING, "toLowerCase"), 0)
+                + move_result_object(0) + const_string(1, ix.s(HOST)) + virtual(ix.m(STRING, "startsWith"), 0, 1)
+                + u16(0x38 | 3 << 8, 3) + u16(0x07 | (0 | 3 << 4) << 8) + virtual(ix.m(STRING, "startsWith"), 0, 1)
+                + RETURN_VOID)
+
+    built = build_code_dex(_code(fn), refs=[*REFS, (NETINFO, "getExtraInfo"), (STRING, "toLowerCase"), (STRING, "startsWith")],
+                           fields=FIELDS, strings=[HOST])
+    dex = DexFile(built.blob, "flow.dex")
+    refs, ix = CodeRefs(dex), built.index
+    (site,) = refs.sites(strings=[ix.s(HOST)])[(2, ix.s(HOST))]
+    first, second = site.start + 2 * 10, site.start + 2 * 16
+    assert dex.buffer[first] == 0x6E and dex.buffer[second] == 0x6E
+    lower = {ix.m(STRING, "toLowerCase"): CARRY_RESULT}
+    assert argument_sources(refs, site.start, site.end, first, 0, lambda m: lower.get(m, 0)) == [ix.m(NETINFO, "getExtraInfo")]
+    # Not knowing that toLowerCase returns its receiver's text, it is where the value came from.
+    assert argument_sources(refs, site.start, site.end, first, 0, lambda m: 0) == [ix.m(STRING, "toLowerCase")]
+    assert argument_sources(refs, site.start, site.end, first, 1, lambda m: 0) is None  # a constant
+    # On one path to the second comparison the value is a parameter: unknown.
+    assert argument_sources(refs, site.start, site.end, second, 0, lambda m: lower.get(m, 0)) is None
+
+
+def test_the_constants_other_calls_of_a_method_are_given() -> None:
+    names = ["com.facebook.katana", "com.twitter.android"]
+
+    def fn(ix: Index) -> bytes:
+        # Sdk.config(NAME0); Sdk.config(NAME1); Sdk.config(v2); Sdk.config(HOST); Log.d(HOST)
+        return (const_string(0, ix.s(names[0])) + static(ix.m(SDK, "config"), 0)
+                + const_string(0, ix.s(names[1])) + static(ix.m(SDK, "config"), 0) + static(ix.m(SDK, "config"), 2)
+                + const_string(0, ix.s(HOST)) + static(ix.m(SDK, "config"), 0) + static(ix.m(LOG, "d"), 0) + RETURN_VOID)
+
+    built = build_code_dex(_code(fn), refs=REFS, fields=FIELDS, strings=[HOST, *names])
+    dex = DexFile(built.blob, "flow.dex")
+    refs, ix = CodeRefs(dex), built.index
+    (site,) = refs.sites(strings=[ix.s(HOST)])[(2, ix.s(HOST))]
+    at = site.start + 2 * 15
+    assert dex.buffer[at] == 0x71  # the call given HOST
+    assert sorted(sibling_constants(refs, site.start, site.end, at, 0)) == sorted(ix.s(n) for n in names)
+    assert sibling_constants(refs, site.start, site.end, site.start + 2 * 18, 0) == []  # Log.d is called once
+    assert sibling_constants(refs, site.start, site.end, at, 1) == []  # no such argument

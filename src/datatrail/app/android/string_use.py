@@ -33,6 +33,7 @@ from enum import IntEnum
 from typing import Final
 
 from datatrail.app.android.artifact import AndroidArtifact
+from datatrail.app.shared.hosts import check_host
 from datatrail.app.shared.strings import NETWORK_SCHEMES
 from datatrail.formats.android.dex import DexFile
 from datatrail.formats.android.dex_code import CodeRefs, MethodCode, class_parent_table, class_parents
@@ -43,10 +44,12 @@ from datatrail.formats.android.dex_flow import (
     FIELD,
     RETURN,
     MethodGraphs,
+    argument_sources,
     constant_argument,
     loaded_register,
     receiver_constant,
     receiver_constants,
+    sibling_constants,
     walk_from,
 )
 from datatrail.knowledge import string_sinks as sinks
@@ -60,13 +63,14 @@ class Fate(IntEnum):
 
     NOWHERE = 0
     FILE = 1
-    REWRITTEN = 2
-    INSIDE = 3
-    IDENTIFIER = 4
-    COMPARED = 5
-    CONTENT = 6
-    PEOPLE = 7
-    FETCHED = 8
+    NAME = 2
+    REWRITTEN = 3
+    INSIDE = 4
+    IDENTIFIER = 5
+    COMPARED = 6
+    CONTENT = 7
+    PEOPLE = 8
+    FETCHED = 9
     """May reach the network: the endpoint reading stands."""
 
 
@@ -77,10 +81,11 @@ FATE_REASONS: Final = {
     Fate.INSIDE: "inside another URL's path or query, after its host: that host is the one contacted",
     Fate.IDENTIFIER: "the authority of an identifier URI (a scheme that names no server), not an address",
     Fate.FILE: "a file name, not a host",
+    Fate.NAME: "a name of another kind (an access point's, an app package's), not a host",
     Fate.REWRITTEN: "rewritten before any use (String.replace on its host name): not the host the code uses",
 }
 
-NOT_HOSTS: Final = frozenset({Fate.FILE, Fate.REWRITTEN})
+NOT_HOSTS: Final = frozenset({Fate.FILE, Fate.NAME, Fate.REWRITTEN})
 """Fates that say the string is no host at all: neither a destination nor a reference."""
 
 _U16: Final = struct.Struct("<H")
@@ -91,6 +96,11 @@ _HOST_PART: Final = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*://)?([^/?#\s]*)")
 """A URL's or a bare host's authority: what a replacement must touch to rewrite the host."""
 _URL_UP_TO_PATH: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s]+[/?#]")
 """A URL whose host is closed by a path, query or fragment: what is appended after it is not its host."""
+
+_DOTTED_NAME: Final = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
+"""A lowercase dotted name, the shape both of a bare host name and of a Java package name."""
+_SIBLING_NAMES: Final = 3
+"""Package names among a call's other constants that make a host-shaped one a name too."""
 
 _DEPTH: Final = 5
 """Levels of following: into a helper, back to a caller, to a field's readers (a listener's
@@ -345,8 +355,12 @@ class _Follower:
                 fate = made.get((u.target, u.position, u.at))
                 if fate is None:
                     fate = self._call(dx, u.target)
+                if fate is Fate.COMPARED and self._compared_with_name(dx, key, u.position, u.at):
+                    fate = Fate.NAME
                 if fate is None and u.position >= 0:
                     fate = self._keyed(dx, key, u.target, u.position, u.at)
+                if fate is None and loaded is not None and self._among_names(dx, key, loaded, u.position, u.at):
+                    fate = Fate.NAME
                 if fate is None:
                     node.children.append(_Into(key.dex, u.target, u.position))
                 else:
@@ -392,6 +406,28 @@ class _Follower:
         if index is not None and index < dx.dex.string_count and dx.dex.string(index) in keyed[2]:
             return Fate.PEOPLE
         return None
+
+    @staticmethod
+    def _compared_with_name(dx: _Dex, walk: _Walk, position: int, at: int) -> bool:
+        """Whether the other side of a comparison of two values is a name that is no host (the
+        network's access point: ``getExtraInfo().startsWith("epc.tmobile.com")``)."""
+        if position not in (0, 1):
+            return False
+        sources = argument_sources(dx.refs, walk.start, walk.end, at, 1 - position, dx.carry, dx.graphs)
+        return sources is not None and all(dx.method(m) in sinks.NAME_SOURCES for m in sources)
+
+    @staticmethod
+    def _among_names(dx: _Dex, walk: _Walk, loaded: str, position: int, at: int) -> bool:
+        """Whether the call is given the host where the method's other calls of it are given
+        package names (an enum of apps to share with: ``"com.facebook.katana"``, …,
+        ``"jom.tencent.mm"``): one of a list of names, not a host."""
+        if position < 0 or not _DOTTED_NAME.fullmatch(loaded):
+            return False
+        siblings = {dx.dex.string(i) for i in sibling_constants(dx.refs, walk.start, walk.end, at, position, dx.graphs)
+                    if i < dx.dex.string_count}
+        siblings.discard(loaded)
+        names = [t for t in siblings if _DOTTED_NAME.fullmatch(t) and not check_host(t, in_url=False).ok]
+        return len(names) >= _SIBLING_NAMES and len(names) * 3 >= len(siblings) * 2
 
     def _authority(self, dx: _Dex, walk: _Walk, at: int) -> Fate | None:
         """An identifier, when the host is the authority of a URI built with a constant scheme

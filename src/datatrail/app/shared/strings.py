@@ -28,6 +28,10 @@ judged once:
 * **Any** candidate equal to, or a dotted prefix of, a class or package the
   app's code defines or references is dropped (``cn.jpush.android`` is a
   package even though ``.android`` is a TLD).
+* A bare name inside longer text that other strings repeat with other last
+  labels, ones that make no host (``"user.org will be cast to String"`` beside
+  ``"user.email will be cast to String"`` and ``"user.phone …"``), is a field
+  of a record, not a domain.
 * Placeholders (``example.com``, ``localhost``), XML namespace and licence
   URLs, OAuth client IDs, and private, loopback or reserved addresses are
   dropped; e-mail addresses are listed apart.
@@ -49,7 +53,15 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import Callable, Final, Iterable, Sequence
 
-from datatrail.app.shared.hosts import CodeNames, HostVerdict, bare_name_problem, host_syntax, registrable_domain, version_like_ip
+from datatrail.app.shared.hosts import (
+    CodeNames,
+    HostVerdict,
+    bare_name_problem,
+    check_host,
+    host_syntax,
+    registrable_domain,
+    version_like_ip,
+)
 from datatrail.app.shared.mention_role import ENDPOINT, REFERENCE, RoleHint, documentation_page, is_stronger, role_in_text
 from datatrail.model.endpoint import Endpoint, EndpointReport, EndpointSource, Rejection
 
@@ -100,6 +112,10 @@ _MAX_EMAILS: Final = 50
 _MAX_EXAMPLES: Final = 5
 
 _MAX_LINES: Final = 200_000
+_MAX_FAMILY_NAMES: Final = 100_000
+"""Bare names inside longer text whose families are remembered (memory stays bounded)."""
+_FAMILY_MEMBERS: Final = 2
+"""Other members that are no host names which make a bare name a record's field."""
 
 
 _SEP: Final = "\n"
@@ -220,6 +236,10 @@ class StringScan:
         self.rejected = _Rejections()
         self._seen_texts: set[str] = set()
         self.emails: dict[str, None] = {}
+        self._families: dict[tuple[str, str], set[str]] = {}
+        """(text before a bare name and its stem, text after it) -> the last labels met there."""
+        self._family_of: dict[str, dict[str, tuple[str, str]]] = {}
+        """Bare name -> location -> its family, for names inside longer text."""
 
     # -- intake ------------------------------------------------------------
 
@@ -327,6 +347,11 @@ class StringScan:
             return
         if known is None and _QUERY_VALUE.search(s, 0, start):
             known = _QUERY_VALUE_HINT
+        if (start > 0 or end < len(s)) and len(self._family_of) < _MAX_FAMILY_NAMES:
+            stem, _, last = host_text.rpartition(".")
+            family = (s[:start] + stem, s[end:])
+            self._families.setdefault(family, set()).add(last)
+            self._family_of.setdefault(host_text, {}).setdefault(locate(index), family)
         self._add(host_text, locate(index), _clip(s, start, end), owner(index) if owner else None, strong=False,
                   role=known or role_in_text(s, start, end, url=False))
 
@@ -369,6 +394,21 @@ class StringScan:
             acc.locations.add(location)
             acc.add_source(EndpointSource(location, context, owner_class, role.role, role.reason))
 
+    def _member_name(self, acc: _Acc) -> bool:
+        """Whether every place names the host inside text that other strings repeat with other
+        last labels that make no host (``"user.org will be cast to String"`` beside
+        ``"user.email …"``, ``"user.phone …"``): a field of a record, not a domain."""
+        host = acc.verdict.host or ""
+        places = self._family_of.get(host, {})
+        if not places or len(places) < len(acc.locations):
+            return False
+        stem, _, own = host.rpartition(".")
+        for before, after in places.values():
+            others = self._families.get((before, after), set()) - {own}
+            if sum(1 for label in others if not check_host(f"{stem}.{label}", in_url=False).ok) < _FAMILY_MEMBERS:
+                return False
+        return True
+
     def candidates(self) -> list[tuple[str, tuple[EndpointSource, ...], int]]:
         """Every host-shaped candidate seen so far, before judgement: (host, first sources,
         number of places). For labelling tools and audits."""
@@ -396,6 +436,9 @@ class StringScan:
             else:
                 pending.append(acc)
         for acc in pending:
+            if self._member_name(acc):
+                self.rejected.add("member-name", acc.verdict.host or "")
+                continue
             problem = bare_name_problem(acc.verdict)
             # A URL elsewhere naming the same registrable domain settles an
             # ambiguous TLD, never a Java root or a version.

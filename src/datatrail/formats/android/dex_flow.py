@@ -27,7 +27,7 @@ from typing import Final, NamedTuple
 from datatrail.formats.android.dex_code import INSTRUCTION_WIDTH, CodeRefs, nop_width, read_leb128
 from datatrail.formats.common.buffer import Buffer
 
-__all__ = ["Use", "MethodGraphs", "constant_argument", "receiver_constant", "receiver_constants", "try_blocks", "loaded_register", "CALL", "RETURN", "FIELD", "ARRAY", "CUT", "CARRY_RESULT", "CARRY_RECEIVER", "Carry", "walk_from"]
+__all__ = ["Use", "MethodGraphs", "constant_argument", "argument_sources", "sibling_constants", "receiver_constant", "receiver_constants", "try_blocks", "loaded_register", "CALL", "RETURN", "FIELD", "ARRAY", "CUT", "CARRY_RESULT", "CARRY_RECEIVER", "Carry", "walk_from"]
 
 CALL: Final = 1
 """The value is an argument of a call: ``target`` the method_id, ``position`` its place in the
@@ -264,6 +264,12 @@ class _Origins:
         self.preds()
         return self._order.get(pc, -1)
 
+    def calls(self) -> list[int]:
+        """The offsets of the method's invoke instructions, in code order."""
+        buf = self.buf
+        self.preds()
+        return [pc for pc in self._order if buf[pc] in _INVOKE or buf[pc] in _INVOKE_RANGE]
+
     def back(self, pc: int, reg: int, judge: Judge, *, entry_settles: bool = False) -> bool:
         """Walk back from the instruction at ``pc``, whose register ``reg`` holds the value,
         along every path to it, asking ``judge(q, r)`` of each instruction ``q`` met while the
@@ -393,6 +399,63 @@ def constant_argument(refs: CodeRefs, start: int, end: int, at: int, position: i
         return None
     origins = graphs.of(start, end) if graphs is not None else _Origins(buf, start, end, lambda _m: 0)
     return origins.constant(at, regs[position])
+
+
+def argument_sources(refs: CodeRefs, start: int, end: int, at: int, position: int, carry: Carry,
+                     graphs: MethodGraphs | None = None) -> list[int] | None:
+    """The method_ids of the calls whose results the call at ``at`` is given as argument
+    ``position``, on every path to it: through copies, and through calls whose result ``carry``
+    says holds their receiver (``getExtraInfo().toLowerCase()`` comes from ``getExtraInfo``).
+    None when some path puts anything else there (a constant, a parameter, a field)."""
+    buf = refs.dex.buffer
+    regs = _call_args(buf, start, end, at)
+    if regs is None or not 0 <= position < len(regs):
+        return None
+    origins = graphs.of(start, end) if graphs is not None else _Origins(buf, start, end, carry)
+    found: list[int] = []
+
+    def judge(q: int, r: int) -> bool | tuple[int, int] | None:
+        if buf[q] == 0x0C and buf[q + 1] == r:  # move-result-object: what the call before it gave
+            call = origins.before(q)
+            cop = buf[call] if call >= 0 else 0
+            if not ((cop in _INVOKE or cop in _INVOKE_RANGE) and cop < 0xFC):
+                return False
+            method = _U16.unpack_from(buf, call + 2)[0]
+            cregs = _args(buf, call, cop)
+            if carry(method) & CARRY_RESULT and cregs:
+                return (call, cregs[0])  # a wrapper of its receiver: where did that come from?
+            found.append(method)
+            return True
+        source = _copy_source(buf, q, r)
+        if source is not None:
+            return (q, source)
+        return False if _writes(buf, q, r) else None
+
+    return found if origins.back(at, regs[position], judge) and found else None
+
+
+def sibling_constants(refs: CodeRefs, start: int, end: int, at: int, position: int,
+                      graphs: MethodGraphs | None = None) -> list[int]:
+    """The string_ids of the constants the method's other calls of the same method as the call
+    at ``at`` are given as argument ``position`` (an enum's constructor called once per
+    constant in its ``<clinit>``); calls given anything else there are left out."""
+    buf = refs.dex.buffer
+    if _call_args(buf, start, end, at) is None:
+        return []
+    method = _U16.unpack_from(buf, at + 2)[0]
+    origins = graphs.of(start, end) if graphs is not None else _Origins(buf, start, end, lambda _m: 0)
+    origins.preds()
+    out: list[int] = []
+    for pc in origins.calls():
+        op = buf[pc]
+        if pc == at or op >= 0xFC or _U16.unpack_from(buf, pc + 2)[0] != method:
+            continue
+        regs = _args(buf, pc, op)
+        if position < len(regs):
+            index = origins.constant(pc, regs[position])
+            if index is not None:
+                out.append(index)
+    return out
 
 
 def _receiver_setters(refs: CodeRefs, start: int, end: int, at: int, setter: Callable[[int], bool], carry: Carry,
