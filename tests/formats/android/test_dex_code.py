@@ -637,3 +637,52 @@ def test_sites_are_the_instructions_dexdump_lists(case: str, tmp_path: Path) -> 
     reads = refs.sites(fields=fs, object_reads=True)
     assert reads == {k: [s for s in v if blob[s.pos] in (0x54, 0x62)] for k, v in found.items()
                      if k[0] == 4 and any(blob[s.pos] in (0x54, 0x62) for s in v)}
+
+
+@pytest.mark.parametrize("case", _param(TARGET_CASES[:2]))
+def test_a_few_targets_match_dexdump(case: str, tmp_path: Path) -> None:
+    """A few targets at a time, as the callers and readers searches ask: the searches led by
+    the indexes' rare low bytes find what dexdump lists."""
+    _need_dexdump()
+    blob = _raw(case)
+    oracle = dexdump_users(blob, tmp_path)
+    dex = DexFile(blob, case)
+    rng = random.Random(case)
+    led_by_literals = 0
+    for trial in range(12):
+        refs = CodeRefs(dex)
+        # Targets that are there, so that each trial has something to find.
+        ms = set(rng.sample(sorted(oracle.methods), min(1 + trial % 4, len(oracle.methods))))
+        fs = set(rng.sample(sorted(oracle.fields), min(trial % 3, len(oracle.fields))))
+        ss = set(rng.sample(sorted(oracle.strings), min(trial % 2, len(oracle.strings))))
+        led_by_literals += len(refs._plan(ms, ss, fs)) > 1 or refs._plan(ms, ss, fs)[0][1] == 2
+        scan = refs.scan(methods=ms, strings=ss, fields=fs)
+        assert _as_sets(scan.methods) == {k: v for k, v in oracle.methods.items() if k in ms}
+        assert _as_sets(scan.strings) == {k: v for k, v in oracle.strings.items() if k in ss}
+        assert _as_sets(scan.fields) == {k: v for k, v in oracle.fields.items() if k in fs}
+    assert led_by_literals >= 6  # most of these small searches took the literal-led way
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(st.integers(0, 0xFFFF), max_size=4), st.sets(st.integers(0, 0xFFFF), max_size=3),
+       st.sets(st.integers(0, 0x3FFFF), max_size=3), st.booleans(), st.data())
+def test_both_plans_find_the_same_candidates(ms: set[int], fs: set[int], ss: set[int], object_reads: bool,
+                                             data: st.DataObject) -> None:
+    """Led by opcodes or by the indexes' low bytes, the candidates are the same, at every range
+    start: in code made of random bytes and of instructions naming the targets (or near misses)."""
+    if not (ms or fs or ss):
+        return
+    raw = _raw(FULL_CASES[5]) if (CORPUS / "apk/androguard/FillArrays.dex").is_file() else None
+    if raw is None:
+        pytest.skip(NO_CORPUS)
+    ops = dex_code._OBJECT_READS if object_reads else dex_code._FIELD_OPS
+    named = ([struct.pack("<BBH", op, 0, i) for op in (0x6E, 0x71, 0x54, 0x62, 0x52) for i in ms | fs]
+             + [struct.pack("<BBI", 0x1B, 0, i) for i in ss] + [struct.pack("<BBH", 0x1A, 0, i & 0xFFFF) for i in ss])
+    pieces = data.draw(st.lists(st.one_of(st.binary(max_size=6), st.sampled_from(named)), max_size=60))
+    code = b"".join(pieces)
+    start = data.draw(st.integers(0, max(len(code), 0)))
+    refs = CodeRefs(DexFile(raw + code))
+    ranges = [(len(raw) + start, len(raw) + len(code))]
+    by_ops = refs._find([(refs._pattern(ms, ss, fs, ops), 0)], ranges)
+    by_literals = refs._find(dex_code._literal_plan(dex_code._target_kinds(ms, ss, fs, ops)), ranges)
+    assert by_ops == by_literals

@@ -124,6 +124,18 @@ _UNUSED: Final = frozenset(
 _INVOKE_OPS: Final = frozenset([*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB])
 _FIELD_OPS: Final = frozenset(range(0x52, 0x6E))  # iget*/iput* (22c), sget*/sput* (21c)
 _OBJECT_READS: Final = frozenset([0x54, 0x62])  # iget-object, sget-object
+_Plan = list[tuple[re.Pattern[bytes], int]]
+"""Expressions whose matches, moved back by their number of bytes, are candidate instructions."""
+_SCAN_NS_PER_BYTE: Final = 0.3
+_OP_LED_NS_PER_HIT: Final = 83.0
+_LITERAL_LED_NS_PER_HIT: Final = 17.0
+"""The cost of a search in nanoseconds per byte of code, and per byte that starts a match attempt,
+for an expression led by a class of opcodes and for one led by a literal byte (measured on a
+2 MB code section: the first tries its lookarounds at every opcode, the second finds its byte
+with the engine's literal search)."""
+_SAMPLE_CHUNK: Final = 4096
+_SAMPLE_CHUNKS: Final = 16
+"""The code sampled to tell which bytes are rare: 16 chunks of 4 KB spread over it."""
 _CONST_STRING: Final = 0x1A
 _CONST_STRING_JUMBO: Final = 0x1B
 
@@ -163,6 +175,41 @@ def _u16_alternatives(indexes: Iterable[int]) -> bytes:
 
 def _u32_alternatives(indexes: Iterable[int]) -> bytes:
     return b"|".join(b"".join(b"\\x%02x" % b for b in _U32.pack(i)) for i in sorted(set(indexes)))
+
+
+_Kind = tuple[frozenset[int], int, set[int]]
+"""Opcodes naming one kind of target, the width of their index in bytes, and the indexes sought."""
+
+
+def _target_kinds(mset: set[int], sset: set[int], fset: set[int], field_ops: frozenset[int]) -> list[_Kind]:
+    kinds: list[_Kind] = []
+    if mset:
+        kinds.append((_INVOKE_OPS, 2, mset))
+    if fset:
+        kinds.append((field_ops, 2, fset))
+    if sset:
+        kinds.append((frozenset([_CONST_STRING_JUMBO]), 4, sset))
+        small = {i for i in sset if i < 0x10000}
+        if small:
+            kinds.append((frozenset([_CONST_STRING]), 2, small))
+    return kinds
+
+
+def _literal_plan(kinds: list[_Kind]) -> _Plan:
+    """One expression per low byte of the targets' indexes, led by that literal byte (which the
+    regex engine finds several times faster than a class of opcodes), looking ahead for the
+    index's other bytes and back for the opcode: a match two bytes past a candidate."""
+    plan: _Plan = []
+    for lo in sorted({i & 0xFF for _ops, _w, idx in kinds for i in idx}):
+        branches: list[bytes] = []
+        for kind_ops, width, idx in kinds:
+            rest = sorted({_U32.pack(i)[1:width] for i in idx if i & 0xFF == lo})
+            if rest:
+                ahead = _byte_class(r[0] for r in rest) if width == 2 else b"(?:" + b"|".join(
+                    b"".join(b"\\x%02x" % b for b in r) for r in rest) + b")"
+                branches.append(b"(?=" + ahead + b")(?<=" + _byte_class(kind_ops) + b"[\\x00-\\xff][\\x00-\\xff])")
+        plan.append((re.compile(b"\\x%02x(?:" % lo + b"|".join(branches) + b")"), 2))
+    return plan
 
 
 def nop_width(buf: Buffer, pc: int, end: int) -> int:
@@ -357,6 +404,8 @@ class CodeRefs:
         self._items_of_method: dict[int, int] | None = None
         self._member_tables: dict[int, tuple[array[int], array[int]]] = {}
         self._sites_of: set[int] = set()
+        self._sample: bytes | None = None
+        self._sample_counts: dict[int, int] = {}
 
     # ------------------------------------------------------------- public API
 
@@ -535,7 +584,6 @@ class CodeRefs:
     ) -> tuple[_CodeIndex, list[int]] | None:
         """Offsets where an instruction naming a target may start, and the index to confirm
         them with; None when there is none (and then no index was needed)."""
-        pattern = self._pattern(mset, sset, fset, field_ops)
         # The map's code section is one range to search; the index's own
         # ranges would cost reading every code item's size, and they find
         # nothing more: candidates outside any item are dropped when confirmed.
@@ -546,7 +594,8 @@ class CodeRefs:
             ranges = [code, *self._ranges_outside(self._index, [code])]
         else:
             ranges = [code]
-        cands = self._find(pattern, ranges)
+        plan = self._plan(mset, sset, fset, field_ops)
+        cands = self._find(plan, ranges)
         index = self._index
         if index is None:
             # Code items must be 4-byte aligned, so odd candidates cannot be
@@ -556,7 +605,7 @@ class CodeRefs:
             index = self._code_index()
             extra = self._ranges_outside(index, ranges)
             if extra:
-                cands += self._find(pattern, extra)
+                cands += self._find(plan, extra)
         if not index.misaligned:
             cands = [c for c in cands if not c & 1]
         return index, cands
@@ -587,11 +636,47 @@ class CodeRefs:
                 branches.append(b"(?<=\\x1a)(?=[\\x00-\\xff](?:" + _u16_alternatives(small) + b"))")
         return re.compile(_byte_class(ops) + b"(?:" + b"|".join(branches) + b")")
 
-    def _find(self, pattern: re.Pattern[bytes], ranges: list[tuple[int, int]]) -> list[int]:
+    def _plan(self, mset: set[int], sset: set[int], fset: set[int], field_ops: frozenset[int] = _FIELD_OPS) -> _Plan:
+        """The searches that find the candidates: one expression led by the opcodes (the
+        general case), or, when the targets' low index bytes are rarer in the code than the
+        opcodes (a few targets), one expression per low byte (:func:`_literal_plan`)."""
+        kinds = _target_kinds(mset, sset, fset, field_ops)
+        ops = frozenset().union(*(k[0] for k in kinds))
+        lows = {i & 0xFF for _ops, _w, idx in kinds for i in idx}
+        share = self._byte_share
+        led_by_ops = _SCAN_NS_PER_BYTE + _OP_LED_NS_PER_HIT * share(ops)
+        led_by_literals = sum(_SCAN_NS_PER_BYTE + _LITERAL_LED_NS_PER_HIT * share([lo]) for lo in lows)
+        if led_by_literals >= led_by_ops:
+            return [(self._pattern(mset, sset, fset, field_ops), 0)]
+        return _literal_plan(kinds)
+
+    def _byte_share(self, values: Iterable[int]) -> float:
+        """The share of code bytes that are one of ``values``, read from a sample of the code."""
+        if self._sample is None:
+            lo, hi = self._code_section() or (0, self._size)
+            step = max((hi - lo) // _SAMPLE_CHUNKS, _SAMPLE_CHUNK)
+            self._sample = b"".join(bytes(self._buf[at : min(at + _SAMPLE_CHUNK, hi)]) for at in range(lo, hi, step))
+        sample = self._sample
+        if not sample:
+            return 0.0
+        counts = self._sample_counts
+        total = 0
+        for v in values:
+            n = counts.get(v)
+            if n is None:
+                n = counts[v] = sample.count(v.to_bytes(1, "little"))
+            total += n
+        return total / len(sample)
+
+    def _find(self, plan: _Plan, ranges: list[tuple[int, int]]) -> list[int]:
         cap = self.dex.limits.max_dex_items
         out: list[int] = []
         for start, end in ranges:
-            out.extend(m.start() for m in pattern.finditer(self._buf, start, end))
+            if len(plan) == 1 and not plan[0][1]:
+                out.extend(m.start() for m in plan[0][0].finditer(self._buf, start, end))
+            else:
+                found = [m.start() - back for pattern, back in plan for m in pattern.finditer(self._buf, start, end)]
+                out.extend(sorted(c for c in found if c >= start))
             if len(out) > cap:
                 self._diag(
                     "dex.code-candidates",
