@@ -1,4 +1,6 @@
-"""A diff as JSON (``datatrail-diff/1``) or as text for a terminal or a pull-request comment."""
+"""A diff as JSON (``datatrail-diff/1``) or as plain text (the service's text answer, a pull-request comment).
+
+The terminal's view is ``datatrail.report.diff_terminal``, on rich."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 
 from datatrail.model.changes import AppVersion, DiffItem, ReportDiff
 
-__all__ = ["DIFF_FORMAT", "SECTION_TITLES", "diff_document", "diff_json", "diff_text"]
+__all__ = ["DIFF_FORMAT", "SECTION_TITLES", "diff_document", "diff_json", "diff_text", "version_label"]
 
 DIFF_FORMAT = "datatrail-diff/1"
 
@@ -45,15 +47,15 @@ def diff_json(diff: ReportDiff) -> str:
     return json.dumps(diff_document(diff), indent=2, ensure_ascii=False) + "\n"
 
 
-def _name(v: AppVersion) -> str:
-    version = ""
-    if v.version_name or v.version_code is not None:
-        version = f" {v.version_name or '?'}" + (f" (code {v.version_code})" if v.version_code is not None else "")
-    return f"{v.package or v.path}{version}"
+def version_label(v: AppVersion) -> str:
+    """``me.wcy.music 1.3.1 (code 131)``: the package (else the path) and what it says of its version."""
+    code = f"code {v.version_code}" if v.version_code is not None else ""
+    version = f"{v.version_name} ({code})" if v.version_name and code else v.version_name or code
+    return f"{v.package or v.path} {version}".rstrip()
 
 
 def diff_text(diff: ReportDiff) -> str:
-    lines = [f"{_name(diff.old)} -> {_name(diff.new)}"]
+    lines = [f"{version_label(diff.old)} -> {version_label(diff.new)}"]
     if not diff.changed:
         lines.append("no change in SDKs, permissions, destinations, countries, data or findings")
         return "\n".join(lines) + "\n"

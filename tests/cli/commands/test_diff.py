@@ -33,13 +33,23 @@ def test_saved_report_against_app(hotfix_report: Path, tmp_path: Path, capsys: p
     assert {k: v for k, v in again.items() if k not in ("old",)} == {k: v for k, v in doc.items() if k not in ("old",)}
 
 
-def test_terminal_output_lists_changes(hotfix_report: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_terminal_output_lists_changes(hotfix_report: Path, capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
     assert main(["diff", str(hotfix_report), str(corpus_dir() / UPGRADE)]) == EXIT_OK
     out = capsys.readouterr().out
-    assert out.startswith("com.tencent.bugly.hotfix 2.0 (code 3) -> com.bugly.upgrade.demo 1.1 (code 11)\n")
-    assert "  - tencent-tinker  Tencent Tinker (Tencent, CN)" in out
-    assert "  +! high SIG001: The signer certificate is the Android debug certificate." not in out
-    assert "  + ! high SIG001: The signer certificate is the Android debug certificate." in out
+    assert max(len(line) for line in out.splitlines()) <= 120
+    panel, rest = out.split("╰", 1)  # the verdict first, in its panel
+    verdict = " ".join(panel.replace("│", " ").split())
+    assert out.startswith("╭─ What changed")
+    assert "com.bugly.upgrade.demo 1.1 (code 11) adds 3 findings (1 high or critical)." in verdict
+    assert "It removes 1 SDK, 1 data item the code can read and 2 findings." in verdict
+    assert "Old  com.tencent.bugly.hotfix 2.0 (code 3)" in rest and "New  com.bugly.upgrade.demo 1.1 (code 11)" in rest
+    assert "│ - │ tencent-tinker │ Tencent Tinker (Tencent, CN) │" in rest
+    # A flagged addition is marked "!" in its row, readable without colour.
+    assert "│ + ! │ high     │ SIG001 │ The signer certificate is the Android debug certificate." in rest
+    assert "│ +   │ medium   │ AND008 │ targetSdkVersion is 28, below 34." in rest
+    assert "\x1b" not in out  # not a terminal
 
 
 def test_fail_on_new(hotfix_report: Path, capsys: pytest.CaptureFixture[str]) -> None:

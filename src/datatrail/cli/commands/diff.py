@@ -17,13 +17,15 @@ from datatrail.cli.commands.common import (
     add_accept_partial,
     partial_status,
     report_for,
+    terminal_text,
     write_output,
 )
 from datatrail.errors import InputError
 from datatrail.knowledge.viewers import DEFAULT_VIEWER, VIEWERS
-from datatrail.report.visible import visible
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from datatrail.model.report import Report
 
 __all__ = ["NAME", "register", "run", "report_for"]
@@ -89,7 +91,7 @@ def _kinds(text: str) -> tuple[str, ...]:
 def run(args: argparse.Namespace, err: Errors) -> int:
     from datatrail.changes.diff import diff_reports
     from datatrail.changes.gate import new_items
-    from datatrail.changes.render import diff_json, diff_text
+    from datatrail.changes.render import diff_json
 
     reports: list[Report] = []
     for path in (args.old, args.new):
@@ -99,8 +101,17 @@ def run(args: argparse.Namespace, err: Errors) -> int:
             err.print(f"datatrail: cannot analyse {exc}")
     if len(reports) != 2:
         return EXIT_INPUT
-    diff = diff_reports(reports[0], reports[1])
-    write_output(diff_json(diff) if args.format == "json" else visible(diff_text(diff)), args.output)
+    old, new = reports
+    diff = diff_reports(old, new)
+    if args.format == "json":
+        write_output(diff_json(diff), args.output)
+    else:
+        from datatrail.report.diff_terminal import render_diff_terminal
+
+        def draw(console: Console) -> None:
+            render_diff_terminal(diff, old, new, console)
+
+        write_output(terminal_text(draw, args.output), args.output)
     status = partial_status(zip((args.old, args.new), reports), args.accept_partial, err)
     forbidden = new_items(diff, args.fail_on_new)
     if forbidden:
