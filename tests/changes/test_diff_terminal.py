@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
 from datatrail.changes.diff import diff_reports
@@ -54,7 +55,7 @@ def _cells(text: str, column: int) -> str:
 @pytest.mark.parametrize("width", [60, 80, 120])
 def test_the_verdict_comes_first_and_every_line_fits(pony: tuple[Report, Report], width: int) -> None:
     text = _view(*pony, width=width)
-    assert max(len(line) for line in text.splitlines()) <= width
+    assert max(map(cell_len, text.splitlines())) <= width  # in cells: 快递 takes four
     verdict = " ".join(text.split("╰", 1)[0].replace("│", " ").split())
     assert text.startswith("╭─ What changed")
     assert "me.wcy.music 1.3.1 (code 131) adds 1 SDK, 4 permissions (1 dangerous), 6 hosts (6 under a state-access law)" in verdict

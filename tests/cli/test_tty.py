@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 from tests.support.golden import FIXTURES
 from tests.support.realworld import HERE
@@ -116,8 +117,8 @@ def test_on_a_terminal_there_is_colour_and_the_terminal_width(command: str, tmp_
     out = _in_pty(args, columns, tmp_path)
     assert _colours(out), f"{command}: no colour on a terminal"
     lines = _plain_lines(out)
-    assert len(lines) > 10 and max(len(line) for line in lines) <= columns
-    assert max(len(line) for line in lines) >= columns - 10  # laid out in the terminal's width, not a narrower default
+    assert len(lines) > 10 and max(map(cell_len, lines)) <= columns  # in cells: 快递 takes four
+    assert max(map(cell_len, lines)) >= columns - 10  # laid out in the terminal's width, not a narrower default
     assert "What" in lines[0] or "╭" in lines[0]  # the verdict's panel first
 
 
@@ -127,6 +128,6 @@ def test_no_color_means_no_colour_on_a_terminal_too(command: str, tmp_path: Path
     _needs(*(HERE / a for a in args[1:] if a.endswith(".apk")))
     out = _in_pty(args, 100, tmp_path, NO_COLOR="1")
     assert _colours(out) == [], f"{command}: colour despite NO_COLOR"
-    assert max(len(line) for line in _plain_lines(out)) <= 100
+    assert max(map(cell_len, _plain_lines(out))) <= 100
     if command != "scan":  # the recorded views drop every style; scan's live console keeps bold (NO_COLOR is about colour)
         assert "\x1b" not in out
