@@ -4,6 +4,8 @@ dedup, refusals with their statuses, tokens, reports in every format, queries.""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -235,3 +237,24 @@ def test_a_store_that_stops_answering_gives_503_not_500(database: str, tmp_path:
     finally:
         store.engine.dispose()
         admin.dispose()
+
+
+def test_a_status_request_can_wait_for_its_scan_to_end(service: tuple[TestClient, Store, ServiceConfig]) -> None:
+    client, store, _ = service
+    job = _upload(client, corpus_dir() / BUGLY).json()  # type: ignore[attr-defined]
+    url = f"/api/v1/scans/{job['id']}"
+    t0 = time.monotonic()
+    r = client.get(url, params={"wait": 0.3})
+    assert r.json()["status"] == "queued" and 0.3 <= time.monotonic() - t0 < 10  # no worker: it waited its time
+    # A worker ends the job while the request waits: the answer comes then, not at the deadline.
+    worker = threading.Timer(0.2, lambda: Worker(store, WorkerConfig(jobs=1)).run_once())
+    worker.start()
+    t0 = time.monotonic()
+    r = client.get(url, params={"wait": 60})
+    worker.join()
+    assert r.json()["status"] == "done" and time.monotonic() - t0 < 50
+    t0 = time.monotonic()
+    assert client.get(url, params={"wait": 60}).json()["status"] == "done" and time.monotonic() - t0 < 5  # ended: at once
+    assert client.get(url, params={"wait": 61}).status_code == 422
+    assert client.get(url, params={"wait": -1}).status_code == 422
+    assert client.get("/api/v1/scans/99999", params={"wait": 30}).status_code == 404

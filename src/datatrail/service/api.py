@@ -9,13 +9,15 @@ another renderer's format. Uploads need a bearer token once any token exists (or
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from datatrail.report.capture_json import captures_from_document
 from datatrail.report.capture_renderers import CAPTURE_FORMATS
@@ -34,10 +36,16 @@ from datatrail.service.pages.reports import ReportCache, find_app
 from datatrail.service.screen import ACCEPTED
 from datatrail.store import Store
 from datatrail.store.queries import AppFilter, app_versions, capture_report, list_apps, stats, version_report
-from datatrail.store.queue import CAPTURE, DONE, Job, depth
+from datatrail.store.queue import CAPTURE, DONE, FAILED, Job, depth
 from datatrail.version import __version__
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "MAX_WAIT"]
+
+MAX_WAIT: Final = 60.0
+"""The longest a status request may wait for its scan to end (``?wait=``): under common proxies'
+read timeouts."""
+_WAIT_STEP: Final = 0.025
+"""How often a waiting request looks at its job again: one indexed read of one row."""
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": why}
@@ -119,10 +127,20 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         return JSONResponse(_status(job).model_dump(), status_code=202 if created else 200)
 
     @app.get("/api/v1/scans/{scan_id}", response_model=ScanStatus, tags=["scans"], responses=_ERRORS)
-    def scan_status(request: Request, scan_id: int = _SCAN_ID) -> ScanStatus:
-        """Where a scan is: queued, running, done (with its report) or failed (with the reason)."""
-        _reader(request)
-        return _status(_job(scan_id))
+    async def scan_status(request: Request, scan_id: int = _SCAN_ID,
+                          wait: float = Query(0, ge=0, le=MAX_WAIT, description=(
+                              f"Answer when the scan has ended (done or failed), or after this many seconds "
+                              f"(at most {MAX_WAIT:g}), whichever comes first; 0 answers at once."))) -> ScanStatus:
+        """Where a scan is: queued, running, done (with its report) or failed (with the reason).
+        With ``wait``, one request follows a scan to its end instead of polling."""
+        await run_in_threadpool(_reader, request)
+        job = await run_in_threadpool(_job, scan_id)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while job.status not in (DONE, FAILED) and (left := deadline - loop.time()) > 0:
+            await asyncio.sleep(min(_WAIT_STEP, left))
+            job = await run_in_threadpool(_job, scan_id)
+        return _status(job)
 
     @app.get("/api/v1/scans/{scan_id}/report", tags=["scans"],
              responses={**_ERRORS, 200: {"description": "the report", "content": {m: {} for m in set(_MEDIA.values())}},
