@@ -85,7 +85,8 @@ def _render(text: str) -> None:
 def _lookup(text: str) -> None:
     assert text.startswith("https://log.tbs.qq.com/ajax?c=dl → log.tbs.qq.com\n")
     words = _words(text)
-    assert "compelled-access CN: Chinese law obliges organisations to give the state access to data" in words
+    assert "flag Chinese law obliges organisations to give the state access to data (China; by organisation home country)" in words
+    assert "flag compelled-access" not in words  # flags read as sentences, as in scan and capture
     assert "National Intelligence Law of the PRC (2017, amended 2018), art. 7:" in words  # wrapped between words only
     assert "support@adjust.com → adjust.com" in text and "AS132203 Shenzhen Tencent Computer Systems Company Limited" in words
 

@@ -59,3 +59,16 @@ def test_references_are_listed_apart_and_not_counted(corpus_reports: dict[Path, 
     table = text.split("Where data can go", 1)[1].split("named only for people", 1)[0]
     assert "github.com" not in table and "android.bugly.qq.com" in table
     assert "2 more hosts are named only for people" in text and "bugly.qq.com, github.com." in text
+
+
+def test_an_sdk_vendor_of_unknown_country_is_said_not_marked_with_a_question_mark() -> None:
+    from datatrail.app.pipeline import scan_file
+    from tests.support.realworld import HERE
+
+    # Countly's demo: the Countly SDK's vendor has no country in the SDK table.
+    report = scan_file(HERE / "countly-sample.apk")
+    assert any(s.vendor_country is None for s in report.sdks_in_code)
+    text = _text(report)
+    assert "1 from vendors of unknown country" in " ".join(text.split())
+    assert "from ?" not in text and "│ ? " not in text
+    assert "│ unknown " in text  # the SDK table's country cell

@@ -17,6 +17,7 @@ from rich.text import Text
 from datatrail.knowledge.geo import country_name
 from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS, flag_title
 from datatrail.model.capture import CaptureReport, TrafficDestination
+from datatrail.report.terminal_table import TerminalTable
 from datatrail.report.units import byte_size
 from datatrail.report.visible import visible_tree
 
@@ -77,7 +78,7 @@ def _summary(report: CaptureReport) -> Text:
 
 
 def _destinations(dests: tuple[TrafficDestination, ...]) -> Table:
-    table = Table(title="Destinations", title_justify="left", expand=False)
+    table = TerminalTable(title="Destinations", title_justify="left", expand=False)
     table.add_column("destination", overflow="fold", ratio=3)
     table.add_column("organisation", overflow="fold", ratio=2)
     table.add_column("org", no_wrap=True)
@@ -98,7 +99,7 @@ def _flags(report: CaptureReport) -> Table | None:
     rows = [(d.name, flag) for d in report.destinations for flag in d.flags]
     if not rows:
         return None
-    table = Table(title="Whose law reaches it", title_justify="left", show_header=True, expand=False)
+    table = TerminalTable(title="Whose law reaches it", title_justify="left", show_header=True, expand=False)
     table.add_column("destination", overflow="fold", ratio=1)
     table.add_column("flag", overflow="fold", ratio=2)
     for name, flag in rows:
@@ -112,7 +113,7 @@ def _flags(report: CaptureReport) -> Table | None:
 def _personal_data(report: CaptureReport) -> Table | None:
     if not report.personal_data:
         return None
-    table = Table(title="Personal data sent", title_justify="left", expand=False)
+    table = TerminalTable(title="Personal data sent", title_justify="left", expand=False)
     table.add_column("to", overflow="fold", ratio=2)
     table.add_column("what", overflow="fold")
     table.add_column("where in the request", overflow="fold", ratio=2)

@@ -21,6 +21,7 @@ from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS, flag_title
 from datatrail.model.changes import AppVersion, DiffItem, DiffSection, ReportDiff
 from datatrail.model.report import Report, Severity
 from datatrail.report.terminal import _first_sentences
+from datatrail.report.terminal_table import TerminalTable
 from datatrail.report.visible import visible_tree
 
 __all__ = ["render_diff_terminal"]
@@ -145,7 +146,7 @@ def _titled(section: DiffSection, *columns: str) -> Table:
     """The section's table: its title (never wrapped narrower than itself), the mark column, then ``columns``;
     a column name ending in "=" never wraps (a severity, a rule id), the others fold."""
     title = f"{SECTION_TITLES[section.name]}: {len(section.added)} added, {len(section.removed)} removed"
-    table = Table(title=title, title_justify="left", min_width=len(title))
+    table = TerminalTable(title=title, title_justify="left", min_width=len(title))
     table.add_column("", no_wrap=True)
     for column in columns:
         table.add_column(column.rstrip("="), no_wrap=column.endswith("="), overflow="fold")

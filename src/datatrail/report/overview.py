@@ -10,6 +10,7 @@ from rich.text import Text
 
 from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.model.report import Report
+from datatrail.report.terminal_table import TerminalTable
 from datatrail.report.visible import visible
 
 __all__ = ["OverviewRow", "SEVERITY_STYLE", "overview_row", "overview_table"]
@@ -35,7 +36,7 @@ def overview_row(report: Report, path: str) -> OverviewRow:
     """What one app's row says; computed as each report arrives, so a batch keeps only rows."""
     app = report.app
     package = (app.package or f"({report.inputs[0].kind}, no package)") + (f" {app.version_name}" if app.version_name else "")
-    by_country = Counter(s.vendor_country or "?" for s in report.sdks_in_code)
+    by_country = Counter(s.vendor_country or "unknown" for s in report.sdks_in_code)
     sdks = ", ".join(f"{c} {n}" for c, n in sorted(by_country.items(), key=lambda item: (-item[1], item[0]))) or "-"
     compelled = {f.country for d in report.destinations for f in d.attribution.flags
                  if f.id == COMPELLED_ACCESS and not d.weakly_placed(f)}
@@ -49,7 +50,7 @@ def overview_row(report: Report, path: str) -> OverviewRow:
 
 def overview_table(rows: list[OverviewRow]) -> Table:
     """The rows, worst first then by path, as one table whose cells wrap (never cut)."""
-    table = Table(title=f"{len(rows)} app{'s' if len(rows) != 1 else ''}, worst first", title_justify="left",
+    table = TerminalTable(title=f"{len(rows)} app{'s' if len(rows) != 1 else ''}, worst first", title_justify="left",
                   caption=Text("! = a state-access law reaches that country's organisations; "
                                "details: --details, or scan one app"), caption_justify="left")
     for name, ratio in (("file", 4), ("package", 3), ("SDKs by country", 2), ("hosts' org. countries", 2),

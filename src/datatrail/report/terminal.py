@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, Group
 from rich.panel import Panel
-from rich.style import StyleType
 from rich.table import Table
 from rich.text import Text
 
 from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.model.ios import IosBundle
 from datatrail.model.report import Destination, Report, Severity
+from datatrail.report.terminal_table import TerminalTable
 from datatrail.report.visible import visible_tree
 
 __all__ = ["render_terminal"]
@@ -29,19 +29,9 @@ _LEVEL_STYLE = {"dangerous": "bold red", "signature": "magenta", "signatureOrSys
 _MAX_ROWS = 40
 
 
-class _Literal(Table):
-    """A table whose string cells are shown as they are: rich would read ``[bold]`` or
-    ``[link=…]`` in them as markup, and app labels, certificate subjects, plist values and
-    package names are the app author's strings."""
-
-    def add_row(self, *renderables: RenderableType | None, style: StyleType | None = None,
-                end_section: bool = False) -> None:
-        super().add_row(*(Text(r) if isinstance(r, str) else r for r in renderables), style=style, end_section=end_section)
-
-
 def _table(title: str, *columns: str) -> Table:
     """A titled table; a column name ending in ">" is right-aligned (numbers)."""
-    table = _Literal(title=title, title_justify="left")
+    table = TerminalTable(title=title, title_justify="left")
     for col in columns:
         # "fold": a word wider than its column (a host, a permission, an API) wraps, never ends in "…".
         table.add_column(col.rstrip(">"), justify="right" if col.endswith(">") else "left", overflow="fold")
@@ -51,17 +41,17 @@ def _table(title: str, *columns: str) -> Table:
 def _identity(report: Report) -> Panel:
     app = report.app
     inp = report.inputs[0]
-    grid = _Literal.grid(padding=(0, 2))
+    grid = TerminalTable.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
     grid.add_row("Package", app.package or "none named (no manifest package)")
     if app.label:
         grid.add_row("Label", app.label)
-    version = app.version_name or "?"
+    version = app.version_name or "no version name"
     ios = report.ios
     if ios is not None:
         grid.add_row("Version", f"{version} (build {ios.build_version})" if ios.build_version else version)
-        grid.add_row("iOS", f"minimum {ios.minimum_os or '?'}")
+        grid.add_row("iOS", f"minimum {ios.minimum_os or 'not given'}")
         grid.add_row("Code", f"{len(ios.binaries)} Mach-O binaries, {app.class_count:,} Objective-C classes")
     else:
         grid.add_row("Version", f"{version} (code {app.version_code})" if app.version_code is not None else version)
@@ -96,8 +86,8 @@ def _verdict(report: Report) -> Text:
     text.append(".\n")
     inside = report.sdks_in_code
     if inside:
-        by_country = Counter(s.vendor_country or "?" for s in inside)
-        countries = ", ".join(f"{n} from {c}" for c, n in by_country.most_common())
+        by_country = Counter(s.vendor_country or "" for s in inside)
+        countries = ", ".join(f"{n} from {c or 'vendors of unknown country'}" for c, n in by_country.most_common())
         text.append(f"{len(inside)} third-party SDK{'s' if len(inside) != 1 else ''} ({countries}). ")
     if report.sdks_declared_only:
         text.append(f"Configured in the manifest, code not found: {', '.join(s.name for s in report.sdks_declared_only)}. ")
@@ -131,7 +121,7 @@ def _sdks(report: Report) -> Table:
     table = _table("SDKs inside (present in code)", "SDK", "Vendor", "Country", "Categories", "Classes>", "Confidence")
     for sdk in report.sdks_in_code[:_MAX_ROWS]:
         name = sdk.name + (" (obfuscated)" if sdk.obfuscated else "")
-        table.add_row(name, sdk.vendor, sdk.vendor_country or "?", ", ".join(sdk.categories), str(sdk.class_count), sdk.confidence)
+        table.add_row(name, sdk.vendor, sdk.vendor_country or "unknown", ", ".join(sdk.categories), str(sdk.class_count), sdk.confidence)
     captions = []
     if report.sdks_declared_only:
         captions.append("Configured in the manifest, code not found: " + ", ".join(s.name for s in report.sdks_declared_only))
@@ -180,7 +170,7 @@ def _destinations(report: Report) -> Table:
         flags = sorted({f.title for d in dests for f in d.attribution.flags})
         style = "bold red" if any(f.id == COMPELLED_ACCESS for d in dests for f in d.attribution.flags) else ""
         table.add_row(
-            Text(org, style=style), a.org_country or a.cctld_country or "?",
+            Text(org, style=style), a.org_country or a.cctld_country or "unknown",
             ", ".join(hosts[:3]) + (f" +{len(hosts) - 3}" if len(hosts) > 3 else ""),
             ", ".join(owners[:3]) + (" …" if len(owners) > 3 else ""),
             "; ".join(flags),
@@ -249,7 +239,7 @@ def _ios_usages(ios: IosBundle) -> Table:
     table = _table("Usage descriptions (what the app may ask for, and why it says so)", "Key", "Gives access to", "The app's reason")
     for u in ios.usage_descriptions[:_MAX_ROWS]:
         name = u.key.removeprefix("NS").removesuffix("UsageDescription")
-        table.add_row(name, u.access or "?", u.text[:120])
+        table.add_row(name, u.access or "not listed", u.text[:120])
     return table
 
 
@@ -279,7 +269,7 @@ def _ios_facts(ios: IosBundle) -> Text:
         text.append(f"Background modes: {', '.join(ios.background_modes)}.\n")
     for p in ios.provisioning[:3]:
         state = "expired on" if p.expired else "valid until"
-        text.append(f"Provisioning: {p.distribution} profile of team {p.team_name or p.team_id or '?'}, {state} {(p.expires or '?')[:10]}"
+        text.append(f"Provisioning: {p.distribution} profile of team {p.team_name or p.team_id or '(unnamed)'}, {state} {p.expires[:10] if p.expires else 'an unknown date'}"
                     + (f", {p.device_count} devices" if p.device_count else "") + ".\n")
     if ios.privacy_manifests:
         for m in ios.privacy_manifests[:6]:

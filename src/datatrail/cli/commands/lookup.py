@@ -102,7 +102,7 @@ def _render_attribution(a: Attribution, width: int = 120) -> str:
     if a.cctld_country:
         row("ccTLD", f"{country(a.cctld_country)}  (weak evidence)")
     for flag in a.flags:
-        row("FLAG", f"{flag.id} {flag.country}: {flag.title}  [{flag.basis}]")
+        row("flag", f"{flag.title} ({country_name(flag.country) or flag.country}; by {flag.basis})")
         for citation in flag.citations:
             row("", f"- {citation}", 18)
     for caveat in a.caveats:

@@ -34,7 +34,8 @@ def _header(report: Report) -> Markup:
     app = report.app
     facts = [app.package or "no package name"]
     if app.version_name or app.version_code is not None:
-        facts.append(f"version {app.version_name or '?'}" + (f" (code {app.version_code})" if app.version_code is not None else ""))
+        facts.append(f"version {app.version_name} (code {app.version_code})" if app.version_name and app.version_code is not None
+                     else f"version {app.version_name}" if app.version_name else f"version code {app.version_code}")
     if app.platform == "android":
         levels = [f"{label} {value}" for label, value in (("min SDK", app.min_sdk), ("target SDK", app.target_sdk)) if value is not None]
         facts.append(", ".join(["Android", *levels]))
