@@ -3,6 +3,7 @@ dedup, refusals with their statuses, tokens, reports in every format, queries.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -258,3 +259,37 @@ def test_a_status_request_can_wait_for_its_scan_to_end(service: tuple[TestClient
     assert client.get(url, params={"wait": 61}).status_code == 422
     assert client.get(url, params={"wait": -1}).status_code == 422
     assert client.get("/api/v1/scans/99999", params={"wait": 30}).status_code == 404
+
+
+def test_the_file_can_be_the_whole_body(service: tuple[TestClient, Store, ServiceConfig]) -> None:
+    client, store, config = service
+    path = corpus_dir() / BUGLY
+    raw = client.post("/api/v1/scans", content=path.read_bytes(), params={"filename": path.name},
+                      headers={"content-type": "application/octet-stream"})
+    assert raw.status_code == 202, raw.text
+    job = raw.json()
+    assert job["filename"] == path.name and job["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    # The same bytes as a multipart upload: the same job.
+    again = _upload(client, path)
+    assert again.status_code == 200 and again.json()["id"] == job["id"]  # type: ignore[attr-defined]
+    assert Worker(store, WorkerConfig(jobs=1)).run_once() == 1
+    assert client.get(f"/api/v1/scans/{job['id']}", params={"wait": 30}).json()["status"] == "done"
+    # Streamed in pieces, with no declared length: the same file.
+    chunks = (path.read_bytes()[i:i + 65536] for i in range(0, path.stat().st_size, 65536))
+    assert client.post("/api/v1/scans", content=chunks).json()["id"] == job["id"]
+
+
+def test_a_refused_body_leaves_nothing(service: tuple[TestClient, Store, ServiceConfig]) -> None:
+    client, store, config = service
+    octets = {"content-type": "application/octet-stream"}
+    r = client.post("/api/v1/scans", content=b"not an app at all\n" * 10, params={"filename": "notes.apk"}, headers=octets)
+    assert r.status_code == 422 and "notes.apk: not" in r.json()["error"]["message"]
+    # Over the limit, though under the declared length the middleware refuses at once: counted as it streams.
+    r = client.post("/api/v1/scans", content=b"PK\x03\x04" + b"\0" * (config.max_upload + 1000), headers=octets)
+    assert r.status_code == 413 and r.json()["error"]["status"] == 413
+    r = client.post("/api/v1/scans", content=(b"\0" * (1 << 20) for _ in range(9)), headers=octets)  # no length given
+    assert r.status_code == 413
+    assert [p for p in (config.data_dir / "files").rglob("*") if p.is_file()] == []  # no blob, no temporary file
+    # A multipart upload without its file field.
+    r = client.post("/api/v1/scans", files={"other": ("x.apk", b"PK")})
+    assert r.status_code == 422 and "field 'file'" in r.json()["error"]["message"]

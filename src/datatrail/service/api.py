@@ -14,10 +14,12 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Final, Literal
 
-from fastapi import FastAPI, File, Query, Request, UploadFile
+from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
+from starlette.formparsers import MultiPartException
 
 from datatrail.report.capture_json import captures_from_document
 from datatrail.report.capture_renderers import CAPTURE_FORMATS
@@ -28,13 +30,14 @@ from datatrail.report.visible import visible
 from datatrail.service.access import Access
 from datatrail.service.config import ServiceConfig
 from datatrail.service.errors import ApiError, error_response, install_handlers
-from datatrail.service.intake import accept_upload
+from datatrail.service.intake import accept_stored, accept_upload
 from datatrail.service.models import AppDetail, AppPage, Card, ErrorResponse, Health, Ready, ScanStatus, Stats
 from datatrail.service.pages import install_pages
 from datatrail.service.pages.card import card_of
 from datatrail.service.pages.reports import ReportCache, find_app
 from datatrail.service.screen import ACCEPTED
 from datatrail.store import Store
+from datatrail.store.blobs import StoredFile, TooLarge
 from datatrail.store.queries import AppFilter, app_versions, capture_report, list_apps, stats, version_report
 from datatrail.store.queue import CAPTURE, DONE, FAILED, Job, depth
 from datatrail.version import __version__
@@ -57,6 +60,15 @@ _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "the multipart body cannot be parsed"},
     413: {"model": ErrorResponse, "description": "the upload is too large"},
     429: {"model": ErrorResponse, "description": "too many uploads (a minute, or a token's day): see Retry-After"},
+}
+_UPLOAD_BODY: Final[dict[str, Any]] = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {"file": {
+            "type": "string", "format": "binary", "description": f"{ACCEPTED[0].upper()}{ACCEPTED[1:]}."}}}},
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary", "description": (
+            f"The file itself ({ACCEPTED}); name it with ?filename=.")}},
+    },
 }
 _MEDIA = {"json": "application/json", "sarif": "application/sarif+json", "cyclonedx": "application/vnd.cyclonedx+json",
           "html": "text/html; charset=utf-8", "label": "application/json"}
@@ -118,13 +130,49 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         return job
 
     @app.post("/api/v1/scans", status_code=202, response_model=ScanStatus, tags=["scans"],
-              responses={**_UPLOAD_ERRORS, 200: {"model": ScanStatus, "description": "the same file was already submitted"}})
-    def submit_scan(request: Request, file: UploadFile = File(description=f"{ACCEPTED[0].upper()}{ACCEPTED[1:]}."),
-                    rescan: bool = Query(False, description="Scan again even if this file was scanned before.")) -> Any:
-        """Upload a file to screen; 202 with the new job, or 200 with the existing one for the same bytes."""
-        token_id = access.uploader(request)
-        job, created = accept_upload(store, file.file, file.filename, config.max_upload, rescan=rescan, token_id=token_id)
+              responses={**_UPLOAD_ERRORS, 200: {"model": ScanStatus, "description": "the same file was already submitted"}},
+              openapi_extra={"requestBody": _UPLOAD_BODY})
+    async def submit_scan(request: Request,
+                          rescan: bool = Query(False, description="Scan again even if this file was scanned before."),
+                          filename: str | None = Query(None, max_length=255, description=(
+                              "The file's name when the body is the file itself (a multipart upload carries its "
+                              "own): a label only, never a path."))) -> Any:
+        """Upload a file to screen, as the multipart field ``file`` or as the whole body
+        (``application/octet-stream``, streamed into the store once); 202 with the new job, or
+        200 with the existing one for the same bytes."""
+        token_id = await run_in_threadpool(access.uploader, request)
+        kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if kind == "multipart/form-data":
+            job, created = await _multipart_upload(request, rescan, token_id)
+        else:
+            stored = await _raw_upload(request, filename)
+            job, created = await run_in_threadpool(lambda: accept_stored(store, stored, filename, rescan=rescan, token_id=token_id))
         return JSONResponse(_status(job).model_dump(), status_code=202 if created else 200)
+
+    async def _multipart_upload(request: Request, rescan: bool, token_id: int | None) -> tuple[Job, bool]:
+        try:
+            form = await request.form(max_files=1, max_fields=16)
+        except MultiPartException as exc:
+            raise ApiError(400, f"the multipart body cannot be parsed: {exc.message}") from None
+        try:
+            file = form.get("file")
+            if not isinstance(file, StarletteUpload):
+                raise ApiError(422, "a multipart upload carries the file in the field 'file'")
+            return await run_in_threadpool(lambda: accept_upload(store, file.file, file.filename, config.max_upload,
+                                                                 rescan=rescan, token_id=token_id))
+        finally:
+            await form.close()
+
+    async def _raw_upload(request: Request, filename: str | None) -> StoredFile:
+        writer = await run_in_threadpool(store.file_writer, filename or "upload", config.max_upload)
+        try:
+            async for chunk in request.stream():
+                writer.write(chunk)
+            return await run_in_threadpool(writer.commit)
+        except TooLarge as exc:
+            raise ApiError(413, str(exc)) from None
+        finally:
+            writer.abort()  # nothing left behind when the body stops short; after a commit, nothing to remove
 
     @app.get("/api/v1/scans/{scan_id}", response_model=ScanStatus, tags=["scans"], responses=_ERRORS)
     async def scan_status(request: Request, scan_id: int = _SCAN_ID,

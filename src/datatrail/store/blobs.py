@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Final, NamedTuple
 
-__all__ = ["Blobs", "StoredFile", "TooLarge", "base_name", "safe_suffix"]
+__all__ = ["Blobs", "BlobWriter", "StoredFile", "TooLarge", "base_name", "safe_suffix"]
 
 _SUFFIXES: Final = frozenset({
     ".apk", ".apks", ".xapk", ".apkm", ".aab", ".jar", ".aar", ".dex", ".zip", ".ipa", ".a", ".dylib",
@@ -57,29 +57,63 @@ class Blobs:
 
     def put(self, stream: BinaryIO, suffix: str, max_bytes: int) -> StoredFile:
         """Stream ``stream`` into the store; raises ``TooLarge`` past ``max_bytes`` (nothing kept)."""
-        digest = hashlib.sha256()
-        size = 0
-        fd, tmp_name = tempfile.mkstemp(prefix=".upload-", dir=self.root)
-        tmp = Path(tmp_name)
+        writer = self.writer(suffix, max_bytes)
         try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(_CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise TooLarge(f"the upload is larger than {max_bytes:,} bytes")
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            sha = digest.hexdigest()
-            final = self.path(sha, suffix)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)
-            return StoredFile(sha, size, suffix, final)
+            while chunk := stream.read(_CHUNK):
+                writer.write(chunk)
+            return writer.commit()
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            writer.abort()
             raise
+
+    def writer(self, suffix: str, max_bytes: int) -> BlobWriter:
+        """A file to write piece by piece (an upload's body as it arrives), then commit or abort."""
+        return BlobWriter(self, suffix, max_bytes)
 
     def orphans(self) -> list[Path]:
         """Temporary files a killed upload left behind."""
         return sorted(self.root.glob(".upload-*"))
+
+
+class BlobWriter:
+    """One file on its way into the store: written to a temporary name beside the blobs, hashed
+    and counted as it comes; :meth:`commit` makes it durable and renames it to its sha256,
+    :meth:`abort` (or any failure) leaves nothing."""
+
+    def __init__(self, blobs: Blobs, suffix: str, max_bytes: int) -> None:
+        self._blobs, self._suffix, self._max = blobs, suffix, max_bytes
+        self._digest = hashlib.sha256()
+        self.size = 0
+        fd, name = tempfile.mkstemp(prefix=".upload-", dir=blobs.root)
+        self._tmp = Path(name)
+        self._out = os.fdopen(fd, "wb")
+
+    def write(self, chunk: bytes) -> None:
+        """Add ``chunk``; raises ``TooLarge`` past the limit, having removed what was written."""
+        self.size += len(chunk)
+        if self.size > self._max:
+            self.abort()
+            raise TooLarge(f"the upload is larger than {self._max:,} bytes")
+        self._digest.update(chunk)
+        self._out.write(chunk)
+
+    def commit(self) -> StoredFile:
+        """Flush to disk (fsync) and move into place under its sha256."""
+        try:
+            self._out.flush()
+            os.fsync(self._out.fileno())
+            self._out.close()
+            sha = self._digest.hexdigest()
+            final = self._blobs.path(sha, self._suffix)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._tmp, final)
+            return StoredFile(sha, self.size, self._suffix, final)
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Remove the partial file (again is harmless)."""
+        if not self._out.closed:
+            self._out.close()
+        self._tmp.unlink(missing_ok=True)

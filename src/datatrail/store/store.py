@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 
 from datatrail.knowledge.datasets import scan_key
 from datatrail.store import queue
-from datatrail.store.blobs import Blobs, StoredFile, base_name, safe_suffix
+from datatrail.store.blobs import Blobs, BlobWriter, StoredFile, base_name, safe_suffix
 from datatrail.store.catalogue import is_capture_document, record_capture, record_report
 from datatrail.store.engine import make_engine, sqlite_url
 from datatrail.store.migrate import upgrade
@@ -61,6 +61,10 @@ class Store:
 
     def store_file(self, stream: BinaryIO, filename: str, max_bytes: int) -> StoredFile:
         return self.blobs.put(stream, safe_suffix(filename), max_bytes)
+
+    def file_writer(self, filename: str, max_bytes: int) -> BlobWriter:
+        """A file to store piece by piece (an upload's body as it arrives): see :class:`BlobWriter`."""
+        return self.blobs.writer(safe_suffix(filename), max_bytes)
 
     def submit(self, stored: StoredFile, filename: str, *, rescan: bool = False, token_id: int | None = None) -> tuple[queue.Job, bool]:
         """A job for the stored file: the existing one for the same content unless ``rescan``
