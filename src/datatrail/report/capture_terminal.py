@@ -23,7 +23,12 @@ from datatrail.report.visible import visible_tree
 
 __all__ = ["render_capture_terminal"]
 
-_UNITS = {"pcap": "frames", "pcapng": "frames", "har": "entries", "mitmproxy": "flows"}
+_UNITS = {"pcap": ("frame", "frames"), "pcapng": ("frame", "frames"), "har": ("entry", "entries"), "mitmproxy": ("flow", "flows")}
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
 _MAX_HITS = 8
 _MAX_DIAGNOSTICS = 20
 
@@ -67,13 +72,15 @@ def _verdict(report: CaptureReport) -> Text:
 def _summary(report: CaptureReport) -> Text:
     info, flows = report.input, report.flows
     named = sum(1 for f in flows if f.hostname)
-    line = (f"{len(flows)} flows ({named} named, {sum(f.opaque for f in flows)} opaque, "
-            f"{sum(f.encrypted_dns for f in flows)} encrypted DNS); {len(report.requests)} readable requests; "
-            f"{len(report.personal_data)} personal-data hits")
+    line = (f"{_count(len(flows), 'flow', 'flows')} ({named} named, {sum(f.opaque for f in flows)} opaque, "
+            f"{sum(f.encrypted_dns for f in flows)} encrypted DNS); "
+            f"{_count(len(report.requests), 'readable request', 'readable requests')}; "
+            f"{_count(len(report.personal_data), 'personal-data hit', 'personal-data hits')}")
     apps = sorted({f.app for f in flows if f.app})
     if apps:
         line += f"; apps: {', '.join(apps[:10])}{' …' if len(apps) > 10 else ''}"
-    return Text(f"{info.frames:,} {_UNITS.get(info.format, 'records')}, {info.format}, {info.size:,} bytes, "
+    unit = _UNITS.get(info.format, ("record", "records"))
+    return Text(f"{_count(info.frames, *unit)}, {info.format}, {info.size:,} bytes, "
                 f"sha256 {info.sha256[:16]}…\n{line}")
 
 

@@ -246,3 +246,13 @@ def test_a_fifo_is_refused_not_waited_on(tmp_path: Path, capsys: pytest.CaptureF
     os.mkfifo(fifo)
     assert main(["capture", str(fifo)]) == 3
     assert f"{fifo}: a FIFO (named pipe), not a file datatrail reads" in capsys.readouterr().err
+
+
+def test_one_of_a_thing_is_said_in_the_singular(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.support.corpus import corpus_dir
+
+    har = corpus_dir() / "net/mitmproxy/mitmproxy2swagger/form_data_har.har"  # one entry, one request
+    assert main(["capture", str(har)]) == EXIT_OK
+    out = " ".join(capsys.readouterr().out.split())  # read across the terminal's line breaks
+    assert "1 entry, har," in out and "1 flow (1 named" in out and "1 readable request;" in out and "1 personal-data hit" in out
+    assert "1 entries" not in out and "1 flows" not in out
