@@ -20,7 +20,7 @@ from datatrail.knowledge.geo import country_name
 from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS, flag_title
 from datatrail.model.changes import AppVersion, DiffItem, DiffSection, ReportDiff
 from datatrail.model.report import Report, Severity
-from datatrail.report.terminal import _first_sentences
+from datatrail.report.terminal import first_sentences
 from datatrail.report.terminal_table import TerminalTable
 from datatrail.report.visible import visible_tree
 
@@ -176,7 +176,7 @@ def _findings(section: DiffSection) -> Table:
         if severity not in {s.value for s in Severity} or not message:
             severity, rule, message = "", "", item.detail
         table.add_row(_mark(sign, item), Text(severity, style=_SEV_STYLE.get(severity, "")), Text(rule),
-                      Text(_first_sentences(message), style="dim" if sign == "-" else ""))
+                      Text(first_sentences(message), style="dim" if sign == "-" else ""))
     return table
 
 

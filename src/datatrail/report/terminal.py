@@ -16,7 +16,7 @@ from datatrail.model.report import Destination, Report, Severity
 from datatrail.report.terminal_table import TerminalTable
 from datatrail.report.visible import visible_tree
 
-__all__ = ["render_terminal"]
+__all__ = ["render_terminal", "first_sentences"]
 
 _SEV_STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -206,7 +206,7 @@ _SENTENCE_END = re.compile(r"(?<=[a-z0-9)])\. (?=[A-Z])")
 _LONG_MESSAGE = 200
 
 
-def _first_sentences(message: str) -> str:
+def first_sentences(message: str) -> str:
     """A long message's first sentence: the statutes a destination finding cites stay in the JSON and the page."""
     if len(message) <= _LONG_MESSAGE:
         return message
@@ -217,7 +217,7 @@ def _first_sentences(message: str) -> str:
 def _findings(report: Report) -> Table:
     table = _table("Findings", "Severity", "Rule", "What")
     for f in report.findings[:_MAX_ROWS]:
-        table.add_row(Text(f.severity.value, style=_SEV_STYLE[f.severity]), f.rule_id, _first_sentences(f.message))
+        table.add_row(Text(f.severity.value, style=_SEV_STYLE[f.severity]), f.rule_id, first_sentences(f.message))
     if len(report.findings) > _MAX_ROWS:
         table.caption = Text(f"… and {len(report.findings) - _MAX_ROWS} more (see the JSON report)")
     return table
