@@ -663,6 +663,7 @@ def test_a_few_targets_match_dexdump(case: str, tmp_path: Path) -> None:
     assert led_by_literals >= 6  # most of these small searches took the literal-led way
 
 
+@pytest.mark.skipif(CORPUS is None or not (CORPUS / "apk/androguard/FillArrays.dex").is_file(), reason=NO_CORPUS)
 @settings(max_examples=200, deadline=None)
 @given(st.sets(st.integers(0, 0xFFFF), max_size=4), st.sets(st.integers(0, 0xFFFF), max_size=3),
        st.sets(st.integers(0, 0x3FFFF), max_size=3), st.booleans(), st.data())
@@ -672,9 +673,7 @@ def test_both_plans_find_the_same_candidates(ms: set[int], fs: set[int], ss: set
     start: in code made of random bytes and of instructions naming the targets (or near misses)."""
     if not (ms or fs or ss):
         return
-    raw = _raw(FULL_CASES[5]) if (CORPUS / "apk/androguard/FillArrays.dex").is_file() else None
-    if raw is None:
-        pytest.skip(NO_CORPUS)
+    raw = _raw(FULL_CASES[5])
     ops = dex_code._OBJECT_READS if object_reads else dex_code._FIELD_OPS
     named = ([struct.pack("<BBH", op, 0, i) for op in (0x6E, 0x71, 0x54, 0x62, 0x52) for i in ms | fs]
              + [struct.pack("<BBI", 0x1B, 0, i) for i in ss] + [struct.pack("<BBH", 0x1A, 0, i & 0xFFFF) for i in ss])
