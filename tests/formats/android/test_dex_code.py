@@ -682,6 +682,6 @@ def test_both_plans_find_the_same_candidates(ms: set[int], fs: set[int], ss: set
     start = data.draw(st.integers(0, max(len(code), 0)))
     refs = CodeRefs(DexFile(raw + code))
     ranges = [(len(raw) + start, len(raw) + len(code))]
-    by_ops = refs._find([(refs._pattern(ms, ss, fs, ops), 0)], ranges)
+    by_ops = refs._find([(dex_code._opcode_pattern(dex_code._target_kinds(ms, ss, fs, ops)), 0)], ranges)
     by_literals = refs._find(dex_code._literal_plan(dex_code._target_kinds(ms, ss, fs, ops)), ranges)
     assert by_ops == by_literals

@@ -347,12 +347,13 @@ class StringScan:
             return
         if known is None and _QUERY_VALUE.search(s, 0, start):
             known = _QUERY_VALUE_HINT
+        where = locate(index)
         if (start > 0 or end < len(s)) and len(self._family_of) < _MAX_FAMILY_NAMES:
             stem, _, last = host_text.rpartition(".")
             family = (s[:start] + stem, s[end:])
             self._families.setdefault(family, set()).add(last)
-            self._family_of.setdefault(host_text, {}).setdefault(locate(index), family)
-        self._add(host_text, locate(index), _clip(s, start, end), owner(index) if owner else None, strong=False,
+            self._family_of.setdefault(host_text, {}).setdefault(where, family)
+        self._add(host_text, where, _clip(s, start, end), owner(index) if owner else None, strong=False,
                   role=known or role_in_text(s, start, end, url=False))
 
     def _note_rejected(self, text: str, reason: str) -> None:

@@ -195,12 +195,28 @@ def _target_kinds(mset: set[int], sset: set[int], fset: set[int], field_ops: fro
     return kinds
 
 
+def _low_bytes(kinds: list[_Kind]) -> list[int]:
+    """The low bytes of every index sought, each once, in order."""
+    return sorted({i & 0xFF for _ops, _w, idx in kinds for i in idx})
+
+
+def _opcode_pattern(kinds: list[_Kind]) -> re.Pattern[bytes]:
+    """One expression led by the class of every kind's opcodes (SRE's fast first-byte search);
+    the lookbehind picks the kind, the lookahead skips the operand byte and matches the index
+    without consuming it, so overlapping candidates are all found."""
+    ops = frozenset().union(*(k[0] for k in kinds))
+    branches = [b"(?<=" + _byte_class(kind_ops) + b")(?=[\\x00-\\xff](?:"
+                + (_u16_alternatives(idx) if width == 2 else _u32_alternatives(idx)) + b"))"
+                for kind_ops, width, idx in kinds]
+    return re.compile(_byte_class(ops) + b"(?:" + b"|".join(branches) + b")")
+
+
 def _literal_plan(kinds: list[_Kind]) -> _Plan:
     """One expression per low byte of the targets' indexes, led by that literal byte (which the
     regex engine finds several times faster than a class of opcodes), looking ahead for the
     index's other bytes and back for the opcode: a match two bytes past a candidate."""
     plan: _Plan = []
-    for lo in sorted({i & 0xFF for _ops, _w, idx in kinds for i in idx}):
+    for lo in _low_bytes(kinds):
         branches: list[bytes] = []
         for kind_ops, width, idx in kinds:
             rest = sorted({_U32.pack(i)[1:width] for i in idx if i & 0xFF == lo})
@@ -610,44 +626,17 @@ class CodeRefs:
             cands = [c for c in cands if not c & 1]
         return index, cands
 
-    def _pattern(self, mset: set[int], sset: set[int], fset: set[int], field_ops: frozenset[int] = _FIELD_OPS) -> re.Pattern[bytes]:
-        # One top-level character class keeps SRE on its fast first-byte
-        # search; the lookbehind picks the kind, the lookahead skips the
-        # operand byte and matches the index without consuming it, so
-        # overlapping candidates are all found.
-        ops: set[int] = set()
-        branches: list[bytes] = []
-        if mset:
-            ops |= _INVOKE_OPS
-            branches.append(
-                b"(?<=" + _byte_class(_INVOKE_OPS) + b")(?=[\\x00-\\xff](?:" + _u16_alternatives(mset) + b"))"
-            )
-        if fset:
-            ops |= field_ops
-            branches.append(
-                b"(?<=" + _byte_class(field_ops) + b")(?=[\\x00-\\xff](?:" + _u16_alternatives(fset) + b"))"
-            )
-        if sset:
-            ops |= {_CONST_STRING_JUMBO}
-            branches.append(b"(?<=\\x1b)(?=[\\x00-\\xff](?:" + _u32_alternatives(sset) + b"))")
-            small = [i for i in sset if i < 0x10000]
-            if small:
-                ops.add(_CONST_STRING)
-                branches.append(b"(?<=\\x1a)(?=[\\x00-\\xff](?:" + _u16_alternatives(small) + b"))")
-        return re.compile(_byte_class(ops) + b"(?:" + b"|".join(branches) + b")")
-
     def _plan(self, mset: set[int], sset: set[int], fset: set[int], field_ops: frozenset[int] = _FIELD_OPS) -> _Plan:
         """The searches that find the candidates: one expression led by the opcodes (the
         general case), or, when the targets' low index bytes are rarer in the code than the
         opcodes (a few targets), one expression per low byte (:func:`_literal_plan`)."""
         kinds = _target_kinds(mset, sset, fset, field_ops)
         ops = frozenset().union(*(k[0] for k in kinds))
-        lows = {i & 0xFF for _ops, _w, idx in kinds for i in idx}
         share = self._byte_share
         led_by_ops = _SCAN_NS_PER_BYTE + _OP_LED_NS_PER_HIT * share(ops)
-        led_by_literals = sum(_SCAN_NS_PER_BYTE + _LITERAL_LED_NS_PER_HIT * share([lo]) for lo in lows)
+        led_by_literals = sum(_SCAN_NS_PER_BYTE + _LITERAL_LED_NS_PER_HIT * share([lo]) for lo in _low_bytes(kinds))
         if led_by_literals >= led_by_ops:
-            return [(self._pattern(mset, sset, fset, field_ops), 0)]
+            return [(_opcode_pattern(kinds), 0)]
         return _literal_plan(kinds)
 
     def _byte_share(self, values: Iterable[int]) -> float:
@@ -672,11 +661,8 @@ class CodeRefs:
         cap = self.dex.limits.max_dex_items
         out: list[int] = []
         for start, end in ranges:
-            if len(plan) == 1 and not plan[0][1]:
-                out.extend(m.start() for m in plan[0][0].finditer(self._buf, start, end))
-            else:
-                found = [m.start() - back for pattern, back in plan for m in pattern.finditer(self._buf, start, end)]
-                out.extend(sorted(c for c in found if c >= start))
+            found = [m.start() - back for pattern, back in plan for m in pattern.finditer(self._buf, start, end)]
+            out.extend(sorted(c for c in found if c >= start))
             if len(out) > cap:
                 self._diag(
                     "dex.code-candidates",

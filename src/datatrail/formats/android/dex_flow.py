@@ -264,6 +264,13 @@ class _Origins:
         self.preds()
         return self._order.get(pc, -1)
 
+    def result_of(self, q: int) -> int:
+        """The invoke whose result the ``move-result`` at ``q`` takes (not invoke-polymorphic or
+        -custom, which name no method), or -1."""
+        call = self.before(q)
+        op = self.buf[call] if call >= 0 else 0
+        return call if (op in _INVOKE or op in _INVOKE_RANGE) and op < 0xFC else -1
+
     def calls(self) -> list[int]:
         """The offsets of the method's invoke instructions, in code order."""
         buf = self.buf
@@ -338,17 +345,17 @@ class _Origins:
         if op == 0x22 and aa == r or op == 0x23 and a == r:
             return True  # new-instance, new-array: created here
         if op == 0x0C and aa == r:  # move-result-object: what the call before it gave
-            call = self._order.get(q, -1)
-            cop = buf[call] if call >= 0 else 0
-            if cop == 0x24 or cop == 0x25:
+            before = self.before(q)
+            if before >= 0 and buf[before] in (0x24, 0x25):
                 return True  # filled-new-array
-            if not ((cop in _INVOKE or cop in _INVOKE_RANGE) and cop < 0xFC):
+            call = self.result_of(q)
+            if call < 0:
                 return False
             flags = self.carry(_U16.unpack_from(buf, call + 2)[0])
             if not flags & CARRY_RESULT:
                 return False  # what another call returns: from elsewhere
             if flags & CARRY_RECEIVER:  # a builder returns itself: where did it come from?
-                regs = _args(buf, call, cop)
+                regs = _args(buf, call, buf[call])
                 return (call, regs[0]) if regs else False
             return True  # a wrapper's result is a new object
         source = _copy_source(buf, q, r)
@@ -416,12 +423,11 @@ def argument_sources(refs: CodeRefs, start: int, end: int, at: int, position: in
 
     def judge(q: int, r: int) -> bool | tuple[int, int] | None:
         if buf[q] == 0x0C and buf[q + 1] == r:  # move-result-object: what the call before it gave
-            call = origins.before(q)
-            cop = buf[call] if call >= 0 else 0
-            if not ((cop in _INVOKE or cop in _INVOKE_RANGE) and cop < 0xFC):
+            call = origins.result_of(q)
+            if call < 0:
                 return False
             method = _U16.unpack_from(buf, call + 2)[0]
-            cregs = _args(buf, call, cop)
+            cregs = _args(buf, call, buf[call])
             if carry(method) & CARRY_RESULT and cregs:
                 return (call, cregs[0])  # a wrapper of its receiver: where did that come from?
             found.append(method)
@@ -444,7 +450,6 @@ def sibling_constants(refs: CodeRefs, start: int, end: int, at: int, position: i
         return []
     method = _U16.unpack_from(buf, at + 2)[0]
     origins = graphs.of(start, end) if graphs is not None else _Origins(buf, start, end, lambda _m: 0)
-    origins.preds()
     out: list[int] = []
     for pc in origins.calls():
         op = buf[pc]
@@ -482,9 +487,8 @@ def _receiver_setters(refs: CodeRefs, start: int, end: int, at: int, setter: Cal
                 return True if last else None
             return None
         if qop == 0x0C and buf[q + 1] == r:  # a builder's result: the builder it was called on
-            call = origins.before(q)
-            cop = buf[call] if call >= 0 else 0
-            cregs = _args(buf, call, cop) if (cop in _INVOKE or cop in _INVOKE_RANGE) and cop < 0xFC else []
+            call = origins.result_of(q)
+            cregs = _args(buf, call, buf[call]) if call >= 0 else []
             if cregs and carry(_U16.unpack_from(buf, call + 2)[0]) & both == both:
                 return (q, cregs[0])  # the call itself is looked at next, on its receiver
             return not last  # lost: spoils the answer, or leaves the path out
