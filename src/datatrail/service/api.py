@@ -164,15 +164,13 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
             await form.close()
 
     async def _raw_upload(request: Request, filename: str | None) -> StoredFile:
-        writer = await run_in_threadpool(store.file_writer, filename or "upload", config.max_upload)
-        try:
-            async for chunk in request.stream():
-                writer.write(chunk)
+        with await run_in_threadpool(store.file_writer, filename or "upload", config.max_upload) as writer:
+            try:
+                async for chunk in request.stream():
+                    writer.write(chunk)
+            except TooLarge as exc:
+                raise ApiError(413, str(exc)) from None
             return await run_in_threadpool(writer.commit)
-        except TooLarge as exc:
-            raise ApiError(413, str(exc)) from None
-        finally:
-            writer.abort()  # nothing left behind when the body stops short; after a commit, nothing to remove
 
     @app.get("/api/v1/scans/{scan_id}", response_model=ScanStatus, tags=["scans"], responses=_ERRORS)
     async def scan_status(request: Request, scan_id: int = _SCAN_ID,

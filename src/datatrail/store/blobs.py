@@ -57,17 +57,14 @@ class Blobs:
 
     def put(self, stream: BinaryIO, suffix: str, max_bytes: int) -> StoredFile:
         """Stream ``stream`` into the store; raises ``TooLarge`` past ``max_bytes`` (nothing kept)."""
-        writer = self.writer(suffix, max_bytes)
-        try:
+        with self.writer(suffix, max_bytes) as writer:
             while chunk := stream.read(_CHUNK):
                 writer.write(chunk)
             return writer.commit()
-        except BaseException:
-            writer.abort()
-            raise
 
     def writer(self, suffix: str, max_bytes: int) -> BlobWriter:
-        """A file to write piece by piece (an upload's body as it arrives), then commit or abort."""
+        """A file to write piece by piece (an upload's body as it arrives), in a ``with`` block:
+        committed inside it, or left nowhere."""
         return BlobWriter(self, suffix, max_bytes)
 
     def orphans(self) -> list[Path]:
@@ -77,8 +74,9 @@ class Blobs:
 
 class BlobWriter:
     """One file on its way into the store: written to a temporary name beside the blobs, hashed
-    and counted as it comes; :meth:`commit` makes it durable and renames it to its sha256,
-    :meth:`abort` (or any failure) leaves nothing."""
+    and counted as it comes; :meth:`commit` makes it durable and renames it to its sha256. Used
+    as a context manager: leaving the block uncommitted (a failure, a body cut short) removes
+    the temporary file."""
 
     def __init__(self, blobs: Blobs, suffix: str, max_bytes: int) -> None:
         self._blobs, self._suffix, self._max = blobs, suffix, max_bytes
@@ -87,33 +85,34 @@ class BlobWriter:
         fd, name = tempfile.mkstemp(prefix=".upload-", dir=blobs.root)
         self._tmp = Path(name)
         self._out = os.fdopen(fd, "wb")
+        self._committed = False
+
+    def __enter__(self) -> BlobWriter:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        """Remove the partial file, unless it was committed."""
+        if self._committed:
+            return
+        self._out.close()
+        self._tmp.unlink(missing_ok=True)
 
     def write(self, chunk: bytes) -> None:
-        """Add ``chunk``; raises ``TooLarge`` past the limit, having removed what was written."""
+        """Add ``chunk``; raises ``TooLarge`` past the limit."""
         self.size += len(chunk)
         if self.size > self._max:
-            self.abort()
             raise TooLarge(f"the upload is larger than {self._max:,} bytes")
         self._digest.update(chunk)
         self._out.write(chunk)
 
     def commit(self) -> StoredFile:
         """Flush to disk (fsync) and move into place under its sha256."""
-        try:
-            self._out.flush()
-            os.fsync(self._out.fileno())
-            self._out.close()
-            sha = self._digest.hexdigest()
-            final = self._blobs.path(sha, self._suffix)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self._tmp, final)
-            return StoredFile(sha, self.size, self._suffix, final)
-        except BaseException:
-            self.abort()
-            raise
-
-    def abort(self) -> None:
-        """Remove the partial file (again is harmless)."""
-        if not self._out.closed:
-            self._out.close()
-        self._tmp.unlink(missing_ok=True)
+        self._out.flush()
+        os.fsync(self._out.fileno())
+        self._out.close()
+        sha = self._digest.hexdigest()
+        final = self._blobs.path(sha, self._suffix)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._tmp, final)
+        self._committed = True
+        return StoredFile(sha, self.size, self._suffix, final)

@@ -63,7 +63,7 @@ class Store:
         return self.blobs.put(stream, safe_suffix(filename), max_bytes)
 
     def file_writer(self, filename: str, max_bytes: int) -> BlobWriter:
-        """A file to store piece by piece (an upload's body as it arrives): see :class:`BlobWriter`."""
+        """A file to store piece by piece (an upload's body as it arrives), in a ``with`` block: see :class:`BlobWriter`."""
         return self.blobs.writer(safe_suffix(filename), max_bytes)
 
     def submit(self, stored: StoredFile, filename: str, *, rescan: bool = False, token_id: int | None = None) -> tuple[queue.Job, bool]:
