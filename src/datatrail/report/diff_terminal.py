@@ -21,7 +21,7 @@ from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS, flag_title
 from datatrail.model.changes import AppVersion, DiffItem, DiffSection, ReportDiff
 from datatrail.model.report import Report, Severity
 from datatrail.report.terminal import first_sentences
-from datatrail.report.terminal_table import TerminalTable
+from datatrail.report.terminal_table import SEVERITY_STYLE, TerminalTable
 from datatrail.report.visible import visible_tree
 
 __all__ = ["render_diff_terminal"]
@@ -40,8 +40,6 @@ _NOUNS: dict[str, tuple[str, str, str]] = {
 
 _KEY_COLUMN = {"sdks": "SDK", "permissions": "Permission", "destinations": "Host", "org_countries": "Country",
                "server_countries": "Country", "data_categories": "Category", "data": "Data"}
-
-_SEV_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 _LEGEND = ('+ added by NEW, - removed; "!" marks what a --fail-on gate can stop on: a dangerous permission, '
            "a host or country under a state-access law, a high or critical finding.")
@@ -175,7 +173,7 @@ def _findings(section: DiffSection) -> Table:
         rule, _, message = rest.partition(": ")
         if severity not in {s.value for s in Severity} or not message:
             severity, rule, message = "", "", item.detail
-        table.add_row(_mark(sign, item), Text(severity, style=_SEV_STYLE.get(severity, "")), Text(rule),
+        table.add_row(_mark(sign, item), Text(severity, style=SEVERITY_STYLE.get(severity, "")), Text(rule),
                       Text(first_sentences(message), style="dim" if sign == "-" else ""))
     return table
 

@@ -10,12 +10,11 @@ from rich.text import Text
 
 from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.model.report import Report
-from datatrail.report.terminal_table import TerminalTable
+from datatrail.report.terminal_table import SEVERITY_STYLE, TerminalTable
 from datatrail.report.visible import visible
 
-__all__ = ["OverviewRow", "SEVERITY_STYLE", "overview_row", "overview_table"]
+__all__ = ["OverviewRow", "overview_row", "overview_table"]
 
-SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,19 +12,12 @@ from rich.text import Text
 
 from datatrail.knowledge.jurisdictions import COMPELLED_ACCESS
 from datatrail.model.ios import IosBundle
-from datatrail.model.report import Destination, Report, Severity
-from datatrail.report.terminal_table import TerminalTable
+from datatrail.model.report import Destination, Report
+from datatrail.report.terminal_table import SEVERITY_STYLE, TerminalTable
 from datatrail.report.visible import visible_tree
 
 __all__ = ["render_terminal", "first_sentences"]
 
-_SEV_STYLE = {
-    Severity.CRITICAL: "bold white on red",
-    Severity.HIGH: "bold red",
-    Severity.MEDIUM: "yellow",
-    Severity.LOW: "cyan",
-    Severity.INFO: "dim",
-}
 _LEVEL_STYLE = {"dangerous": "bold red", "signature": "magenta", "signatureOrSystem": "magenta", "normal": "green"}
 _MAX_ROWS = 40
 
@@ -217,7 +210,7 @@ def first_sentences(message: str) -> str:
 def _findings(report: Report) -> Table:
     table = _table("Findings", "Severity", "Rule", "What")
     for f in report.findings[:_MAX_ROWS]:
-        table.add_row(Text(f.severity.value, style=_SEV_STYLE[f.severity]), f.rule_id, first_sentences(f.message))
+        table.add_row(Text(f.severity.value, style=SEVERITY_STYLE[f.severity.value]), f.rule_id, first_sentences(f.message))
     if len(report.findings) > _MAX_ROWS:
         table.caption = Text(f"… and {len(report.findings) - _MAX_ROWS} more (see the JSON report)")
     return table

@@ -27,7 +27,11 @@ if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType
     from rich.style import StyleType
 
-__all__ = ["TerminalTable"]
+__all__ = ["TerminalTable", "SEVERITY_STYLE"]
+
+SEVERITY_STYLE: dict[str, str] = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan",
+                                  "info": "dim"}
+"""A finding severity's look in every terminal view (keyed by value: a ``Severity`` finds its own)."""
 
 
 class TerminalTable(Table):
