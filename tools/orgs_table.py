@@ -7,6 +7,7 @@ encyclopaedia articles), each organisation naming its own.
     .venv/bin/python tools/orgs_table.py check              # the table's integrity tests, then the summary
     .venv/bin/python tools/orgs_table.py summary            # organisations by home country, domains by kind
     .venv/bin/python tools/orgs_table.py merge PART.json    # add {"new": {id: org}, "add_domains": {id: [d]}}
+    .venv/bin/python tools/orgs_table.py merge --dry-run PART.json   # what would be refused, the table untouched
     .venv/bin/python tools/orgs_table.py sources            # after a hand edit: the sha256 in SOURCES
 
 ``merge`` refuses an entry that would break the table (an unknown parent, a country that is no
@@ -110,7 +111,7 @@ def _edited(text: str, doc: dict[str, Any], incoming: dict[str, Any], add_domain
     return out.replace(f'"date": {json.dumps(doc["date"])}', f'"date": {json.dumps(today)}', 1)
 
 
-def merge(part: Path) -> int:
+def merge(part: Path, *, dry_run: bool = False) -> int:
     doc = _load()
     new = json.loads(part.read_text(encoding="utf-8"))
     table = doc["organisations"]
@@ -146,10 +147,11 @@ def merge(part: Path) -> int:
                 table[org_id]["domains"].append(domain)
                 claimed[domain] = org_id
                 extended += 1
-    TABLE.write_text(_edited(TABLE.read_text(encoding="utf-8"), doc, incoming, new.get("add_domains", {})), encoding="utf-8")
-    json.loads(TABLE.read_text(encoding="utf-8"))  # still JSON
-    refresh_sources()
-    print(f"merged {part}: {added} organisations added, {extended} domains added to existing ones")
+    if not dry_run:
+        TABLE.write_text(_edited(TABLE.read_text(encoding="utf-8"), doc, incoming, new.get("add_domains", {})), encoding="utf-8")
+        json.loads(TABLE.read_text(encoding="utf-8"))  # still JSON
+        refresh_sources()
+    print(f"{'would merge' if dry_run else 'merged'} {part}: {added} organisations added, {extended} domains added to existing ones")
     for line in refused:
         print("  refused:", line)
     return 1 if refused else 0
@@ -191,11 +193,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=("check", "summary", "merge", "sources"))
     parser.add_argument("part", nargs="?", type=Path, help="merge: the JSON of researched entries")
-    args = parser.parse_args()
+    parser.add_argument("--dry-run", action="store_true", help="merge: say what would be added and refused, write nothing")
+    args = parser.parse_intermixed_args()
     if args.command == "merge":
         if args.part is None:
             parser.error("merge needs the file of entries")
-        return merge(args.part)
+        return merge(args.part, dry_run=args.dry_run)
     if args.command == "sources":
         refresh_sources()
         return 0
