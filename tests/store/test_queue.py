@@ -105,3 +105,46 @@ def test_a_finished_job_keeps_the_key_of_the_tool_that_made_its_report(database:
         (row,) = conn.execute(versions.select())
     assert row.sha256 == job.sha256 and row.run_key == scan_key() and store.job(job_id) is not None
     store.engine.dispose()
+
+
+def test_a_claim_says_where_each_file_is_oldest_first(database: str, tmp_path: Path) -> None:
+    store = _store(database, tmp_path)
+    contents = [b"PK\x03\x04 app number %d" % i for i in range(5)]
+    ids = [_submit(store, content, f"app{i}.apk") for i, content in enumerate(contents)]
+    taken = store.claim_files("worker", 3, 60)
+    assert [job.id for job, _path in taken] == ids[:3]  # first come, first claimed
+    for (job, path), content in zip(taken, contents, strict=False):
+        assert job.status == RUNNING and job.attempts == 1 and job.lease_owner == "worker"
+        assert path.read_bytes() == content and path.name == f"{job.sha256}.apk"
+    assert [job.id for job in store.claim("other", 5, 60)] == ids[3:]
+    store.engine.dispose()
+
+
+def test_finishing_asks_whether_the_lease_is_still_held_and_the_file_size_at_once(database: str, tmp_path: Path) -> None:
+    from datatrail.store import queue
+
+    store = _store(database, tmp_path)
+    job_id = _submit(store, b"PK\x03\x04 seventeen")
+    with store.begin() as conn:
+        assert queue.held_size(conn, job_id, "worker") is None  # queued: nobody holds it
+    store.claim("worker", 1, 60)
+    with store.begin() as conn:
+        assert queue.held_size(conn, job_id, "worker") == len(b"PK\x03\x04 seventeen")
+        assert queue.held_size(conn, job_id, "someone-else") is None
+        assert queue.holds(conn, job_id, "worker") and not queue.holds(conn, job_id, "someone-else")
+    store.engine.dispose()
+
+
+def test_only_a_workers_postgresql_commits_skip_the_wait_for_the_disk(database: str, tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    if not database.startswith("postgresql"):
+        return  # SQLite's WAL commits with synchronous=NORMAL on every connection
+    uploads = open_store(database, tmp_path / "data")
+    worker = open_store(database, tmp_path / "data", wait_for_disk=False)
+    with uploads.begin() as conn:
+        assert conn.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
+    with worker.begin() as conn:
+        assert conn.execute(text("SHOW synchronous_commit")).scalar_one() == "off"
+    uploads.engine.dispose()
+    worker.engine.dispose()

@@ -105,13 +105,14 @@ class Worker:
 
     def run_once(self) -> int:
         """Claim what there is (up to ``jobs``), scan it, record it; returns how many jobs ended."""
-        claimed = self.store.claim(self.owner, max(1, self.config.jobs), self.config.lease)
-        if not claimed:
+        taken = self.store.claim_files(self.owner, max(1, self.config.jobs), self.config.lease)
+        if not taken:
             return 0
+        claimed = [job for job, _path in taken]
         renewer = _Renewer(self.store, self.owner, [j.id for j in claimed], self.config.lease)
         renewer.start()
         try:
-            inputs = [BatchInput(self.store.file_of(job)) for job in claimed]
+            inputs = [BatchInput(path) for _job, path in taken]
             outcomes = run_batch(inputs, _SCANNER, jobs=self.config.jobs, render=render, timeout=self.config.timeout,
                                  preload=PRELOAD)
             for outcome in outcomes:
@@ -170,12 +171,12 @@ class Worker:
         def more(inputs: list[BatchInput], n: int, block: bool) -> bool:
             if stop.is_set() or len(inputs) >= STREAM_LENGTH:
                 return False
-            jobs = self.store.claim(self.owner, min(n, STREAM_LENGTH - len(inputs)), self.config.lease)
-            for job in jobs:
+            taken = self.store.claim_files(self.owner, min(n, STREAM_LENGTH - len(inputs)), self.config.lease)
+            for job, path in taken:
                 renewer.add(job.id)
                 claimed.append(job)
-                inputs.append(BatchInput(self.store.file_of(job)))
-            if not jobs and block:
+                inputs.append(BatchInput(path))
+            if not taken and block:
                 stop.wait(self.config.poll)
             return not stop.is_set()
 

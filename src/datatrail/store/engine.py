@@ -22,10 +22,18 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, wait_for_disk: bool = True) -> Engine:
     """An engine for ``url``. SQLite gets WAL journaling, a busy timeout, foreign keys, and
     ``BEGIN IMMEDIATE`` for every transaction, so two processes (the API and a worker) queue
-    for the write lock instead of failing on a deadlock."""
+    for the write lock instead of failing on a deadlock.
+
+    ``wait_for_disk=False`` (a worker's engine) makes PostgreSQL commit without waiting for the
+    write-ahead log to reach the disk (``synchronous_commit=off``): what SQLite's WAL with
+    ``synchronous=NORMAL`` does for every connection here. A commit still survives any process
+    being killed, the database server's included; only a power loss can take the last fraction
+    of a second of commits. A worker's commits can afford that: they are claims, leases and
+    results, and a lost one leaves a job whose lease runs out and which is scanned again, to
+    the same report. Uploads are never committed this way: a 202 means the job is on disk."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -49,4 +57,5 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    connect_args = {} if wait_for_disk or not url.startswith("postgresql+psycopg") else {"options": "-c synchronous_commit=off"}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)

@@ -18,9 +18,10 @@ from typing import Final
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
+from datatrail.store.tables import blobs as blob_rows
 from datatrail.store.tables import jobs
 
-__all__ = ["Job", "QUEUED", "RUNNING", "DONE", "FAILED", "APP", "CAPTURE", "submit", "uploads_since", "claim", "renew", "holds", "finish", "fail", "get_job", "depth"]
+__all__ = ["Job", "QUEUED", "RUNNING", "DONE", "FAILED", "APP", "CAPTURE", "submit", "uploads_since", "claim", "renew", "holds", "held_size", "finish", "fail", "get_job", "depth"]
 
 QUEUED: Final = "queued"
 RUNNING: Final = "running"
@@ -87,17 +88,17 @@ def claim(conn: Connection, owner: str, limit: int, lease: float, now: float, ma
         .order_by(jobs.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
-    ids = [row.id for row in conn.execute(wanted)]
-    if not ids:
-        return []
-    conn.execute(
-        update(jobs).where(jobs.c.id.in_(ids)).values(
+    # One statement takes the jobs and says what they now are (UPDATE ... RETURNING, on both
+    # databases): a claim is two round trips to the server, not four.
+    taken = conn.execute(
+        update(jobs).where(jobs.c.id.in_(wanted)).values(
             status=RUNNING, lease_owner=owner, lease_until=now + lease, attempts=jobs.c.attempts + 1,
             started_at=func.coalesce(jobs.c.started_at, now),
-        )
+        ).returning(*jobs.c)
     )
-    return [_job(row) for row in conn.execute(select(jobs).where(jobs.c.id.in_(ids)).order_by(jobs.c.id))]
+    return sorted((_job(row) for row in taken), key=lambda job: job.id)
 
 
 def renew(conn: Connection, owner: str, ids: list[int], lease: float, now: float) -> int:
@@ -113,10 +114,18 @@ def renew(conn: Connection, owner: str, ids: list[int], lease: float, now: float
 
 def holds(conn: Connection, job_id: int, owner: str) -> bool:
     """Whether ``owner`` still holds the job's lease (locking the row until the transaction ends)."""
+    return held_size(conn, job_id, owner) is not None
+
+
+def held_size(conn: Connection, job_id: int, owner: str) -> int | None:
+    """The size of the job's file if ``owner`` still holds the job's lease (locking the job's row
+    until the transaction ends), else None: what finishing a job asks first, in one round trip."""
     row = conn.execute(
-        select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.status == RUNNING).with_for_update()
+        select(blob_rows.c.size).select_from(jobs.join(blob_rows, blob_rows.c.sha256 == jobs.c.sha256))
+        .where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.status == RUNNING)
+        .with_for_update(of=jobs)
     ).first()
-    return row is not None
+    return None if row is None else int(row.size)
 
 
 APP: Final = "app"

@@ -96,11 +96,6 @@ class Store:
         if known is None:
             stored.path.unlink(missing_ok=True)
 
-    def file_of(self, job: queue.Job) -> Path:
-        with self.begin() as conn:
-            suffix = conn.execute(select(blob_rows.c.suffix).where(blob_rows.c.sha256 == job.sha256)).scalar_one()
-        return self.blobs.path(job.sha256, suffix)
-
     def sweep_orphans(self, min_age: float = ORPHAN_AGE) -> list[Path]:
         """Remove what killed uploads left: temporary files, and files no row names."""
         now = time.time()
@@ -120,8 +115,17 @@ class Store:
     # -- workers -------------------------------------------------------------------------
 
     def claim(self, owner: str, limit: int, lease: float) -> list[queue.Job]:
+        return [job for job, _path in self.claim_files(owner, limit, lease)]
+
+    def claim_files(self, owner: str, limit: int, lease: float) -> list[tuple[queue.Job, Path]]:
+        """Claim up to ``limit`` jobs and say where each one's file is, in one transaction."""
         with self.begin() as conn:
-            return queue.claim(conn, owner, limit, lease, time.time(), MAX_ATTEMPTS)
+            claimed = queue.claim(conn, owner, limit, lease, time.time(), MAX_ATTEMPTS)
+            if not claimed:
+                return []
+            suffixes = dict(conn.execute(select(blob_rows.c.sha256, blob_rows.c.suffix)
+                                         .where(blob_rows.c.sha256.in_({job.sha256 for job in claimed}))).tuples().all())
+        return [(job, self.blobs.path(job.sha256, suffixes[job.sha256])) for job in claimed]
 
     def renew(self, owner: str, ids: list[int], lease: float) -> int:
         with self.begin() as conn:
@@ -132,13 +136,13 @@ class Store:
         doc: dict[str, Any] = json.loads(report_text)
         now = time.time()
         with self.begin() as conn:
-            if not queue.holds(conn, job.id, owner):
+            size = queue.held_size(conn, job.id, owner)
+            if size is None:
                 return False
-            size = conn.execute(select(blob_rows.c.size).where(blob_rows.c.sha256 == job.sha256)).scalar_one()
             if is_capture_document(doc):
-                record_capture(conn, job.sha256, int(size), doc, report_text, now)
+                record_capture(conn, job.sha256, size, doc, report_text, now)
                 return queue.finish(conn, job.id, owner, None, seconds, now)
-            version_id = record_report(conn, job.sha256, int(size), doc, report_text, now, scan_key())
+            version_id = record_report(conn, job.sha256, size, doc, report_text, now, scan_key())
             return queue.finish(conn, job.id, owner, version_id, seconds, now)
 
     def fail(self, job: queue.Job, owner: str, error: str, seconds: float) -> bool:
@@ -165,9 +169,10 @@ class Store:
             return queue.get_job(conn, job_id)
 
 
-def open_store(database: str | None, data_dir: Path, files: Path | None = None) -> Store:
+def open_store(database: str | None, data_dir: Path, files: Path | None = None, *, wait_for_disk: bool = True) -> Store:
     """The store at ``database`` (a SQLAlchemy URL; default a SQLite file in ``data_dir``), its
-    schema migrated to the newest version, uploaded files under ``files`` (default ``data_dir/files``)."""
-    engine = make_engine(database or sqlite_url(data_dir / "datatrail.sqlite3"))
+    schema migrated to the newest version, uploaded files under ``files`` (default ``data_dir/files``).
+    ``wait_for_disk=False`` is for a worker: see :func:`~datatrail.store.engine.make_engine`."""
+    engine = make_engine(database or sqlite_url(data_dir / "datatrail.sqlite3"), wait_for_disk=wait_for_disk)
     upgrade(engine)
     return Store(engine, files or data_dir / "files")

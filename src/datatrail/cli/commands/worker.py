@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, err: Errors) -> int:
     from datatrail.service.worker import Worker, WorkerConfig
     from datatrail.store import open_store
 
-    store = open_store(database_url(args), args.data_dir, args.files)
+    store = open_store(database_url(args), args.data_dir, args.files, wait_for_disk=False)
     stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
