@@ -6,9 +6,10 @@ encyclopaedia articles), each organisation naming its own.
 
     .venv/bin/python tools/orgs_table.py check              # the table's integrity tests, then the summary
     .venv/bin/python tools/orgs_table.py summary            # organisations by home country, domains by kind
-    .venv/bin/python tools/orgs_table.py merge PART.json    # add {"new": {id: org}, "add_domains": {id: [d]}}
+    .venv/bin/python tools/orgs_table.py merge PART.json    # add {"new": {id: org}, "add_domains": {id: [d]}, "add_hosting": {id: [d]}}
     .venv/bin/python tools/orgs_table.py merge --dry-run PART.json   # what would be refused, the table untouched
     .venv/bin/python tools/orgs_table.py sources            # after a hand edit: the sha256 in SOURCES
+    .venv/bin/python tools/orgs_table.py against LIST.json  # coverage and agreement on a list gathered elsewhere
 
 ``merge`` refuses an entry that would break the table (an unknown parent, a country that is no
 ISO 3166-1 code, a domain another organisation claims, a missing source) and says why; the
@@ -65,6 +66,11 @@ def _problems(org_id: str, org: dict[str, Any], ids: set[str], claimed: dict[str
         out.append(f"unknown parent {org['parent']!r}")
     if not str(org.get("source", "")).strip():
         out.append("no source")
+    since = org.get("since")
+    if since is not None and not (isinstance(since, str) and since.isdigit() and len(since) == 4):
+        out.append(f"since {since!r} is not a year written as a string (\"2021\")")
+    if since is not None and org.get("parent") is None:
+        out.append("since without a parent")
     for code in org.get("operations", ()):
         if not is_country_code(code):
             out.append(f"operations country {code!r} is no ISO code")
@@ -77,7 +83,8 @@ def _problems(org_id: str, org: dict[str, Any], ids: set[str], claimed: dict[str
     return out
 
 
-def _edited(text: str, doc: dict[str, Any], incoming: dict[str, Any], add_domains: dict[str, list[str]]) -> str:
+def _edited(text: str, doc: dict[str, Any], incoming: dict[str, Any], add_domains: dict[str, list[str]],
+            add_hosting: dict[str, list[str]]) -> str:
     """The table's text with the accepted entries put in by hand's way: the file is laid out for
     people (one organisation to a line or a few), so it is edited, not rewritten. New
     organisations go at the end of the organisations object, one to a line; added domains at the
@@ -95,6 +102,22 @@ def _edited(text: str, doc: dict[str, Any], incoming: dict[str, Any], add_domain
                 fresh = [d for d in wanted if d not in json.loads(f"[{listed.group(1)}]")]
                 if fresh:
                     lines[i] = lines[i].replace('"domains": [', '"domains": [' + "".join(json.dumps(d) + ", " for d in fresh), 1)
+                break
+    for org_id, domains in add_hosting.items():
+        wanted = [d for d in domains if d in table.get(org_id, {}).get("hosting", ())]
+        start = next((i for i, line in enumerate(lines) if line.startswith(f'  {json.dumps(org_id)}: {{')), None)
+        if not wanted or start is None:
+            continue
+        for i in range(start, len(lines)):
+            listed = re.search(r'"hosting": \[([^\]]*)\]', lines[i])
+            if listed:
+                fresh = [d for d in wanted if d not in json.loads(f"[{listed.group(1)}]")]
+                if fresh:
+                    lines[i] = lines[i].replace('"hosting": [', '"hosting": [' + "".join(json.dumps(d) + ", " for d in fresh), 1)
+                break
+            own = re.search(r'"domains": \[[^\]]*\]', lines[i])
+            if own and '"hosting"' not in "".join(lines[start:i + 3]):
+                lines[i] = lines[i][:own.end()] + ', "hosting": [' + ", ".join(json.dumps(d) for d in wanted) + "]" + lines[i][own.end():]
                 break
     opened = lines.index(' "organisations": {')
     close = lines.index(" },", opened)
@@ -140,6 +163,8 @@ def merge(part: Path, *, dry_run: bool = False) -> int:
             continue
         for domain in domains:
             problems = _problems(org_id, {**table[org_id], "domains": [domain], "hosting": []}, set(table), claimed)
+            if domain in table[org_id].get("hosting", ()):
+                problems.append(f"{domain} is one of its hosting domains already: a domain is operated or hosted, not both")
             if problems:
                 refused.append(f"{org_id} + {domain}: " + "; ".join(problems))
                 continue
@@ -147,8 +172,24 @@ def merge(part: Path, *, dry_run: bool = False) -> int:
                 table[org_id]["domains"].append(domain)
                 claimed[domain] = org_id
                 extended += 1
+    for org_id, domains in new.get("add_hosting", {}).items():
+        if org_id not in table:
+            refused.append(f"{org_id}: no such organisation to add hosting domains to")
+            continue
+        for domain in domains:
+            problems = _problems(org_id, {**table[org_id], "domains": [], "hosting": [domain]}, set(table), claimed)
+            if domain in table[org_id].get("domains", ()):
+                problems.append(f"{domain} is one of its own domains already: a domain is operated or hosted, not both")
+            if problems:
+                refused.append(f"{org_id} + hosting {domain}: " + "; ".join(problems))
+                continue
+            if domain not in table[org_id].setdefault("hosting", []):
+                table[org_id]["hosting"].append(domain)
+                claimed[domain] = org_id
+                extended += 1
     if not dry_run:
-        TABLE.write_text(_edited(TABLE.read_text(encoding="utf-8"), doc, incoming, new.get("add_domains", {})), encoding="utf-8")
+        TABLE.write_text(_edited(TABLE.read_text(encoding="utf-8"), doc, incoming, new.get("add_domains", {}), new.get("add_hosting", {})),
+                     encoding="utf-8")
         json.loads(TABLE.read_text(encoding="utf-8"))  # still JSON
         refresh_sources()
     print(f"{'would merge' if dry_run else 'merged'} {part}: {added} organisations added, {extended} domains added to existing ones")
@@ -189,16 +230,44 @@ def summary() -> None:
     print("organisations by home country: " + ", ".join(f"{c} {n}" for c, n in by_country.most_common()))
 
 
+def against(path: Path) -> int:
+    """How the table does on a list of tracking domains gathered independently of it (kept out of
+    this repository): ``[{"domain", "owner", "country"}, ...]``, ``country`` that of the owner's
+    group. Prints the share given an owner country (a hosting domain gives none: its customer is
+    unknown) and the share of those that agree with the list, then each disagreement."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    named, disagreements = 0, []
+    for row in rows:
+        host = orgs.normalise_host(str(row["domain"]))
+        match = orgs.match_domain(host) if host else None
+        if match is None or match.hosting:
+            continue
+        named += 1
+        country, _operations = orgs.home_countries(match.organisation)
+        if country != row["country"]:
+            disagreements.append(f"  {row['domain']}: the list says {row['owner']} ({row['country']}), "
+                                 f"the table {orgs.top_parent(match.organisation).name} ({country})")
+    agree = named - len(disagreements)
+    print(f"{len(rows)} domains: an owner country for {named} ({named / max(len(rows), 1):.1%}); "
+          f"{agree} of those agree with the list ({agree / max(named, 1):.1%})")
+    print("\n".join(disagreements))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=("check", "summary", "merge", "sources"))
-    parser.add_argument("part", nargs="?", type=Path, help="merge: the JSON of researched entries")
+    parser.add_argument("command", choices=("check", "summary", "merge", "sources", "against"))
+    parser.add_argument("part", nargs="?", type=Path, help="merge: the JSON of researched entries; against: the list to compare with")
     parser.add_argument("--dry-run", action="store_true", help="merge: say what would be added and refused, write nothing")
     args = parser.parse_intermixed_args()
     if args.command == "merge":
         if args.part is None:
             parser.error("merge needs the file of entries")
         return merge(args.part, dry_run=args.dry_run)
+    if args.command == "against":
+        if args.part is None:
+            parser.error("against needs the list of domains")
+        return against(args.part)
     if args.command == "sources":
         refresh_sources()
         return 0
