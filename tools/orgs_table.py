@@ -83,42 +83,46 @@ def _problems(org_id: str, org: dict[str, Any], ids: set[str], claimed: dict[str
     return out
 
 
-def _edited(text: str, doc: dict[str, Any], incoming: dict[str, Any], add_domains: dict[str, list[str]],
-            add_hosting: dict[str, list[str]]) -> str:
+# What a part may add to an existing organisation: its key in the part -> the list it extends, and
+# how a refusal names a domain already in the other list.
+_ADDITIONS = {"add_domains": "domains", "add_hosting": "hosting"}
+_OTHER = {"domains": ("hosting", "hosting domains"), "hosting": ("domains", "own domains")}
+
+
+def _add_to_list(lines: list[str], org_id: str, key: str, wanted: list[str]) -> None:
+    """Put ``wanted`` at the head of the organisation's ``key`` list, in its own lines only; a
+    missing "hosting" list opens right after its "domains" list."""
+    start = next((i for i, line in enumerate(lines) if line.startswith(f'  {json.dumps(org_id)}: {{')), None)
+    if start is None:
+        return
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith(('  "', " }"))), len(lines))
+    for i in range(start, end):
+        listed = re.search(rf'"{key}": \[([^\]]*)\]', lines[i])
+        if listed:
+            fresh = [d for d in wanted if d not in json.loads(f"[{listed.group(1)}]")]
+            if fresh:
+                lines[i] = lines[i].replace(f'"{key}": [', f'"{key}": [' + "".join(json.dumps(d) + ", " for d in fresh), 1)
+            return
+    for i in range(start, end):
+        own = re.search(r'"domains": \[[^\]]*\]', lines[i])
+        if own and key == "hosting":
+            lines[i] = lines[i][:own.end()] + ', "hosting": [' + ", ".join(json.dumps(d) for d in wanted) + "]" + lines[i][own.end():]
+            return
+    raise SystemExit(f"{org_id}: its lines have no {key!r} list to add to; add it by hand")
+
+
+def _edited(text: str, doc: dict[str, Any], incoming: dict[str, Any], additions: dict[str, dict[str, list[str]]]) -> str:
     """The table's text with the accepted entries put in by hand's way: the file is laid out for
     people (one organisation to a line or a few), so it is edited, not rewritten. New
     organisations go at the end of the organisations object, one to a line; added domains at the
-    head of their organisation's "domains" list; version and date move to today."""
+    head of their organisation's "domains" or "hosting" list; version and date move to today."""
     table = doc["organisations"]
     lines = text.split("\n")
-    for org_id, domains in add_domains.items():
-        wanted = [d for d in domains if d in table.get(org_id, {}).get("domains", ())]
-        start = next((i for i, line in enumerate(lines) if line.startswith(f'  {json.dumps(org_id)}: {{')), None)
-        if not wanted or start is None:
-            continue
-        for i in range(start, len(lines)):
-            listed = re.search(r'"domains": \[([^\]]*)\]', lines[i])
-            if listed:
-                fresh = [d for d in wanted if d not in json.loads(f"[{listed.group(1)}]")]
-                if fresh:
-                    lines[i] = lines[i].replace('"domains": [', '"domains": [' + "".join(json.dumps(d) + ", " for d in fresh), 1)
-                break
-    for org_id, domains in add_hosting.items():
-        wanted = [d for d in domains if d in table.get(org_id, {}).get("hosting", ())]
-        start = next((i for i, line in enumerate(lines) if line.startswith(f'  {json.dumps(org_id)}: {{')), None)
-        if not wanted or start is None:
-            continue
-        for i in range(start, len(lines)):
-            listed = re.search(r'"hosting": \[([^\]]*)\]', lines[i])
-            if listed:
-                fresh = [d for d in wanted if d not in json.loads(f"[{listed.group(1)}]")]
-                if fresh:
-                    lines[i] = lines[i].replace('"hosting": [', '"hosting": [' + "".join(json.dumps(d) + ", " for d in fresh), 1)
-                break
-            own = re.search(r'"domains": \[[^\]]*\]', lines[i])
-            if own and '"hosting"' not in "".join(lines[start:i + 3]):
-                lines[i] = lines[i][:own.end()] + ', "hosting": [' + ", ".join(json.dumps(d) for d in wanted) + "]" + lines[i][own.end():]
-                break
+    for key, adds in additions.items():
+        for org_id, domains in adds.items():
+            wanted = [d for d in domains if d in table.get(org_id, {}).get(key, ())]
+            if wanted:
+                _add_to_list(lines, org_id, key, wanted)
     opened = lines.index(' "organisations": {')
     close = lines.index(" },", opened)
     added = [org_id for org_id in incoming if org_id in table]
@@ -157,39 +161,26 @@ def merge(part: Path, *, dry_run: bool = False) -> int:
         for domain in [*keep.get("domains", ()), *keep.get("hosting", ())]:
             claimed[domain] = org_id
         added += 1
-    for org_id, domains in new.get("add_domains", {}).items():
-        if org_id not in table:
-            refused.append(f"{org_id}: no such organisation to add domains to")
-            continue
-        for domain in domains:
-            problems = _problems(org_id, {**table[org_id], "domains": [domain], "hosting": []}, set(table), claimed)
-            if domain in table[org_id].get("hosting", ()):
-                problems.append(f"{domain} is one of its hosting domains already: a domain is operated or hosted, not both")
-            if problems:
-                refused.append(f"{org_id} + {domain}: " + "; ".join(problems))
+    additions = {key: new.get(part_key, {}) for part_key, key in _ADDITIONS.items()}
+    for key, adds in additions.items():
+        other, other_noun = _OTHER[key]
+        for org_id, domains in adds.items():
+            if org_id not in table:
+                refused.append(f"{org_id}: no such organisation to add {'hosting ' if key == 'hosting' else ''}domains to")
                 continue
-            if domain not in table[org_id].setdefault("domains", []):
-                table[org_id]["domains"].append(domain)
-                claimed[domain] = org_id
-                extended += 1
-    for org_id, domains in new.get("add_hosting", {}).items():
-        if org_id not in table:
-            refused.append(f"{org_id}: no such organisation to add hosting domains to")
-            continue
-        for domain in domains:
-            problems = _problems(org_id, {**table[org_id], "domains": [], "hosting": [domain]}, set(table), claimed)
-            if domain in table[org_id].get("domains", ()):
-                problems.append(f"{domain} is one of its own domains already: a domain is operated or hosted, not both")
-            if problems:
-                refused.append(f"{org_id} + hosting {domain}: " + "; ".join(problems))
-                continue
-            if domain not in table[org_id].setdefault("hosting", []):
-                table[org_id]["hosting"].append(domain)
-                claimed[domain] = org_id
-                extended += 1
+            for domain in domains:
+                problems = _problems(org_id, {**table[org_id], other: [], key: [domain]}, set(table), claimed)
+                if domain in table[org_id].get(other, ()):
+                    problems.append(f"{domain} is one of its {other_noun} already: a domain is operated or hosted, not both")
+                if problems:
+                    refused.append(f"{org_id} + {'hosting ' if key == 'hosting' else ''}{domain}: " + "; ".join(problems))
+                    continue
+                if domain not in table[org_id].setdefault(key, []):
+                    table[org_id][key].append(domain)
+                    claimed[domain] = org_id
+                    extended += 1
     if not dry_run:
-        TABLE.write_text(_edited(TABLE.read_text(encoding="utf-8"), doc, incoming, new.get("add_domains", {}), new.get("add_hosting", {})),
-                     encoding="utf-8")
+        TABLE.write_text(_edited(TABLE.read_text(encoding="utf-8"), doc, incoming, additions), encoding="utf-8")
         json.loads(TABLE.read_text(encoding="utf-8"))  # still JSON
         refresh_sources()
     print(f"{'would merge' if dry_run else 'merged'} {part}: {added} organisations added, {extended} domains added to existing ones")
