@@ -57,5 +57,5 @@ def make_engine(url: str, *, wait_for_disk: bool = True) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
-    connect_args = {} if wait_for_disk or not url.startswith("postgresql+psycopg") else {"options": "-c synchronous_commit=off"}
+    connect_args = {} if wait_for_disk or parsed.get_backend_name() != "postgresql" else {"options": "-c synchronous_commit=off"}
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
