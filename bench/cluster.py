@@ -47,15 +47,18 @@ def _port() -> int:
 
 class _Dask:
     def __init__(self, workdir: Path) -> None:
+        from datatrail.cluster.connect import worker_environment
+
+        env = {**ENV, **worker_environment()}  # as the README starts them
         port = _port()
         self.address = f"tcp://127.0.0.1:{port}"
         self.procs = [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                                        "--no-dashboard"], env=ENV, cwd=workdir, stdout=subprocess.DEVNULL,
+                                        "--no-dashboard"], env=env, cwd=workdir, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL, start_new_session=True)]
         for i in range(2):
             self.procs.append(subprocess.Popen([sys.executable, "-m", "dask", "worker", self.address, "--nworkers", "1",
                                                 "--nthreads", "1", "--no-dashboard", "--memory-limit", "0", "--name", f"w{i}"],
-                                               env=ENV, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                               env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                                start_new_session=True))
         from distributed import Client
 

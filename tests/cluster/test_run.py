@@ -6,6 +6,7 @@ that cannot read the client's files."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -125,6 +126,28 @@ def test_shipped_inputs_reach_workers_that_cannot_read_them(apps: list[Path], tm
         assert _reports(out / "shipped") == _local(relative)  # named as the client named them, not as the worker's copies
     finally:
         cluster.stop()
+
+
+def test_tasks_shrink_to_one_input_at_the_end_and_a_big_input_goes_alone(tmp_path: Path) -> None:
+    from datatrail.cluster.output import CorpusOutput
+    from datatrail.cluster.run import BATCH, BATCH_BYTES, ClusterSummary, _batches
+
+    paths = []
+    for i in range(100):
+        path = tmp_path / f"{i:03d}.apk"
+        path.write_bytes(b"x")
+        if i == 10:
+            os.truncate(path, BATCH_BYTES)  # sparse: big on paper, nothing on disk
+        paths.append(path)
+    out = CorpusOutput(tmp_path / "out")
+    batches = [[item.index for item in batch] for batch in _batches(paths, out, ClusterSummary(total=100), False, tail=12)]
+    assert [i for batch in batches for i in batch] == list(range(100))  # every input once, in order
+    assert max(map(len, batches)) == BATCH
+    big = next(b for b in batches if 10 in b)
+    assert big[-1] == 10  # the big one closes its task
+    after = [len(b) for b in batches[batches.index(big) + 1:]]
+    assert after == sorted(after, reverse=True) and after[0] == BATCH  # full tasks, then shrinking
+    assert after[-12:] == [1] * 12  # the last tasks hold one input each: they end together
 
 
 def test_cluster_usage_errors() -> None:

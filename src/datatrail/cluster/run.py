@@ -25,10 +25,13 @@ from datatrail.cluster.task import Item, Scanned, scan_items
 from datatrail.errors import InputError
 from datatrail.formats.common.regular import open_regular
 
-__all__ = ["ClusterSummary", "Output", "scan_on_cluster", "BATCH", "WINDOW_PER_WORKER"]
+__all__ = ["ClusterSummary", "Output", "scan_on_cluster", "BATCH", "BATCH_BYTES", "WINDOW_PER_WORKER"]
 
 BATCH = 4
-"""Inputs per task: enough to spread the scheduler's per-task cost, few enough to balance."""
+"""Inputs per task at most: enough to spread the scheduler's per-task cost, few enough to balance."""
+BATCH_BYTES = 16 * 1024 * 1024
+"""A task's inputs stop growing past this many bytes: a big app (scan time grows with size) goes
+alone or nearly, instead of making one task four times as long as the others."""
 WINDOW_PER_WORKER = 3
 """Tasks in flight per worker: each has the next one queued while it works."""
 
@@ -64,8 +67,12 @@ class ClusterSummary:
 Progress = Callable[[ClusterSummary], None]
 
 
-def _batches(paths: Sequence[Path], out: Output, summary: ClusterSummary, ship: bool) -> Iterator[list[Item]]:
+def _batches(paths: Sequence[Path], out: Output, summary: ClusterSummary, ship: bool, tail: int) -> Iterator[list[Item]]:
+    """The inputs not done before, in order, a few per task. Near the end of the list the tasks
+    shrink to one input (fewer than ``tail`` inputs left per input a task holds), so the last
+    tasks end together instead of one worker scanning a whole batch while the others wait."""
     batch: list[Item] = []
+    size = 0
     for index, path in enumerate(paths):
         if out.done_before(path) is not None:
             summary.skipped += 1
@@ -78,11 +85,21 @@ def _batches(paths: Sequence[Path], out: Output, summary: ClusterSummary, ship: 
             except (OSError, InputError):
                 data = None  # the worker reports it could not read it, like a local scan
         batch.append(Item(index, str(path), data))
-        if len(batch) >= BATCH:
+        size += len(data) if data is not None else _size(path)
+        left = len(paths) - index - 1
+        if len(batch) >= min(BATCH, max(1, left // tail)) or size >= BATCH_BYTES:
             yield batch
             batch = []
+            size = 0
     if batch:
         yield batch
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the worker says why it cannot be read
 
 
 def _lost(batch: list[Item], reason: str) -> list[Scanned]:
@@ -100,7 +117,7 @@ def scan_on_cluster(client: Client, paths: Sequence[Path], out: Output, *, timeo
     summary = ClusterSummary(total=len(paths))
     workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
     window = workers * WINDOW_PER_WORKER
-    batches = _batches(paths, out, summary, ship)
+    batches = _batches(paths, out, summary, ship, tail=2 * window)
     running: dict[object, list[Item]] = {}
     queue = as_completed()
 

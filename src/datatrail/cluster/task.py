@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import tempfile
+import threading
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -92,19 +93,20 @@ def scan_items(items: list[Item], timeout: float | None, options: ScanOptions = 
     return [results[i] for i in range(len(items))]
 
 
-_RUNNERS: dict[tuple[float | None, ScanOptions], ResidentRunner] = {}
-"""This worker's scanning process, kept between tasks (one per time limit and options)."""
+_RUNNERS: dict[tuple[int, float | None, ScanOptions], ResidentRunner] = {}
+"""Each worker's scanning process, kept between tasks (one per worker thread, time limit and
+options): a process of its own holds one Dask worker, ``local:N`` holds N in threads of the client."""
 
 
 def _runner(timeout: float | None, options: ScanOptions) -> ResidentRunner:
-    key = (timeout, options)
+    key = (threading.get_ident(), timeout, options)
     if key not in _RUNNERS:
         _RUNNERS[key] = ResidentRunner(partial(scan_file, options=options), render=_render, timeout=timeout, preload=PRELOAD)
     return _RUNNERS[key]
 
 
 def release() -> int:
-    """Stop this worker's scanning processes (before a cluster this client started is closed)."""
+    """Stop this process's scanning processes (before a cluster this client started is closed)."""
     runners = list(_RUNNERS.values())
     _RUNNERS.clear()
     for runner in runners:

@@ -11,8 +11,9 @@ import shutil
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from datatrail.cli.commands.common import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Errors
 
@@ -25,7 +26,7 @@ __all__ = ["add_arguments", "run_cluster", "expand_lists"]
 def add_arguments(scan: argparse.ArgumentParser) -> None:
     group = scan.add_argument_group("corpus scans on Dask (the [cluster] extra)")
     group.add_argument("--cluster", metavar="SPEC",
-                       help="scan on Dask: local:N (N worker processes here) or a scheduler address, tcp://HOST:8786")
+                       help="scan on Dask: local:N (N workers here, each with its own scanning process) or a scheduler address, tcp://HOST:8786")
     group.add_argument("--out", type=Path, metavar="DIR",
                        help="with --cluster: where the reports (reports/, by sha256), the Parquet tables (tables/) and the "
                        "index go; a second run into the same DIR skips what is done")
@@ -51,6 +52,20 @@ def expand_lists(files: list[Path], err: Errors) -> list[Path] | None:
         else:
             out.append(f)
     return out
+
+
+def _dashboard(client: Any) -> str | None:
+    """The scheduler's dashboard link when one answers there. Dask gives a link whenever the
+    scheduler runs its HTTP server, which it does without the dashboard too (``--no-dashboard``,
+    or bokeh not installed), and that link then leads to a 404."""
+    if "dashboard" not in client.scheduler_info(n_workers=0).get("services", {}):
+        return None
+    link = str(client.dashboard_link)
+    try:
+        with urllib.request.urlopen(link, timeout=1.0) as answer:  # noqa: S310 - the scheduler's own http(s) link
+            return link if answer.status == 200 else None
+    except (OSError, ValueError):
+        return None
 
 
 def run_cluster(args: argparse.Namespace, err: Errors) -> int:
@@ -113,8 +128,8 @@ def run_cluster(args: argparse.Namespace, err: Errors) -> int:
     progress = None
     try:
         with connect(args.cluster) as client:
-            link = getattr(client, "dashboard_link", None)
-            if link and "None" not in str(link):
+            link = _dashboard(client)
+            if link is not None:
                 err.print(f"datatrail: Dask dashboard: {link}")
             if args.progress or (args.progress is None and sys.stderr.isatty()):
                 from datatrail.cli.progress import progress_bar
