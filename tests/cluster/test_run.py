@@ -110,6 +110,34 @@ def test_a_worker_killed_mid_run_loses_nothing(apps: list[Path], tmp_path: Path)
         cluster.stop()
 
 
+def test_a_scanning_process_killed_under_a_local_cluster_loses_nothing(apps: list[Path], tmp_path: Path) -> None:
+    """``local:2``'s workers are threads of the command; what can die under them is a worker's
+    scanning process (here ``kill -9``): its input is scanned again, the run ends complete."""
+    import psutil
+
+    names = []
+    for i, app in enumerate(apps * 3):
+        copy = app.with_name(f"s{i:03d}-{app.name}")
+        copy.write_bytes(app.read_bytes() + f"scan {i}".encode())
+        names.append(copy)
+    out = tmp_path / "out"
+    scan = subprocess.Popen([sys.executable, "-m", "datatrail.cli", "scan", *map(str, names), "--cluster", "local:2",
+                             "--out", str(out), "--no-progress"], stderr=subprocess.PIPE, text=True,
+                            env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"})
+    _wait_for_first_report(out)
+    # The scanning processes: forked by the forkserver the command started.
+    scanners = [p for p in psutil.Process(scan.pid).children(recursive=True)
+                if p.ppid() != scan.pid and "forkserver" in " ".join(p.cmdline())]
+    assert scanners, "no scanning process found under the command"
+    scanners[0].kill()
+    _, err = scan.communicate(timeout=300)
+    assert scan.returncode == 0, err
+    assert f"{len(names)} analysed, 0 failed, 0 skipped of {len(names)}" in err
+    entries = _index(out)
+    assert sorted(e["path"] for e in entries) == sorted(str(p) for p in names)  # each input exactly once
+    assert len(list((out / "reports").rglob("*.json"))) == len(names)
+
+
 def test_shipped_inputs_reach_workers_that_cannot_read_them(apps: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cluster = DaskCluster(tmp_path / "dask", workers=1)
     try:
