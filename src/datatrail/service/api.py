@@ -18,8 +18,6 @@ from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile as StarletteUpload
-from starlette.formparsers import MultiPartException
 
 from datatrail.report.capture_json import captures_from_document
 from datatrail.report.capture_renderers import CAPTURE_FORMATS
@@ -30,7 +28,7 @@ from datatrail.report.visible import visible
 from datatrail.service.access import Access
 from datatrail.service.config import ServiceConfig
 from datatrail.service.errors import ApiError, error_response, install_handlers
-from datatrail.service.intake import accept_stored, accept_upload
+from datatrail.service.intake import accept_stored, receive_form
 from datatrail.service.models import AppDetail, AppPage, Card, ErrorResponse, Health, Ready, ScanStatus, Stats
 from datatrail.service.pages import install_pages
 from datatrail.service.pages.card import card_of
@@ -150,18 +148,12 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         return JSONResponse(_status(job).model_dump(), status_code=202 if created else 200)
 
     async def _multipart_upload(request: Request, rescan: bool, token_id: int | None) -> tuple[Job, bool]:
-        try:
-            form = await request.form(max_files=1, max_fields=16)
-        except MultiPartException as exc:
-            raise ApiError(400, f"the multipart body cannot be parsed: {exc.message}") from None
-        try:
-            file = form.get("file")
-            if not isinstance(file, StarletteUpload):
-                raise ApiError(422, "a multipart upload carries the file in the field 'file'")
-            return await run_in_threadpool(lambda: accept_upload(store, file.file, file.filename, config.max_upload,
-                                                                 rescan=rescan, token_id=token_id))
-        finally:
-            await form.close()
+        received = await receive_form(store, request, config.max_upload, "the multipart body cannot be parsed")
+        if received.writer is None:
+            raise ApiError(422, "a multipart upload carries the file in the field 'file'")
+        with received.writer as writer:
+            stored = await run_in_threadpool(writer.commit)
+        return await run_in_threadpool(lambda: accept_stored(store, stored, received.filename, rescan=rescan, token_id=token_id))
 
     async def _raw_upload(request: Request, filename: str | None) -> StoredFile:
         with await run_in_threadpool(store.file_writer, filename or "upload", config.max_upload) as writer:

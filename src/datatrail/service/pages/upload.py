@@ -5,16 +5,13 @@ shows a real progress bar and the state updates in place (``upload.js``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from datatrail.report.html.markup import Markup, el, join
 from datatrail.service.errors import ApiError
-from datatrail.service.intake import accept_upload
+from datatrail.service.intake import accept_stored, receive_form
 from datatrail.service.pages.context import Pages, as_page
 from datatrail.service.pages.layout import app_url, document, html_response
 from datatrail.service.screen import ACCEPTED
@@ -102,17 +99,17 @@ def register(router: APIRouter, pages: Pages) -> None:
     @router.post("/upload")
     @as_page
     async def upload(request: Request) -> Response:
-        try:
-            form = await request.form(max_files=1, max_fields=8)
-        except Exception as exc:  # noqa: BLE001 - a body that is not a form: the user's error, said plainly
-            raise ApiError(400, f"the upload could not be read as a form ({type(exc).__name__})") from None
-        upload: Any = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        received = await receive_form(pages.store, request, pages.config.max_upload, "the upload could not be read as a form")
+        if received.writer is None:
             raise ApiError(422, "choose a file to screen")
-        secret = form.get("token")
-        token_id = pages.access.uploader(request, secret if isinstance(secret, str) and secret else None)
-        job, _ = await run_in_threadpool(accept_upload, pages.store, upload.file, upload.filename, pages.config.max_upload,
-                                         rescan=form.get("rescan") == "true", token_id=token_id)
+        with received.writer as writer:  # left uncommitted (removed) unless the upload is accepted
+            if not received.filename:
+                raise ApiError(422, "choose a file to screen")
+            secret = received.fields.get("token")
+            token_id = pages.access.uploader(request, secret or None)
+            stored = await run_in_threadpool(writer.commit)
+        job, _ = await run_in_threadpool(lambda: accept_stored(pages.store, stored, received.filename, token_id=token_id,
+                                                               rescan=received.fields.get("rescan") == "true"))
         return RedirectResponse(f"/scans/{job.id}", status_code=303)
 
     @router.get("/scans/{scan_id}")
