@@ -80,10 +80,54 @@ def test_a_malformed_form_is_a_400_and_leaves_no_file(service: tuple[TestClient,
     assert _files(config) == []  # not the file, not its temporary copy
 
 
-def test_a_form_without_a_boundary_is_a_400(service: tuple[TestClient, Store, ServiceConfig]) -> None:
-    client, _, _ = service
+def test_a_form_without_a_boundary_or_with_one_the_parser_refuses_is_a_400(service: tuple[TestClient, Store, ServiceConfig]) -> None:
+    client, _, config = service
     r = client.post("/api/v1/scans", content=_form(_part("file", b"PK", "a.apk")), headers={"content-type": "multipart/form-data"})
     assert r.status_code == 400 and "boundary" in r.json()["error"]["message"]
+    long = "b" * 300  # RFC 2046 allows 70 characters; the parser refuses more than 256
+    body = _form(_part("file", b"PK\x03\x04", "a.apk")).replace(BOUNDARY.encode(), long.encode())
+    for path in ("/api/v1/scans", "/upload"):
+        r = client.post(path, content=body, headers={"content-type": f"multipart/form-data; boundary={long}"})
+        assert r.status_code == 400, (path, r.text)
+    assert _files(config) == []
+
+
+def test_padding_after_a_boundary_is_bounded(service: tuple[TestClient, Store, ServiceConfig]) -> None:
+    """The parser reads the padding after a boundary a byte at a time in Python: past what a form
+    can carry besides its file, the request ends (413) instead of holding the server for minutes."""
+    client, _, config = service
+    head = _part("note", b"x") + f"--{BOUNDARY}".encode()
+    padding = (head if i == 0 else b" " * (1 << 20) for i in range(64))
+    r = client.post("/api/v1/scans", content=padding, headers=FORM)
+    assert r.status_code == 413 and "besides its file" in r.json()["error"]["message"]
+    assert _files(config) == []
+
+
+def test_a_client_gone_mid_body_is_a_400_and_leaves_no_file(service: tuple[TestClient, Store, ServiceConfig]) -> None:
+    """Straight through the ASGI app: the body's first part, then the client disconnects."""
+    import asyncio
+
+    _, store, config = service
+    app = create_app(config, store)
+    body = _form(_part("file", b"PK\x03\x04" + os.urandom(200_000), "gone.apk"))
+    for headers in (FORM, {"content-type": "application/octet-stream"}):
+        messages = [{"type": "http.request", "body": body[:100_000], "more_body": True}, {"type": "http.disconnect"}]
+        sent: list[dict[str, object]] = []
+
+        async def receive() -> dict[str, object]:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict[str, object]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+                 "path": "/api/v1/scans", "raw_path": b"/api/v1/scans", "query_string": b"filename=gone.apk", "root_path": "",
+                 "headers": [(k.encode(), v.encode()) for k, v in headers.items()], "client": ("127.0.0.1", 5000),
+                 "server": ("127.0.0.1", 8750)}
+        asyncio.run(app(scope, receive, send))
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        assert start["status"] == 400, sent
+        assert _files(config) == []
 
 
 def test_an_oversized_file_or_body_is_a_413_and_leaves_no_file(service: tuple[TestClient, Store, ServiceConfig]) -> None:

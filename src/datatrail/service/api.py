@@ -18,6 +18,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from datatrail.report.capture_json import captures_from_document
 from datatrail.report.capture_renderers import CAPTURE_FORMATS
@@ -162,6 +163,8 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
                     writer.write(chunk)
             except TooLarge as exc:
                 raise ApiError(413, str(exc)) from None
+            except ClientDisconnect:
+                raise ApiError(400, "the client went away before the end of the body") from None
             return await run_in_threadpool(writer.commit)
 
     @app.get("/api/v1/scans/{scan_id}", response_model=ScanStatus, tags=["scans"], responses=_ERRORS)

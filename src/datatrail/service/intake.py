@@ -31,7 +31,7 @@ async def receive_form(store: Store, request: Request, max_upload: int, problem:
     does, in a ``with`` block, once it accepts the upload); 400 ``problem: why`` for a body that is
     no form, 413 over ``max_upload``."""
     try:
-        return await receive_file(request, lambda name: store.file_writer(name, max_upload), max_upload)
+        return await receive_file(request, lambda name: store.file_writer(name, max_upload))
     except FormError as exc:
         raise ApiError(400, f"{problem}: {exc}") from None
     except TooLarge as exc:

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from datatrail.store.blobs import BlobWriter, TooLarge
 
-__all__ = ["FormError", "Received", "receive_file", "MAX_PARTS", "MAX_FIELD", "MAX_HEADER"]
+__all__ = ["FormError", "Received", "receive_file", "MAX_PARTS", "MAX_FIELD", "MAX_HEADER", "MAX_BESIDES"]
 
 MAX_PARTS = 16
 """Parts a form may have (the file and its fields)."""
@@ -27,6 +27,12 @@ MAX_FIELD = 64 * 1024
 """Bytes in one field other than the file (a token, a flag)."""
 MAX_HEADER = 4096
 """Bytes of one header line of a part (the parser counts them, and at most 8 headers a part)."""
+MAX_BESIDES = MAX_PARTS * (MAX_FIELD + 8 * MAX_HEADER + 1024)
+"""Bytes of a form besides its file: the fields, headers and boundaries a legal form can hold.
+It also bounds what the parser reads one byte at a time in Python (padding after a boundary,
+0.25 s a MB), and an endless epilogue."""
+
+_SLICE = 64 * 1024
 
 
 class FormError(Exception):
@@ -62,6 +68,10 @@ class _Reader:
         self.part = _Part()
         self.parts = 0
         self.file_ended = False
+
+    def written(self) -> int:
+        """Bytes of the file so far."""
+        return self.received.writer.size if self.received.writer is not None else 0
 
     def part_begin(self) -> None:
         self.parts += 1
@@ -107,11 +117,11 @@ class _Reader:
             self.received.fields.setdefault(self.part.name, self.part.data.decode("utf-8", "replace"))
 
 
-async def receive_file(request: Request, open_writer: Callable[[str], BlobWriter], max_file: int) -> Received:
+async def receive_file(request: Request, open_writer: Callable[[str], BlobWriter]) -> Received:
     """Read the request's form; the file part is written to ``open_writer(filename)``. Raises
-    ``FormError`` for a body that is not a well-formed form (the file written so far removed),
-    ``TooLarge`` (the writer's, or for a body longer than a ``max_file`` file and the fields
-    could make). The caller commits ``writer`` in a ``with`` block."""
+    ``FormError`` for a body that is not a well-formed form or a client that went away (the
+    file written so far removed), ``TooLarge`` from the writer, or for more than
+    ``MAX_BESIDES`` bytes besides the file. The caller commits ``writer`` in a ``with`` block."""
     kind, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if kind == b"application/x-www-form-urlencoded":
@@ -125,19 +135,24 @@ async def receive_file(request: Request, open_writer: Callable[[str], BlobWriter
                  "on_part_end": reader.part_end}
     try:
         parser = MultipartParser(boundary, callbacks, max_header_size=MAX_HEADER)  # type: ignore[arg-type]
-        left = max_file + MAX_PARTS * (MAX_FIELD + 8 * MAX_HEADER + 1024)  # what a legal form can hold, boundaries too
+        besides = 0
         async for chunk in request.stream():
-            left -= len(chunk)
-            if left < 0:
-                raise TooLarge(f"the upload is larger than {max_file:,} bytes")
-            parser.write(chunk)
+            for at in range(0, len(chunk), _SLICE):  # the budget checked every slice, however the server chunks the body
+                piece = chunk[at:at + _SLICE]
+                written = reader.written()
+                parser.write(piece)
+                besides += len(piece) - (reader.written() - written)
+                if besides > MAX_BESIDES:
+                    raise TooLarge(f"the form carries more than {MAX_BESIDES:,} bytes besides its file")
         parser.finalize()
         if reader.received.writer is not None and not reader.file_ended:
             raise FormError("the body ends inside the file")
     except BaseException as exc:
         if reader.received.writer is not None:
             reader.received.writer.__exit__(None, None, None)  # the partial file goes
-        if isinstance(exc, MultipartParseError):
+        if isinstance(exc, FormParserError):  # the parser's own errors, a boundary it refuses included
             raise FormError(str(exc) or type(exc).__name__) from None
+        if isinstance(exc, ClientDisconnect):
+            raise FormError("the client went away before the end of the body") from None
         raise
     return reader.received

@@ -106,7 +106,7 @@ def register(router: APIRouter, pages: Pages) -> None:
             if not received.filename:
                 raise ApiError(422, "choose a file to screen")
             secret = received.fields.get("token")
-            token_id = pages.access.uploader(request, secret or None)
+            token_id = await run_in_threadpool(pages.access.uploader, request, secret or None)
             stored = await run_in_threadpool(writer.commit)
         job, _ = await run_in_threadpool(lambda: accept_stored(pages.store, stored, received.filename, token_id=token_id,
                                                                rescan=received.fields.get("rescan") == "true"))
