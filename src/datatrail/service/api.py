@@ -9,7 +9,6 @@ another renderer's format. Uploads need a bearer token once any token exists (or
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Final, Literal
@@ -35,6 +34,7 @@ from datatrail.service.pages import install_pages
 from datatrail.service.pages.card import card_of
 from datatrail.service.pages.reports import ReportCache, find_app
 from datatrail.service.screen import ACCEPTED
+from datatrail.service.watch import JobWatch
 from datatrail.store import Store
 from datatrail.store.blobs import StoredFile, TooLarge
 from datatrail.store.queries import AppFilter, app_versions, capture_report, list_apps, stats, version_report
@@ -47,7 +47,7 @@ MAX_WAIT: Final = 60.0
 """The longest a status request may wait for its scan to end (``?wait=``): under common proxies'
 read timeouts."""
 _WAIT_STEP: Final = 0.025
-"""How often a waiting request looks at its job again: one indexed read of one row."""
+"""How often the waiting requests' jobs are looked at again: one query for all of them (``watch.JobWatch``)."""
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": why}
@@ -120,6 +120,7 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
     access = Access(config, store)
     _reader = access.reader
     reports = ReportCache(store)
+    watch = JobWatch(store.ended, _WAIT_STEP)
     pages = install_pages(app, config, store, access, reports)
 
     def _job(job_id: int) -> Job:
@@ -176,10 +177,8 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         With ``wait``, one request follows a scan to its end instead of polling."""
         await run_in_threadpool(_reader, request)
         job = await run_in_threadpool(_job, scan_id)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait
-        while job.status not in (DONE, FAILED) and (left := deadline - loop.time()) > 0:
-            await asyncio.sleep(min(_WAIT_STEP, left))
+        if wait > 0 and job.status not in (DONE, FAILED):
+            await watch.wait(scan_id, wait)
             job = await run_in_threadpool(_job, scan_id)
         return _status(job)
 

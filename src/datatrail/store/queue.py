@@ -68,6 +68,15 @@ def uploads_since(conn: Connection, token_id: int, since: float) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def ended(conn: Connection, ids: list[int]) -> list[int]:
+    """Of these job ids, the ones done or failed (one query, by primary key)."""
+    found: list[int] = []
+    for at in range(0, len(ids), 500):  # well under any driver's limit on bound parameters
+        chunk = ids[at:at + 500]
+        found += [int(r.id) for r in conn.execute(select(jobs.c.id).where(jobs.c.id.in_(chunk), jobs.c.status.in_((DONE, FAILED))))]
+    return found
+
+
 def get_job(conn: Connection, job_id: int) -> Job | None:
     row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
     return _job(row) if row is not None else None

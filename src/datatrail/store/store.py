@@ -168,6 +168,11 @@ class Store:
         with self.begin() as conn:
             return queue.get_job(conn, job_id)
 
+    def ended(self, ids: list[int]) -> list[int]:
+        """Of these jobs, the ones done or failed."""
+        with self.begin() as conn:
+            return queue.ended(conn, ids)
+
 
 def open_store(database: str | None, data_dir: Path, files: Path | None = None, *, wait_for_disk: bool = True) -> Store:
     """The store at ``database`` (a SQLAlchemy URL; default a SQLite file in ``data_dir``), its
