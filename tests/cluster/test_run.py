@@ -54,6 +54,16 @@ def _index(out: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in (out / "index.jsonl").read_text().splitlines()]
 
 
+def _copies(apps: list[Path], prefix: str) -> list[Path]:
+    """Each app three times under new bytes (appended after the ZIP): three times the work, each copy its own report."""
+    names = []
+    for i, app in enumerate(apps * 3):
+        copy = app.with_name(f"{prefix}{i:03d}-{app.name}")
+        copy.write_bytes(app.read_bytes() + f"{prefix} {i}".encode())
+        names.append(copy)
+    return names
+
+
 @pytest.fixture
 def apps(tmp_path: Path) -> list[Path]:
     """The corpus apps under distinct names in one folder (absolute paths: the workers' cwd is another)."""
@@ -86,13 +96,7 @@ def test_a_worker_killed_mid_run_loses_nothing(apps: list[Path], tmp_path: Path)
     try:
         cluster.wait_for_workers(2)
         listing = tmp_path / "apps.txt"
-        many = apps * 3  # enough work that the kill lands mid-run
-        names = []
-        for i, app in enumerate(many):
-            copy = app.with_name(f"r{i:03d}-{app.name}")
-            if not copy.exists():
-                copy.write_bytes(app.read_bytes() + f"copy {i}".encode())  # other bytes, other reports
-            names.append(copy)
+        names = _copies(apps, "r")  # enough work that the kill lands mid-run
         listing.write_text("# the corpus, copied\n" + "\n".join(str(p) for p in names) + "\n")
         out = tmp_path / "out"
         scan = subprocess.Popen([sys.executable, "-m", "datatrail.cli", "scan", str(listing), "--cluster", cluster.address,
@@ -115,11 +119,7 @@ def test_a_scanning_process_killed_under_a_local_cluster_loses_nothing(apps: lis
     scanning process (here ``kill -9``): its input is scanned again, the run ends complete."""
     import psutil
 
-    names = []
-    for i, app in enumerate(apps * 3):
-        copy = app.with_name(f"s{i:03d}-{app.name}")
-        copy.write_bytes(app.read_bytes() + f"scan {i}".encode())
-        names.append(copy)
+    names = _copies(apps, "s")
     out = tmp_path / "out"
     scan = subprocess.Popen([sys.executable, "-m", "datatrail.cli", "scan", *map(str, names), "--cluster", "local:2",
                              "--out", str(out), "--no-progress"], stderr=subprocess.PIPE, text=True,
@@ -259,11 +259,7 @@ def test_inputs_the_cluster_loses_fail_then_a_rerun_scans_them(apps: list[Path],
     cluster = DaskCluster(tmp_path / "dask", workers=2, DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
     try:
         cluster.wait_for_workers(2)
-        names = []
-        for i, app in enumerate(apps * 3):
-            copy = app.with_name(f"k{i:03d}-{app.name}")
-            copy.write_bytes(app.read_bytes() + f"lost {i}".encode())
-            names.append(copy)
+        names = _copies(apps, "k")
         listing = tmp_path / "apps.txt"
         listing.write_text("\n".join(str(p) for p in names) + "\n")
         out = tmp_path / "out"

@@ -7,7 +7,6 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,15 +22,6 @@ from tests.support.corpus import corpus_dir
 
 BUGLY = "apk/bugly-demo/BuglyHotfixDemo-app-release.apk"
 VOLATILE = ("generated_at", "timings")
-
-
-@pytest.fixture
-def service(database: str, tmp_path: Path) -> Iterator[tuple[TestClient, Store, ServiceConfig]]:
-    config = ServiceConfig(data_dir=tmp_path / "data", database=database, max_upload=8 << 20)
-    store = open_store(database, config.data_dir)
-    with TestClient(create_app(config, store)) as client:
-        yield client, store, config
-    store.engine.dispose()
 
 
 def _upload(client: TestClient, path: Path, **kw: object) -> object:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,21 +14,12 @@ from fastapi.testclient import TestClient
 from datatrail.service.api import create_app
 from datatrail.service.config import ServiceConfig
 from datatrail.service.multipart import MAX_FIELD, MAX_HEADER, MAX_PARTS
-from datatrail.store import Store, open_store
+from datatrail.store import Store
 from tests.support.corpus import corpus_dir
 
 BUGLY = "apk/bugly-demo/BuglyHotfixDemo-app-release.apk"
 BOUNDARY = "datatrail-test-boundary"
 FORM = {"content-type": f"multipart/form-data; boundary={BOUNDARY}"}
-
-
-@pytest.fixture
-def service(database: str, tmp_path: Path) -> Iterator[tuple[TestClient, Store, ServiceConfig]]:
-    config = ServiceConfig(data_dir=tmp_path / "data", database=database, max_upload=8 << 20)
-    store = open_store(database, config.data_dir)
-    with TestClient(create_app(config, store)) as client:
-        yield client, store, config
-    store.engine.dispose()
 
 
 def _part(name: str, body: bytes, filename: str | None = None, extra: str = "") -> bytes:

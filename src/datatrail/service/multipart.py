@@ -135,14 +135,13 @@ async def receive_file(request: Request, open_writer: Callable[[str], BlobWriter
                  "on_part_end": reader.part_end}
     try:
         parser = MultipartParser(boundary, callbacks, max_header_size=MAX_HEADER)  # type: ignore[arg-type]
-        besides = 0
+        fed = 0
         async for chunk in request.stream():
             for at in range(0, len(chunk), _SLICE):  # the budget checked every slice, however the server chunks the body
                 piece = chunk[at:at + _SLICE]
-                written = reader.written()
                 parser.write(piece)
-                besides += len(piece) - (reader.written() - written)
-                if besides > MAX_BESIDES:
+                fed += len(piece)
+                if fed - reader.written() > MAX_BESIDES:
                     raise TooLarge(f"the form carries more than {MAX_BESIDES:,} bytes besides its file")
         parser.finalize()
         if reader.received.writer is not None and not reader.file_ended:
