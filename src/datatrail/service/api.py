@@ -36,7 +36,7 @@ from datatrail.service.pages.reports import ReportCache, find_app
 from datatrail.service.screen import ACCEPTED
 from datatrail.service.watch import JobWatch
 from datatrail.store import Store
-from datatrail.store.blobs import StoredFile, TooLarge
+from datatrail.store.blobs import BlobWriter, TooLarge
 from datatrail.store.queries import AppFilter, app_versions, capture_report, list_apps, stats, version_report
 from datatrail.store.queue import CAPTURE, DONE, FAILED, Job, depth
 from datatrail.version import __version__
@@ -140,13 +140,15 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         """Upload a file to screen, as the multipart field ``file`` or as the whole body
         (``application/octet-stream``, streamed into the store once); 202 with the new job, or
         200 with the existing one for the same bytes."""
-        token_id = await run_in_threadpool(access.uploader, request)
         kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if kind == "multipart/form-data":
+            token_id = await run_in_threadpool(access.uploader, request)
             job, created = await _multipart_upload(request, rescan, token_id)
         else:
-            stored = await _raw_upload(request, filename)
-            job, created = await run_in_threadpool(lambda: accept_stored(store, stored, filename, rescan=rescan, token_id=token_id))
+            # One trip to the thread pool: may this request upload, and the file to write it to.
+            token_id, writer = await run_in_threadpool(
+                lambda: (access.uploader(request), store.file_writer(filename or "upload", config.max_upload)))
+            job, created = await _raw_upload(request, writer, filename, rescan, token_id)
         return JSONResponse(_status(job).model_dump(), status_code=202 if created else 200)
 
     async def _multipart_upload(request: Request, rescan: bool, token_id: int | None) -> tuple[Job, bool]:
@@ -154,11 +156,12 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
         if received.writer is None:
             raise ApiError(422, "a multipart upload carries the file in the field 'file'")
         with received.writer as writer:
-            stored = await run_in_threadpool(writer.commit)
-        return await run_in_threadpool(lambda: accept_stored(store, stored, received.filename, rescan=rescan, token_id=token_id))
+            return await run_in_threadpool(lambda: accept_stored(store, writer.commit(), received.filename, rescan=rescan,
+                                                                 token_id=token_id))
 
-    async def _raw_upload(request: Request, filename: str | None) -> StoredFile:
-        with await run_in_threadpool(store.file_writer, filename or "upload", config.max_upload) as writer:
+    async def _raw_upload(request: Request, writer: BlobWriter, filename: str | None, rescan: bool,
+                          token_id: int | None) -> tuple[Job, bool]:
+        with writer:
             try:
                 async for chunk in request.stream():
                     writer.write(chunk)
@@ -166,7 +169,9 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
                 raise ApiError(413, str(exc)) from None
             except ClientDisconnect:
                 raise ApiError(400, "the client went away before the end of the body") from None
-            return await run_in_threadpool(writer.commit)
+            # Made durable, then sniffed and queued (or refused and removed), in one trip.
+            return await run_in_threadpool(lambda: accept_stored(store, writer.commit(), filename, rescan=rescan,
+                                                                 token_id=token_id))
 
     @app.get("/api/v1/scans/{scan_id}", response_model=ScanStatus, tags=["scans"], responses=_ERRORS)
     async def scan_status(request: Request, scan_id: int = _SCAN_ID,
@@ -175,7 +180,8 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
                               f"(at most {MAX_WAIT:g}), whichever comes first; 0 answers at once."))) -> ScanStatus:
         """Where a scan is: queued, running, done (with its report) or failed (with the reason).
         With ``wait``, one request follows a scan to its end instead of polling."""
-        await run_in_threadpool(_reader, request)
+        if config.private:  # only then does reading need the store (the token's row)
+            await run_in_threadpool(_reader, request)
         job = await run_in_threadpool(_job, scan_id)
         if wait > 0 and job.status not in (DONE, FAILED):
             await watch.wait(scan_id, wait)

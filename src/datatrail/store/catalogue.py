@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from datatrail.store.tables import (
     apps,
@@ -37,13 +37,21 @@ def _platform(doc: dict[str, Any]) -> str:
     return "ios" if doc.get("ios") else "android"
 
 
+# Built once, with bound parameters (see ``queue``): a worker runs them for every report.
+_FIND_APP = select(apps.c.id).where(apps.c.platform == bindparam("where"), apps.c.package == bindparam("name"))
+_RELABEL = update(apps).where(apps.c.id == bindparam("app")).values(label=bindparam("text"))
+_LATEST = update(apps).where(apps.c.id == bindparam("app")).values(latest_version_id=bindparam("version"))
+_FIND_VERSION = select(versions.c.id).where(versions.c.sha256 == bindparam("sha"))
+_INSERTS = {table: insert(table) for table in (apps, versions, reports, *_QUERY_TABLES)}
+
+
 def _app_id(conn: Connection, platform: str, package: str, label: str | None) -> int:
-    row = conn.execute(select(apps.c.id).where(apps.c.platform == platform, apps.c.package == package)).first()
+    row = conn.execute(_FIND_APP, {"where": platform, "name": package}).first()
     if row is not None:
         if label:
-            conn.execute(update(apps).where(apps.c.id == row.id).values(label=label))
+            conn.execute(_RELABEL, {"app": row.id, "text": label})
         return int(row.id)
-    result = conn.execute(insert(apps).values(platform=platform, package=package, label=label))
+    result = conn.execute(_INSERTS[apps], {"platform": platform, "package": package, "label": label})
     assert result.inserted_primary_key is not None
     return int(result.inserted_primary_key[0])
 
@@ -95,22 +103,22 @@ def record_report(conn: Connection, sha256: str, size: int, doc: dict[str, Any],
         "scanned_at": now,
         "run_key": run_key,
     }
-    existing = conn.execute(select(versions.c.id).where(versions.c.sha256 == sha256)).first()
+    existing = conn.execute(_FIND_VERSION, {"sha": sha256}).first()
     if existing is None:
-        result = conn.execute(insert(versions).values(**values))
+        result = conn.execute(_INSERTS[versions], values)
         assert result.inserted_primary_key is not None
         version_id = int(result.inserted_primary_key[0])
-        conn.execute(update(apps).where(apps.c.id == values["app_id"]).values(latest_version_id=version_id))
+        conn.execute(_LATEST, {"app": values["app_id"], "version": version_id})
     else:
         version_id = int(existing.id)
         conn.execute(update(versions).where(versions.c.id == version_id).values(**values))
         conn.execute(delete(reports).where(reports.c.version_id == version_id))
         for table in _QUERY_TABLES:
             conn.execute(delete(table).where(table.c.version_id == version_id))
-    conn.execute(insert(reports).values(version_id=version_id, schema_version=str(doc.get("schema_version", "")), body=text))
+    conn.execute(_INSERTS[reports], {"version_id": version_id, "schema_version": str(doc.get("schema_version", "")), "body": text})
     for table, rows in _rows(version_id, doc).items():
         if rows:
-            conn.execute(insert(table), rows)
+            conn.execute(_INSERTS[table], rows)
     return version_id
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 
 from datatrail.knowledge.datasets import scan_key
 from datatrail.store import queue
@@ -18,7 +18,7 @@ from datatrail.store.catalogue import is_capture_document, record_capture, recor
 from datatrail.store.engine import make_engine, sqlite_url
 from datatrail.store.migrate import upgrade
 from datatrail.store.tables import blobs as blob_rows
-from datatrail.store.tables import jobs, workers
+from datatrail.store.tables import workers
 
 __all__ = ["Store", "open_store", "MAX_ATTEMPTS", "ORPHAN_AGE"]
 
@@ -28,15 +28,27 @@ ORPHAN_AGE = 3600.0
 """Seconds after which a file without its row is a killed upload's leftover."""
 
 
-def _insert_ignore(conn: Connection) -> Any:
-    """``INSERT ... ON CONFLICT DO NOTHING`` into the files' table, in the connection's dialect."""
-    if conn.dialect.name == "postgresql":
+def _insert_ignore_into_blobs(dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` into the files' table, in the dialect's words."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(blob_rows).on_conflict_do_nothing(index_elements=["sha256"])
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(blob_rows).on_conflict_do_nothing(index_elements=["sha256"])
+
+
+_INSERT_IGNORE = {name: _insert_ignore_into_blobs(name) for name in ("postgresql", "sqlite")}
+
+
+def _insert_ignore(conn: Connection) -> Any:
+    return _INSERT_IGNORE["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+
+
+# Built once (see ``queue``): an upload and a claim run these for every job.
+_LOCK_BLOB = select(blob_rows.c.sha256).where(blob_rows.c.sha256 == bindparam("sha")).with_for_update()
+_SUFFIXES = select(blob_rows.c.sha256, blob_rows.c.suffix).where(blob_rows.c.sha256.in_(bindparam("shas", expanding=True)))
 
 
 class Store:
@@ -72,22 +84,16 @@ class Store:
         now = time.time()
         name = base_name(filename)[:255] or f"upload{stored.suffix}"
         with self.begin() as conn:
-            # The file's row, then a lock on it: two uploads of the same new bytes at once make one job.
-            conn.execute(_insert_ignore(conn).values(sha256=stored.sha256, size=stored.size, suffix=stored.suffix, stored_at=now))
-            conn.execute(select(blob_rows.c.sha256).where(blob_rows.c.sha256 == stored.sha256).with_for_update())
+            conn.execute(_insert_ignore(conn), {"sha256": stored.sha256, "size": stored.size, "suffix": stored.suffix, "stored_at": now})
+            if conn.dialect.name != "sqlite":
+                # A lock on the file's row: two uploads of the same new bytes at once make one job.
+                # (SQLite's transactions each hold the one write lock from their start.)
+                conn.execute(_LOCK_BLOB, {"sha": stored.sha256})
             if not rescan:
-                row = conn.execute(
-                    select(jobs.c.id).where(jobs.c.sha256 == stored.sha256, jobs.c.status != queue.FAILED)
-                    .order_by(jobs.c.id.desc()).limit(1)
-                ).first()
-                if row is not None:
-                    job = queue.get_job(conn, int(row.id))
-                    assert job is not None
+                job = queue.live_job(conn, stored.sha256)
+                if job is not None:
                     return job, False
-            job_id = queue.submit(conn, stored.sha256, name, now, token_id)
-            job = queue.get_job(conn, job_id)
-            assert job is not None
-            return job, True
+            return queue.submit(conn, stored.sha256, name, now, token_id), True
 
     def discard(self, stored: StoredFile) -> None:
         """Delete a file just stored, unless a job already holds the same bytes."""
@@ -123,8 +129,7 @@ class Store:
             claimed = queue.claim(conn, owner, limit, lease, time.time(), MAX_ATTEMPTS)
             if not claimed:
                 return []
-            suffixes = dict(conn.execute(select(blob_rows.c.sha256, blob_rows.c.suffix)
-                                         .where(blob_rows.c.sha256.in_({job.sha256 for job in claimed}))).tuples().all())
+            suffixes = dict(conn.execute(_SUFFIXES, {"shas": sorted({job.sha256 for job in claimed})}).tuples().all())
         return [(job, self.blobs.path(job.sha256, suffixes[job.sha256])) for job in claimed]
 
     def renew(self, owner: str, ids: list[int], lease: float) -> int:

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from datatrail.store.tables import tokens
 
@@ -27,9 +27,14 @@ def create_token(conn: Connection, name: str, now: float) -> str:
     return secret
 
 
+# Asked on every upload (and every read of a private service): built once, with a bound parameter.
+_VERIFY = select(tokens.c.id).where(tokens.c.digest == bindparam("digest"), tokens.c.revoked_at.is_(None))
+_ANY = select(tokens.c.id).where(tokens.c.revoked_at.is_(None)).limit(1)
+
+
 def verify_token(conn: Connection, secret: str) -> int | None:
     """The id of the live token with this secret, or None."""
-    row = conn.execute(select(tokens.c.id).where(tokens.c.digest == _digest(secret), tokens.c.revoked_at.is_(None))).first()
+    row = conn.execute(_VERIFY, {"digest": _digest(secret)}).first()
     return int(row.id) if row is not None else None
 
 
@@ -39,7 +44,8 @@ def revoke_token(conn: Connection, name: str, now: float) -> bool:
 
 
 def any_tokens(conn: Connection) -> bool:
-    return bool(conn.execute(select(func.count()).select_from(tokens).where(tokens.c.revoked_at.is_(None))).scalar_one())
+    """Whether any token is live."""
+    return conn.execute(_ANY).first() is not None
 
 
 def list_tokens(conn: Connection) -> list[dict[str, Any]]:
