@@ -41,7 +41,7 @@ class Access:
                 raise ApiError(401, "send the token as 'Authorization: Bearer <token>'", _BEARER)
         if not secret.strip():
             return None
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             token_id = verify_token(conn, secret.strip())
         if token_id is None:
             raise ApiError(403, "the token is not valid (unknown or revoked)")
@@ -74,5 +74,5 @@ class Access:
         """Uploads need a token now (for the upload page to ask for one)."""
         if self.config.require_token:
             return True
-        with self.store.begin() as conn:
+        with self.store.read() as conn:
             return any_tokens(conn)

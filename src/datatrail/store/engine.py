@@ -54,7 +54,8 @@ def make_engine(url: str, *, wait_for_disk: bool = True) -> Engine:
         def _on_begin(conn: Any) -> None:
             # Straight to the driver: through SQLAlchemy's execution path this cost as much as
             # the transaction's own queries did.
-            conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":  # a ``Store.read``
+                conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
