@@ -9,9 +9,18 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["make_engine", "sqlite_url", "is_sqlite"]
+__all__ = ["make_engine", "sqlite_url", "is_sqlite", "read_options"]
 
 _BUSY_TIMEOUT_MS = 30_000
+_READ = "datatrail_read"
+
+
+def read_options(engine: Engine) -> dict[str, Any]:
+    """Execution options for reads without a transaction. PostgreSQL: autocommit, so a statement
+    is one round trip (no BEGIN, no COMMIT). SQLite: no ``BEGIN IMMEDIATE``, so no write lock; the
+    driver already runs each statement on its own (``isolation_level = None``), and its isolation
+    level is left alone (SQLAlchemy's reset of it would turn the driver's own BEGINs back on)."""
+    return {_READ: True} if is_sqlite(engine) else {"isolation_level": "AUTOCOMMIT"}
 
 
 def sqlite_url(path: Path) -> str:
@@ -54,7 +63,7 @@ def make_engine(url: str, *, wait_for_disk: bool = True) -> Engine:
         def _on_begin(conn: Any) -> None:
             # Straight to the driver: through SQLAlchemy's execution path this cost as much as
             # the transaction's own queries did.
-            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":  # a ``Store.read``
+            if not conn.get_execution_options().get(_READ):  # a ``Store.read`` begins nothing
                 conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
         return engine

@@ -15,7 +15,7 @@ from datatrail.knowledge.datasets import scan_key
 from datatrail.store import queue
 from datatrail.store.blobs import Blobs, BlobWriter, StoredFile, base_name, safe_suffix
 from datatrail.store.catalogue import is_capture_document, record_capture, record_report
-from datatrail.store.engine import make_engine, sqlite_url
+from datatrail.store.engine import make_engine, read_options, sqlite_url
 from datatrail.store.migrate import upgrade
 from datatrail.store.tables import blobs as blob_rows
 from datatrail.store.tables import workers
@@ -66,7 +66,7 @@ class Store:
         """A connection for reads that need no transaction: each statement sees the database as
         it is when it runs (no BEGIN, no COMMIT: on PostgreSQL one round trip a statement, not
         three; on SQLite no write lock taken). For a single query, or several that need not agree."""
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with self.engine.connect().execution_options(**read_options(self.engine)) as conn:
             yield conn
 
     def ping(self) -> bool:
