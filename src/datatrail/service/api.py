@@ -10,7 +10,8 @@ another renderer's format. Uploads need a bearer token once any token exists (or
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
 from typing import Any, Final, Literal
 
 from fastapi import FastAPI, Query, Request
@@ -37,6 +38,7 @@ from datatrail.service.screen import ACCEPTED
 from datatrail.service.watch import JobWatch
 from datatrail.store import Store
 from datatrail.store.blobs import BlobWriter, TooLarge
+from datatrail.store.ended import EndedListener
 from datatrail.store.queries import AppFilter, app_versions, capture_report, list_apps, stats, version_report
 from datatrail.store.queue import CAPTURE, DONE, FAILED, Job, depth
 from datatrail.version import __version__
@@ -107,7 +109,19 @@ def _status(job: Job) -> ScanStatus:
 
 
 def create_app(config: ServiceConfig, store: Store) -> FastAPI:
+    watch = JobWatch(store.ended, _WAIT_STEP)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Word of ended jobs straight from the workers, where the store has a channel for it.
+        watch.listen(EndedListener.open(store.channel))
+        try:
+            yield
+        finally:
+            watch.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="datatrail",
         version=__version__,
         description="What a mobile app can collect, whose code is inside it, and where its data goes: screened on upload.",
@@ -120,7 +134,6 @@ def create_app(config: ServiceConfig, store: Store) -> FastAPI:
     access = Access(config, store)
     _reader = access.reader
     reports = ReportCache(store)
-    watch = JobWatch(store.ended, _WAIT_STEP)
     pages = install_pages(app, config, store, access, reports)
 
     def _job(job_id: int) -> Job:

@@ -15,6 +15,7 @@ from datatrail.knowledge.datasets import scan_key
 from datatrail.store import queue
 from datatrail.store.blobs import Blobs, BlobWriter, StoredFile, base_name, safe_suffix
 from datatrail.store.catalogue import is_capture_document, record_capture, record_report
+from datatrail.store.ended import announce, channel_of
 from datatrail.store.engine import make_engine, read_options, sqlite_url
 from datatrail.store.migrate import upgrade
 from datatrail.store.tables import blobs as blob_rows
@@ -55,6 +56,8 @@ class Store:
     def __init__(self, engine: Engine, files: Path) -> None:
         self.engine = engine
         self.blobs = Blobs(files)
+        self.channel = channel_of(engine)
+        """Where a job's end is announced to a listening API (``ended``); None without one."""
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -154,13 +157,20 @@ class Store:
                 return False
             if is_capture_document(doc):
                 record_capture(conn, job.sha256, size, doc, report_text, now)
-                return queue.finish(conn, job.id, owner, None, seconds, now)
-            version_id = record_report(conn, job.sha256, size, doc, report_text, now, scan_key())
-            return queue.finish(conn, job.id, owner, version_id, seconds, now)
+                done = queue.finish(conn, job.id, owner, None, seconds, now)
+            else:
+                version_id = record_report(conn, job.sha256, size, doc, report_text, now, scan_key())
+                done = queue.finish(conn, job.id, owner, version_id, seconds, now)
+        if done:  # committed: a waiting request may look now
+            announce(self.channel, [job.id])
+        return done
 
     def fail(self, job: queue.Job, owner: str, error: str, seconds: float) -> bool:
         with self.begin() as conn:
-            return queue.fail(conn, job.id, owner, error, seconds, time.time())
+            done = queue.fail(conn, job.id, owner, error, seconds, time.time())
+        if done:
+            announce(self.channel, [job.id])
+        return done
 
     def heartbeat(self, owner: str, jobs_at_once: int, started_at: float) -> None:
         now = time.time()
