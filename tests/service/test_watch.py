@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import update
@@ -31,17 +32,22 @@ def _end(store: Store, job_id: int, status: str) -> None:
         conn.execute(update(jobs).where(jobs.c.id == job_id).values(status=status, finished_at=time.time()))
 
 
+def _counted(store: Store, queries: list[list[int]]) -> Callable[[list[int]], list[int]]:
+    """The store's query of ended jobs, each call's ids kept in ``queries``."""
+
+    def ended(wanted: list[int]) -> list[int]:
+        queries.append(wanted)
+        return store.ended(wanted)
+
+    return ended
+
+
 def test_many_waiters_one_query_a_step_each_back_when_its_job_ends(database: str, tmp_path: Path) -> None:
     store = open_store(database, tmp_path / "data")
     try:
         ids = [_submit(store, b"PK\x03\x04 app %d" % i) for i in range(10)]
         queries: list[list[int]] = []
-
-        def ended(wanted: list[int]) -> list[int]:
-            queries.append(wanted)
-            return store.ended(wanted)
-
-        watch = JobWatch(ended, STEP)
+        watch = JobWatch(_counted(store, queries), STEP)
 
         async def waiter(job_id: int, seconds: float) -> tuple[int, float]:
             t0 = time.monotonic()
@@ -104,12 +110,7 @@ def test_word_from_the_worker_wakes_its_waiters_at_once(tmp_path: Path) -> None:
     try:
         ids = [_submit(store, b"PK\x03\x04 app %d" % i) for i in range(3)]
         queries: list[list[int]] = []
-
-        def ended(wanted: list[int]) -> list[int]:
-            queries.append(wanted)
-            return store.ended(wanted)
-
-        watch = JobWatch(ended, STEP, fallback_step=30.0)
+        watch = JobWatch(_counted(store, queries), STEP, fallback_step=30.0)
 
         async def waiter(job_id: int, seconds: float) -> float:
             t0 = time.monotonic()
