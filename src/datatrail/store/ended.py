@@ -19,6 +19,7 @@ import hashlib
 import socket
 import struct
 import sys
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -37,8 +38,6 @@ def channel_of(engine: Engine) -> bytes | None:
     database = engine.url.database
     if not database or database == ":memory:":
         return None
-    from pathlib import Path
-
     digest = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:32]
     return b"\0datatrail-ended-" + digest.encode()
 
@@ -86,9 +85,7 @@ class EndedListener:
         while True:
             try:
                 data = self._sock.recv(_ID.size * _MAX_IDS)
-            except (BlockingIOError, InterruptedError):
-                return ids
-            except OSError:
+            except OSError:  # nothing more waiting (BlockingIOError), or the socket closed
                 return ids
             usable = len(data) - len(data) % _ID.size
             ids.extend(v for (v,) in _ID.iter_unpack(data[:usable]))

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from datatrail.knowledge.datasets import scan_key
 from datatrail.store import queue
@@ -29,22 +31,11 @@ ORPHAN_AGE = 3600.0
 """Seconds after which a file without its row is a killed upload's leftover."""
 
 
-def _insert_ignore_into_blobs(dialect: str) -> Any:
-    """``INSERT ... ON CONFLICT DO NOTHING`` into the files' table, in the dialect's words."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(blob_rows).on_conflict_do_nothing(index_elements=["sha256"])
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(blob_rows).on_conflict_do_nothing(index_elements=["sha256"])
-
-
-_INSERT_IGNORE = {name: _insert_ignore_into_blobs(name) for name in ("postgresql", "sqlite")}
-
-
-def _insert_ignore(conn: Connection) -> Any:
-    return _INSERT_IGNORE["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+_INSERT_IGNORE: dict[str, Any] = {  # built once (see ``queue``), in each dialect's words
+    "postgresql": pg_insert(blob_rows).on_conflict_do_nothing(index_elements=["sha256"]),
+    "sqlite": sqlite_insert(blob_rows).on_conflict_do_nothing(index_elements=["sha256"]),
+}
+"""``INSERT ... ON CONFLICT DO NOTHING`` into the files' table."""
 
 
 # Built once (see ``queue``): an upload and a claim run these for every job.
@@ -95,7 +86,7 @@ class Store:
         now = time.time()
         name = base_name(filename)[:255] or f"upload{stored.suffix}"
         with self.begin() as conn:
-            conn.execute(_insert_ignore(conn), {"sha256": stored.sha256, "size": stored.size, "suffix": stored.suffix, "stored_at": now})
+            conn.execute(_INSERT_IGNORE[conn.dialect.name], {"sha256": stored.sha256, "size": stored.size, "suffix": stored.suffix, "stored_at": now})
             if conn.dialect.name != "sqlite":
                 # A lock on the file's row: two uploads of the same new bytes at once make one job.
                 # (SQLite's transactions each hold the one write lock from their start.)
